@@ -1,0 +1,6 @@
+// The fusor MLIR dialect.
+#pragma once
+
+#include "mlir/IR/Dialect.h"
+
+#include "fusor/ir/FusorDialect.h.inc"

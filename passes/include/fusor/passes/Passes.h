@@ -1,0 +1,17 @@
+// fusor's MLIR passes; each is declared in Passes.td.
+#pragma once
+
+#include "fusor/ir/FusorDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::fusor {
+
+#define GEN_PASS_DECL
+#include "fusor/passes/Passes.h.inc"
+
+// Registers every fusor pass with the global registry (for fusor-opt and friends).
+#define GEN_PASS_REGISTRATION
+#include "fusor/passes/Passes.h.inc"
+
+}  // namespace mlir::fusor
