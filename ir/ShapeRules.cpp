@@ -1,6 +1,7 @@
 #include "fusor/ir/ShapeRules.h"
 
 #include <algorithm>
+#include <optional>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -24,6 +25,18 @@ bool mergeEqual(int64_t a, int64_t b, int64_t &out) {
   return a == b;
 }
 
+// a + b or a * b of non-negative extents, or nullopt when that does not fit in int64_t.
+std::optional<int64_t> checkedAdd(int64_t a, int64_t b) {
+  int64_t out;
+  return __builtin_add_overflow(a, b, &out) ? std::nullopt : std::optional(out);
+}
+std::optional<int64_t> checkedMul(int64_t a, int64_t b) {
+  int64_t out;
+  return __builtin_mul_overflow(a, b, &out) ? std::nullopt : std::optional(out);
+}
+
+const char *kTooLarge = "the result has more than 2^63 elements along a dim or in all";
+
 }  // namespace
 
 bool isDynamic(int64_t extent) { return extent == kDynamic; }
@@ -32,7 +45,8 @@ int64_t numel(ShapeRef shape) {
   int64_t n = 1;
   for (int64_t e : shape) {
     if (isDynamic(e)) return kDynamic;
-    n *= e;
+    // Saturates, so that an absurd shape never equals a real count.
+    n = checkedMul(n, e).value_or(std::numeric_limits<int64_t>::max());
   }
   return n;
 }
@@ -158,8 +172,10 @@ ShapeOr reshape(ShapeRef input, ShapeRef target) {
       ++dynamicCount;
     else if (e < 0)
       return ShapeOr::fail(fmt::format("target size {} is negative", e));
+    else if (auto product = checkedMul(staticProduct, e))
+      staticProduct = *product;
     else
-      staticProduct *= e;
+      return ShapeOr::fail(kTooLarge);
   }
   if (dynamicCount > 1)
     return ShapeOr::fail("the target shape may have at most one dynamic ('?') size");
@@ -195,7 +211,7 @@ ShapeOr slice(ShapeRef input, std::span<const int64_t> starts, std::span<const i
       continue;
     }
     int64_t begin = std::min(start, input[i]), end = std::min(stop, input[i]);
-    result.push_back((end - begin + step - 1) / step);
+    result.push_back(end > begin ? (end - begin - 1) / step + 1 : 0);
   }
   return {result, {}};
 }
@@ -214,7 +230,13 @@ ShapeOr concat(std::span<const ShapeRef> inputs, int64_t dim) {
           fmt::format("input {} has rank {} but input 0 has rank {}", n, in.size(), rank));
     for (size_t i = 0; i < rank; ++i) {
       if (static_cast<int64_t>(i) == dim) {
-        result[i] = (isDynamic(result[i]) || isDynamic(in[i])) ? kDynamic : result[i] + in[i];
+        if (isDynamic(result[i]) || isDynamic(in[i])) {
+          result[i] = kDynamic;
+        } else if (auto sum = checkedAdd(result[i], in[i])) {
+          result[i] = *sum;
+        } else {
+          return ShapeOr::fail(kTooLarge);
+        }
       } else if (!mergeEqual(result[i], in[i], result[i])) {
         return ShapeOr::fail(fmt::format("input {} has size {} in dim {} where earlier inputs "
                                          "have {}",
@@ -235,7 +257,14 @@ ShapeOr pad(ShapeRef input, std::span<const int64_t> low, std::span<const int64_
       return ShapeOr::fail(fmt::format("dim {}: padding must be non-negative, got low {}, "
                                        "high {}",
                                        i, low[i], high[i]));
-    result.push_back(isDynamic(input[i]) ? kDynamic : input[i] + low[i] + high[i]);
+    if (isDynamic(input[i])) {
+      result.push_back(kDynamic);
+      continue;
+    }
+    std::optional<int64_t> padded = checkedAdd(input[i], low[i]);
+    if (padded) padded = checkedAdd(*padded, high[i]);
+    if (!padded) return ShapeOr::fail(kTooLarge);
+    result.push_back(*padded);
   }
   return {result, {}};
 }

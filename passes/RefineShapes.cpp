@@ -2,6 +2,8 @@
 #include "fusor/ir/FusorOps.h"
 #include "fusor/passes/Passes.h"
 #include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/Iterators.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::fusor {
 #define GEN_PASS_DEF_FUSORREFINESHAPES
@@ -23,11 +25,20 @@ RankedTensorType moreStatic(RankedTensorType current, RankedTensorType refined) 
                  : nullptr;
 }
 
-// Changing a result's type is safe only where every user accepts any compatible type.
-bool usersAcceptRefinement(Operation *op) {
-  return llvm::all_of(op->getUsers(), [](Operation *user) {
-    return isa<FusorDialect>(user->getDialect()) || isa<func::ReturnOp>(user);
+// Ops whose result type must stay as written: a user outside fusor (other than func.return)
+// may insist on it, and a fusor op that repeats its operand's type must then keep it too.
+llvm::DenseSet<Operation *> frozenOps(func::FuncOp func) {
+  llvm::DenseSet<Operation *> frozen;
+  // Users come after their producers, so a reverse walk sees each user's verdict first.
+  func.walk<WalkOrder::PostOrder, ReverseIterator>([&](Operation *op) {
+    bool keep = llvm::any_of(op->getUsers(), [&](Operation *user) {
+      if (isa<func::ReturnOp>(user)) return false;
+      if (!isa<FusorDialect>(user->getDialect())) return true;
+      return user->hasTrait<OpTrait::SameOperandsAndResultType>() && frozen.contains(user);
+    });
+    if (keep) frozen.insert(op);
   });
+  return frozen;
 }
 
 struct RefineShapesPass : impl::FusorRefineShapesBase<RefineShapesPass> {
@@ -35,9 +46,10 @@ struct RefineShapesPass : impl::FusorRefineShapesBase<RefineShapesPass> {
     func::FuncOp func = getOperation();
     // One block, so one return: the function's result types can follow it.
     if (func.isExternal() || !func.getBody().hasOneBlock()) return;
-    func.walk([](Operation *op) {
+    llvm::DenseSet<Operation *> frozen = frozenOps(func);
+    func.walk([&](Operation *op) {
       if (!isa<FusorDialect>(op->getDialect()) || op->getNumResults() != 1 ||
-          !usersAcceptRefinement(op))
+          frozen.contains(op))
         return;
       auto current = dyn_cast<RankedTensorType>(op->getResult(0).getType());
       RankedTensorType inferred;
