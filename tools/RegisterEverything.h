@@ -4,6 +4,7 @@
 
 #include "fusor/ir/FusorDialect.h"
 #include "fusor/passes/Passes.h"
+#include "fusor/passes/Pipelines.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -20,6 +21,7 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   mlir::fusor::registerFusorPasses();
+  mlir::fusor::registerFusorPipelines();
 }
 
 }  // namespace fusor::tools

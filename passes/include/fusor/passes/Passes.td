@@ -19,4 +19,31 @@ def FusorRefineShapes : Pass<"fusor-refine-shapes", "func::FuncOp"> {
   let dependentDialects = ["::mlir::fusor::FusorDialect"];
 }
 
+def FusorLowerToLinalg : Pass<"fusor-lower-to-linalg", "func::FuncOp"> {
+  let summary = "Lower fusor ops to linalg, tensor, arith and math ops on tensors";
+  let description = [{
+    Each elementwise op (including broadcast_to, cast and select) becomes a linalg.generic
+    whose indexing maps do the broadcasting; reductions and argmax become generics with
+    reduction iterators (half-precision sums accumulate in f32); matmul becomes one generic
+    over (batch..., m, n, k) with broadcast batch dims; reshape, transpose, slice, concat and
+    pad become tensor and linalg ops; index_select and gather read through tensor.extract with
+    negative indices counted from the end and out-of-range ones clamped. Integer division by
+    zero gives 0 rather than a trap. Requires static shapes.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
+def FusorFuseElementwise : Pass<"fusor-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg.generic chains and their reductions into kernels";
+  let description = [{
+    Merges an elementwise producer into its consumer (another elementwise generic or a
+    reduction) when the producer has one use and the consumer reads it through a
+    permutation, so that each producer element is still computed once. Unlike upstream's
+    linalg-fuse-elementwise-ops, it never fuses into a consumer with more loops than the
+    producer (such as a matmul), which would recompute the producer per extra iteration.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 #endif // FUSOR_PASSES_TD

@@ -1,0 +1,141 @@
+#include "fusor/codegen/CpuJit.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace fusor::codegen {
+
+struct CpuJit::Impl {
+  std::mutex mutex;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<llvm::TargetMachine> machine;
+  std::string cpu, features;
+  std::atomic<uint64_t> counter{0};
+  bool keepIR = false;
+  std::string lastIR;
+};
+
+namespace {
+
+// `void entry(void **buffers)` calling `target(buffers[0], buffers[1], ...)`.
+void addPackedEntry(llvm::Module &module, llvm::Function &target, llvm::StringRef name) {
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < target.arg_size(); ++i) {
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), i);
+    args.push_back(b.CreateLoad(ptr, slot));
+  }
+  b.CreateCall(&target, args);
+  b.CreateRetVoid();
+}
+
+void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&machine);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
+}
+
+}  // namespace
+
+CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto builder = llvm::cantFail(llvm::orc::JITTargetMachineBuilder::detectHost());
+  builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  impl_->cpu = builder.getCPU();
+  impl_->features = builder.getFeatures().getString();
+  impl_->machine = llvm::cantFail(builder.createTargetMachine());
+  impl_->jit = llvm::cantFail(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder).create());
+  // Generated code calls malloc, free and libm.
+  impl_->jit->getMainJITDylib().addGenerator(llvm::cantFail(
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+          impl_->jit->getDataLayout().getGlobalPrefix())));
+}
+
+CpuJit::~CpuJit() = default;
+
+CpuJit &CpuJit::get() {
+  static CpuJit *jit = new CpuJit();  // never destroyed: compiled code may run until exit
+  return *jit;
+}
+
+void CpuJit::setKeepIR(bool keep) { impl_->keepIR = keep; }
+const std::string &CpuJit::lastIR() const { return impl_->lastIR; }
+
+KernelFn CpuJit::compile(mlir::ModuleOp module, const std::string &function, std::string &error) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  mlir::registerBuiltinDialectTranslation(*module->getContext());
+  mlir::registerLLVMDialectTranslation(*module->getContext());
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, *ctx, "fusor");
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvm::Function *target = llvmModule->getFunction(function);
+  if (!target) {
+    error = "no function '" + function + "' in the module";
+    return nullptr;
+  }
+  llvmModule->setDataLayout(impl_->machine->createDataLayout());
+  llvmModule->setTargetTriple(impl_->machine->getTargetTriple());
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration()) continue;
+    f.addFnAttr("target-cpu", impl_->cpu);
+    f.addFnAttr("target-features", impl_->features);
+  }
+  std::string entryName = "fusor_entry";
+  addPackedEntry(*llvmModule, *target, entryName);
+  optimize(*llvmModule, *impl_->machine);
+  if (impl_->keepIR) {
+    impl_->lastIR.clear();
+    llvm::raw_string_ostream os(impl_->lastIR);
+    llvmModule->print(os, nullptr);
+  }
+  // Each compile gets a dylib of its own, so names never clash.
+  auto &jit = *impl_->jit;
+  auto dylib = jit.createJITDylib("fusor" + std::to_string(impl_->counter++));
+  if (!dylib) {
+    error = llvm::toString(dylib.takeError());
+    return nullptr;
+  }
+  dylib->addToLinkOrder(jit.getMainJITDylib());
+  if (auto e = jit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(llvmModule), std::move(ctx)))) {
+    error = llvm::toString(std::move(e));
+    return nullptr;
+  }
+  auto address = jit.lookup(*dylib, entryName);
+  if (!address) {
+    error = llvm::toString(address.takeError());
+    return nullptr;
+  }
+  return address->toPtr<KernelFn>();
+}
+
+}  // namespace fusor::codegen

@@ -1,0 +1,130 @@
+// Tensor factories: host data is copied into a realized buffer; constants stay lazy.
+#include <cmath>
+#include <random>
+
+#include "HostConvert.h"
+#include "Trace.h"
+#include "fusor/Functions.h"
+
+namespace fusor {
+
+namespace {
+
+void checkShape(const std::vector<int64_t> &shape, std::string_view name, const Where &where) {
+  for (int64_t s : shape)
+    if (s < 0) trace::fail(name, "sizes must be non-negative, got " + std::to_string(s), {}, where);
+}
+
+int64_t countOf(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+// A realized tensor holding a copy of `count` elements of `from` at `data`, as `dtype`.
+Tensor fromHost(const void *data, DType from, std::vector<int64_t> shape, DType dtype,
+                const Where &where) {
+  auto node = std::make_shared<ir::Node>();
+  node->op = ir::OpKind::Buffer;
+  node->dtype = dtype;
+  node->shape = std::move(shape);
+  node->location = where;
+  node->buffer = runtime::Buffer::allocate(node->numel() * elementSize(dtype));
+  host::convert(data, from, node->buffer->data(), dtype, node->numel());
+  return Tensor(std::move(node));
+}
+
+std::mt19937_64 &generator() {
+  static std::mt19937_64 g(0);
+  return g;
+}
+
+template <typename Dist>
+Tensor sample(std::vector<int64_t> shape, DType dtype, Dist dist, std::string_view name,
+              const Where &where) {
+  checkShape(shape, name, where);
+  if (!isFloatingType(dtype)) trace::fail(name, "needs a floating-point dtype", {}, where);
+  std::vector<double> values(countOf(shape));
+  for (double &v : values) v = dist(generator());
+  return fromHost(values.data(), kFloat64, std::move(shape), dtype, where);
+}
+
+}  // namespace
+
+template <typename T>
+Tensor from_vector(const std::vector<T> &values, std::vector<int64_t> shape, Where where) {
+  checkShape(shape, "from_vector", where);
+  if (static_cast<int64_t>(values.size()) != countOf(shape))
+    trace::fail("from_vector", std::to_string(values.size()) + " values do not fill shape " +
+                                   shape::toString(shape),
+                {}, where);
+  if constexpr (std::is_same_v<T, bool>) {
+    std::vector<uint8_t> bytes(values.begin(), values.end());
+    return fromHost(bytes.data(), kBool, std::move(shape), kBool, where);
+  } else {
+    return fromHost(values.data(), host::dtypeOf<T>(), std::move(shape), host::dtypeOf<T>(), where);
+  }
+}
+
+template <typename T>
+Tensor from_blob(const T *data, std::vector<int64_t> shape, Where where) {
+  checkShape(shape, "from_blob", where);
+  if (!data && countOf(shape)) trace::fail("from_blob", "data is null", {}, where);
+  return fromHost(data, host::dtypeOf<T>(), std::move(shape), host::dtypeOf<T>(), where);
+}
+
+#define FUSOR_INSTANTIATE(T)                                                              \
+  template Tensor from_vector<T>(const std::vector<T> &, std::vector<int64_t>, Where);   \
+  template Tensor from_blob<T>(const T *, std::vector<int64_t>, Where);
+FUSOR_INSTANTIATE(float)
+FUSOR_INSTANTIATE(double)
+FUSOR_INSTANTIATE(int8_t)
+FUSOR_INSTANTIATE(int32_t)
+FUSOR_INSTANTIATE(int64_t)
+#undef FUSOR_INSTANTIATE
+template Tensor from_vector<bool>(const std::vector<bool> &, std::vector<int64_t>, Where);
+
+Tensor full(std::vector<int64_t> shape, Scalar value, DType dtype, Where where) {
+  checkShape(shape, "full", where);
+  Tensor s = trace::scalar(value, dtype, where);
+  return shape.empty() ? s : s.expand(shape, where);
+}
+Tensor zeros(std::vector<int64_t> shape, DType dtype, Where where) { return full(std::move(shape), 0, dtype, where); }
+Tensor ones(std::vector<int64_t> shape, DType dtype, Where where) { return full(std::move(shape), 1, dtype, where); }
+
+Tensor arange(Scalar end, DType dtype, Where where) { return arange(0, end, 1, dtype, where); }
+Tensor arange(Scalar start, Scalar end, Scalar step, DType dtype, Where where) {
+  double a = start.toDouble(), b = end.toDouble(), s = step.toDouble();
+  if (s == 0 || std::isnan(a) || std::isnan(b) || std::isnan(s) || (b - a) / s < 0)
+    trace::fail("arange", "the range is empty or infinite", {}, where);
+  int64_t n = static_cast<int64_t>(std::ceil((b - a) / s));
+  std::vector<double> values(n);
+  for (int64_t i = 0; i < n; ++i) values[i] = a + i * s;
+  return fromHost(values.data(), kFloat64, {n}, dtype, where);
+}
+
+void manual_seed(uint64_t seed) { generator().seed(seed); }
+
+Tensor rand(std::vector<int64_t> shape, DType dtype, Where where) {
+  return sample(std::move(shape), dtype, std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
+}
+Tensor randn(std::vector<int64_t> shape, DType dtype, Where where) {
+  return sample(std::move(shape), dtype, std::normal_distribution<double>(0.0, 1.0), "randn", where);
+}
+
+namespace {
+std::vector<int64_t> shapeOf(const Tensor &t, std::string_view name, const Where &where) {
+  trace::check(t, name, where);
+  return std::vector<int64_t>(t.sizes().begin(), t.sizes().end());
+}
+}  // namespace
+
+Tensor zeros_like(const Tensor &t, Where where) { return zeros(shapeOf(t, "zeros_like", where), t.dtype(), where); }
+Tensor ones_like(const Tensor &t, Where where) { return ones(shapeOf(t, "ones_like", where), t.dtype(), where); }
+Tensor full_like(const Tensor &t, Scalar value, Where where) {
+  return full(shapeOf(t, "full_like", where), value, t.dtype(), where);
+}
+Tensor rand_like(const Tensor &t, Where where) { return rand(shapeOf(t, "rand_like", where), t.dtype(), where); }
+Tensor randn_like(const Tensor &t, Where where) { return randn(shapeOf(t, "randn_like", where), t.dtype(), where); }
+
+}  // namespace fusor

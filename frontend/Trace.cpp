@@ -1,0 +1,104 @@
+#include "Trace.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace fusor::trace {
+
+std::string describe(const Tensor &t) {
+  if (!t.defined()) return "undefined";
+  std::string s = "[";
+  auto sizes = t.sizes();
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "] " + std::string(toString(t.dtype()));
+}
+
+void fail(std::string_view op, const std::string &reason,
+          std::initializer_list<const Tensor *> operands, const Where &where) {
+  std::string message = "fusor::" + std::string(op) + ": " + reason;
+  if (operands.size()) {
+    message += " (operands: ";
+    bool first = true;
+    for (const Tensor *t : operands) {
+      message += (first ? "" : ", ") + describe(*t);
+      first = false;
+    }
+    message += ")";
+  }
+  throwError(message, where);
+}
+
+const Tensor &check(const Tensor &t, std::string_view op, const Where &where) {
+  if (!t.defined()) fail(op, "an operand is an undefined tensor", {}, where);
+  return t;
+}
+
+Tensor make(ir::OpKind op, DType dtype, shape::Shape shape, std::vector<Tensor> inputs,
+            const Where &where) {
+  auto node = std::make_shared<ir::Node>();
+  node->op = op;
+  node->dtype = dtype;
+  node->shape = std::move(shape);
+  node->location = where;
+  for (Tensor &in : inputs) node->inputs.push_back(in.node());
+  return Tensor(std::move(node));
+}
+
+shape::Shape unwrap(const shape::ShapeOr &r, std::string_view op,
+                    std::initializer_list<const Tensor *> operands, const Where &where) {
+  if (!r.ok()) fail(op, r.error, operands, where);
+  return r.shape;
+}
+
+int64_t normalizeDim(int64_t dim, int64_t rank, std::string_view op, const Tensor &t,
+                     const Where &where) {
+  int64_t d = shape::normalizeDim(dim, rank);
+  if (d < 0)
+    fail(op, "dim " + std::to_string(dim) + " is out of range for rank " + std::to_string(rank),
+         {&t}, where);
+  return d;
+}
+
+Tensor cast(const Tensor &t, DType dtype, const Where &where) {
+  if (t.dtype() == dtype) return t;
+  return make(ir::OpKind::Cast, dtype, shape::Shape(t.sizes().begin(), t.sizes().end()), {t},
+              where);
+}
+
+Tensor scalar(Scalar value, DType dtype, const Where &where) {
+  Tensor t = make(ir::OpKind::Scalar, dtype, {}, {}, where);
+  t.node()->real = value.toDouble();
+  t.node()->integer = value.isFloatingPoint() ? static_cast<int64_t>(value.toDouble())
+                                              : value.toLong();
+  return t;
+}
+
+namespace {
+int category(DType t) { return isFloatingType(t) ? 2 : t == DType::Bool ? 0 : 1; }
+}  // namespace
+
+DType resultType(std::initializer_list<const Tensor *> tensors,
+                 std::initializer_list<const Scalar *> scalars) {
+  // Per tier: the promoted dtype so far, or none.
+  std::optional<DType> tiers[3];
+  auto add = [&](int tier, DType t) { tiers[tier] = tiers[tier] ? promoteTypes(*tiers[tier], t) : t; };
+  for (const Tensor *t : tensors) add(t->dim() == 0 ? 1 : 0, t->dtype());
+  for (const Scalar *s : scalars)
+    add(2, s->isFloatingPoint() ? kFloat32 : s->isBoolean() ? kBool : kInt64);
+  DType result = tiers[0] ? *tiers[0] : tiers[1] ? *tiers[1] : *tiers[2];
+  for (int tier = 1; tier < 3; ++tier)
+    if (tiers[tier] && category(*tiers[tier]) > category(result))
+      result = tier == 2 ? *tiers[tier] : promoteTypes(result, *tiers[tier]);
+  return result;
+}
+
+Tensor binary(ir::OpKind op, const Tensor &a, const Tensor &b, DType operandType,
+              DType resultType, std::string_view name, const Where &where) {
+  check(a, name, where);
+  check(b, name, where);
+  shape::Shape shape = unwrap(shape::broadcast(a.sizes(), b.sizes()), name, {&a, &b}, where);
+  return make(op, resultType, std::move(shape),
+              {cast(a, operandType, where), cast(b, operandType, where)}, where);
+}
+
+}  // namespace fusor::trace

@@ -1,0 +1,7 @@
+// fusor's C++ API: #include <fusor/fusor.h>.
+#pragma once
+
+#include "fusor/Error.h"
+#include "fusor/Functions.h"
+#include "fusor/Jit.h"
+#include "fusor/Tensor.h"

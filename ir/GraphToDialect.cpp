@@ -1,0 +1,123 @@
+#include "fusor/ir/GraphToDialect.h"
+
+#include <unordered_map>
+
+#include "fusor/ir/FusorOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace fusor::ir {
+namespace {
+
+using namespace mlir;
+
+Location locationOf(MLIRContext &ctx, const Node &node) {
+  const std::source_location &l = node.location;
+  if (!l.file_name() || !*l.file_name()) return UnknownLoc::get(&ctx);
+  return FileLineColLoc::get(&ctx, l.file_name(), l.line(), l.column());
+}
+
+RankedTensorType tensorType(MLIRContext &ctx, const Node &node) {
+  return RankedTensorType::get(node.shape, toMlirType(ctx, node.dtype));
+}
+
+// A scalar of `type` holding the node's literal (real or integer, by type).
+TypedAttr scalarAttr(Builder &b, Type type, const Node &node) {
+  if (isa<FloatType>(type)) return b.getFloatAttr(type, node.real);
+  if (type.isInteger(1)) return b.getIntegerAttr(type, node.integer != 0);
+  return b.getIntegerAttr(type, node.integer);
+}
+
+void addAttributes(Builder &b, OperationState &state, const Node &node, Type element) {
+  switch (node.op) {
+    case OpKind::Scalar:
+      state.addAttribute("value", DenseElementsAttr::get(RankedTensorType::get({}, element),
+                                                         ArrayRef<Attribute>{scalarAttr(b, element, node)}));
+      break;
+    case OpKind::Gelu:
+      if (node.flag)
+        state.addAttribute("approximate", mlir::fusor::GeluApproximationAttr::get(
+                                              b.getContext(), mlir::fusor::GeluApproximation::tanh));
+      break;
+    case OpKind::ReduceSum:
+    case OpKind::ReduceMean:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin:
+    case OpKind::ReduceProd:
+      state.addAttribute("dims", b.getDenseI64ArrayAttr(node.ints));
+      if (node.flag) state.addAttribute("keepdim", b.getUnitAttr());
+      break;
+    case OpKind::Argmax:
+      state.addAttribute("dim", b.getI64IntegerAttr(node.dim));
+      if (node.flag) state.addAttribute("keepdim", b.getUnitAttr());
+      break;
+    case OpKind::Transpose:
+      state.addAttribute("perm", b.getDenseI64ArrayAttr(node.ints));
+      break;
+    case OpKind::Slice:
+      state.addAttribute("starts", b.getDenseI64ArrayAttr(node.ints));
+      state.addAttribute("stops", b.getDenseI64ArrayAttr(node.ints2));
+      state.addAttribute("steps", b.getDenseI64ArrayAttr(node.ints3));
+      break;
+    case OpKind::Pad:
+      state.addAttribute("low", b.getDenseI64ArrayAttr(node.ints));
+      state.addAttribute("high", b.getDenseI64ArrayAttr(node.ints2));
+      state.addAttribute("value", scalarAttr(b, element, node));
+      break;
+    case OpKind::Concat:
+    case OpKind::IndexSelect:
+    case OpKind::Gather:
+      state.addAttribute("dim", b.getI64IntegerAttr(node.dim));
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+Type toMlirType(MLIRContext &ctx, DType dtype) {
+  switch (dtype) {
+    case DType::Bool: return IntegerType::get(&ctx, 1);
+    case DType::Int8: return IntegerType::get(&ctx, 8);
+    case DType::Int32: return IntegerType::get(&ctx, 32);
+    case DType::Int64: return IntegerType::get(&ctx, 64);
+    case DType::Float16: return Float16Type::get(&ctx);
+    case DType::BFloat16: return BFloat16Type::get(&ctx);
+    case DType::Float32: return Float32Type::get(&ctx);
+    case DType::Float64: return Float64Type::get(&ctx);
+  }
+  return {};
+}
+
+OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::StringRef name) {
+  OpBuilder b(&ctx);
+  Location unknown = UnknownLoc::get(&ctx);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(unknown);
+  b.setInsertionPointToEnd(module->getBody());
+  SmallVector<Type> argTypes, resultTypes;
+  for (Node *in : program.inputs) argTypes.push_back(tensorType(ctx, *in));
+  for (Node *out : program.outputs) resultTypes.push_back(tensorType(ctx, *out));
+  auto func = func::FuncOp::create(b, unknown, name, b.getFunctionType(argTypes, resultTypes));
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+
+  std::unordered_map<const Node *, Value> values;
+  for (size_t i = 0; i < program.inputs.size(); ++i) values[program.inputs[i]] = body->getArgument(i);
+  for (Node *node : program.nodes) {
+    RankedTensorType type = tensorType(ctx, *node);
+    OperationState state(locationOf(ctx, *node), opName(node->op));
+    for (const NodePtr &in : node->inputs) state.addOperands(values.at(in.get()));
+    state.addTypes(type);
+    // Pad's value has the element type; other ops take their attributes' types from the node.
+    addAttributes(b, state, *node, type.getElementType());
+    values[node] = b.create(state)->getResult(0);
+  }
+  SmallVector<Value> results;
+  for (Node *out : program.outputs) results.push_back(values.at(out));
+  func::ReturnOp::create(b, unknown, results);
+  return module;
+}
+
+}  // namespace fusor::ir

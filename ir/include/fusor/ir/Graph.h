@@ -1,0 +1,59 @@
+// The dynamic graph IR: what a traced tensor op records. Plain C++, no MLIR: tracing must
+// stay cheap. A node's type is inferred when it is made (by the shared shape rules); a
+// realized node becomes a Buffer and lets go of its inputs, so finished graphs are freed.
+#pragma once
+
+#include <memory>
+#include <source_location>
+#include <vector>
+
+#include "fusor/ir/DType.h"
+#include "fusor/runtime/Buffer.h"
+
+namespace fusor::ir {
+
+enum class OpKind : uint8_t {
+  Buffer,  // realized data: an input of every graph that reads it
+  Scalar,  // a rank-0 literal, compiled into the kernel by value
+  // unary
+  Neg, Abs, Relu, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Silu, Gelu, Sin, Cos, Erf, Floor, Ceil,
+  LogicalNot,
+  // binary, broadcasting
+  Add, Sub, Mul, Div, Pow, Max, Min, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr,
+  Select, Cast,
+  // reductions and contraction
+  ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, Argmax, Matmul,
+  // shape and data movement
+  Reshape, Transpose, BroadcastTo, Slice, Concat, Pad, IndexSelect, Gather,
+};
+
+// The fusor dialect op name ("fusor.add"), or "" for Buffer.
+const char *opName(OpKind op);
+
+struct Node;
+using NodePtr = std::shared_ptr<Node>;
+
+struct Node {
+  OpKind op;
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::vector<NodePtr> inputs;
+  // Attributes, by op: dims (reductions), perm (transpose), starts/stops/steps (slice),
+  // low/high (pad) live in ints/ints2/ints3; dim (argmax, concat, index ops); flag is keepdim
+  // or gelu's tanh approximation; Scalar and Pad values are `real` for floats, `integer`
+  // otherwise.
+  std::vector<int64_t> ints, ints2, ints3;
+  int64_t dim = 0;
+  bool flag = false;
+  double real = 0.0;
+  int64_t integer = 0;
+  // The user's call that made the node, for error messages and IR locations.
+  std::source_location location;
+  // The data, once realized (op == Buffer).
+  std::shared_ptr<runtime::Buffer> buffer;
+
+  int64_t numel() const;
+  bool realized() const { return op == OpKind::Buffer; }
+};
+
+}  // namespace fusor::ir

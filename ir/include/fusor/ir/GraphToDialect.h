@@ -1,0 +1,26 @@
+// Graph IR -> fusor dialect: one function per realized graph, one op per node.
+#pragma once
+
+#include <vector>
+
+#include "fusor/ir/Graph.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace fusor::ir {
+
+// A pending graph in an order where every node comes after its inputs.
+struct Program {
+  std::vector<Node *> inputs;   // Buffer nodes: the function's arguments, in order
+  std::vector<Node *> nodes;    // the computed nodes, topologically sorted
+  std::vector<Node *> outputs;  // the function's results, in order (each in inputs or nodes)
+};
+
+mlir::Type toMlirType(mlir::MLIRContext &context, DType dtype);
+
+// Builds `module { func.func @name(inputs) -> outputs }`; each op is located at the user's
+// call that recorded it. The context must have the fusor and func dialects loaded.
+mlir::OwningOpRef<mlir::ModuleOp> toDialect(mlir::MLIRContext &context, const Program &program,
+                                            llvm::StringRef name);
+
+}  // namespace fusor::ir

@@ -1,0 +1,37 @@
+// fusor-fuse-elementwise: merges elementwise linalg.generic chains, and elementwise producers
+// into reductions, but only where each producer element is still computed once.
+#include "fusor/passes/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::fusor {
+#define GEN_PASS_DEF_FUSORFUSEELEMENTWISE
+#include "fusor/passes/Passes.h.inc"
+
+namespace {
+
+// Upstream's default also fuses a producer into a consumer that reads it through a projected
+// map (a matmul's operand, say), which recomputes the producer once per missing loop: gelu
+// fused into a matmul ran N times per element. Only a permutation map reads each element once.
+bool computesEachElementOnce(OpOperand *fused) {
+  Operation *producer = fused->get().getDefiningOp();
+  auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+  return producer && producer->hasOneUse() && consumer &&
+         consumer.getMatchingIndexingMap(fused).isPermutation();
+}
+
+struct FuseElementwisePass : impl::FusorFuseElementwiseBase<FuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, computesEachElementOnce);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::populateFoldTensorEmptyPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+}  // namespace
+}  // namespace mlir::fusor

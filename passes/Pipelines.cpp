@@ -1,0 +1,77 @@
+#include "fusor/passes/Pipelines.h"
+
+#include "fusor/passes/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir::fusor {
+
+std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) {
+  std::vector<PipelineStage> stages;
+  stages.push_back({"fusor", [options](OpPassManager &pm) {
+                      if (options.refineShapes)
+                        pm.addNestedPass<func::FuncOp>(createFusorRefineShapes());
+                      pm.addPass(createCanonicalizerPass());
+                      pm.addPass(createCSEPass());
+                    }});
+  stages.push_back({"linalg", [](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createFusorLowerToLinalg());
+                      pm.addPass(createCanonicalizerPass());
+                      pm.addNestedPass<func::FuncOp>(createFusorFuseElementwise());
+                      pm.addPass(createCanonicalizerPass());
+                      pm.addPass(createCSEPass());
+                    }});
+  stages.push_back({"bufferized", [](OpPassManager &pm) {
+                      bufferization::OneShotBufferizePassOptions bufferize;
+                      bufferize.bufferizeFunctionBoundaries = true;
+                      bufferize.functionBoundaryTypeConversion =
+                          bufferization::LayoutMapOption::IdentityLayoutMap;
+                      pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+                      bufferization::BufferResultsToOutParamsPassOptions outParams;
+                      outParams.hoistStaticAllocs = true;
+                      outParams.modifyPublicFunctions = true;
+                      pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+                      bufferization::BufferDeallocationPipelineOptions dealloc;
+                      bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+                      pm.addPass(createCanonicalizerPass());
+                    }});
+  stages.push_back({"loops", [](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+                      pm.addPass(createLowerAffinePass());
+                      pm.addPass(createCanonicalizerPass());
+                    }});
+  stages.push_back({"llvm", [](OpPassManager &pm) {
+                      pm.addPass(createSCFToControlFlowPass());
+                      pm.addPass(memref::createExpandStridedMetadataPass());
+                      pm.addPass(createLowerAffinePass());
+                      pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+                      pm.addPass(createConvertMathToLLVMPass());
+                      pm.addPass(createConvertMathToLibmPass());
+                      pm.addPass(createArithToLLVMConversionPass());
+                      ConvertFuncToLLVMPassOptions func;
+                      func.useBarePtrCallConv = true;
+                      pm.addPass(createConvertFuncToLLVMPass(func));
+                      pm.addPass(createConvertControlFlowToLLVMPass());
+                      pm.addPass(createUBToLLVMConversionPass());
+                      pm.addPass(createReconcileUnrealizedCastsPass());
+                    }});
+  return stages;
+}
+
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  for (const PipelineStage &stage : cpuPipelineStages(options)) stage.build(pm);
+}
+
+void registerFusorPipelines() {
+  PassPipelineRegistration<>(
+      "fusor-cpu-pipeline",
+      "Compile fusor-dialect functions on tensors to the LLVM dialect for the host CPU",
+      [](OpPassManager &pm) { buildCpuPipeline(pm); });
+}
+
+}  // namespace mlir::fusor

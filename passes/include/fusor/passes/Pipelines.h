@@ -1,0 +1,31 @@
+// fusor's compilation pipelines, as C++ functions (also registered for fusor-opt).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::fusor {
+
+struct CpuPipelineOptions {
+  // Run fusor-refine-shapes first (the JIT's graphs are already static; imported ones not).
+  bool refineShapes = true;
+};
+
+// One named step of a pipeline; FUSOR_DUMP writes the IR after each.
+struct PipelineStage {
+  std::string name;
+  std::function<void(OpPassManager &)> build;
+};
+
+// fusor dialect (a module of functions on tensors) -> LLVM dialect. Each function becomes
+// `void f(T *input..., T *output...)` on dense row-major buffers (results as out-params).
+std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options = {});
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options = {});
+
+// Registers --fusor-cpu-pipeline with the global pass-pipeline registry.
+void registerFusorPipelines();
+
+}  // namespace mlir::fusor

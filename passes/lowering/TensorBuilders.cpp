@@ -1,0 +1,92 @@
+#include "TensorBuilders.h"
+
+#include "ScalarOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+namespace mlir::fusor::lowering {
+namespace {
+
+// Maps the result's loop dims to `shape`'s indices: trailing-aligned, broadcast dims read 0.
+AffineMap broadcastMap(ArrayRef<int64_t> shape, ArrayRef<int64_t> result, MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  size_t offset = result.size() - shape.size();
+  for (size_t j = 0; j < shape.size(); ++j) {
+    bool stretched = shape[j] == 1 && result[offset + j] != 1;
+    exprs.push_back(stretched ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(offset + j, ctx));
+  }
+  return AffineMap::get(result.size(), 0, exprs, ctx);
+}
+
+Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type element) {
+  return tensor::EmptyOp::create(b, loc, shape, element);
+}
+
+}  // namespace
+
+Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                       RankedTensorType resultType, ScalarBody body) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> shape = resultType.getShape();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(broadcastMap(cast<RankedTensorType>(in.getType()).getShape(), shape, ctx));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(shape.size(), ctx));
+  SmallVector<utils::IteratorType> iterators(shape.size(), utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{empty(b, loc, shape, resultType.getElementType())},
+      maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, body(nb, nl, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
+  Value init = empty(b, loc, type.getShape(), type.getElementType());
+  return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{init}).getResult(0);
+}
+
+Value buildReshape(OpBuilder &b, Location loc, Value source, RankedTensorType type) {
+  auto from = cast<RankedTensorType>(source.getType());
+  if (from == type) return source;
+  // One collapse or expand where the reassociation exists, else through 1-D.
+  if (auto groups = getReassociationIndicesForReshape(from, type)) {
+    if (from.getRank() > type.getRank())
+      return tensor::CollapseShapeOp::create(b, loc, type, source, *groups);
+    if (from.getRank() < type.getRank())
+      return tensor::ExpandShapeOp::create(b, loc, type, source, *groups);
+  }
+  auto flat = RankedTensorType::get({from.getNumElements()}, from.getElementType());
+  return buildReshape(b, loc, buildReshape(b, loc, source, flat), type);
+}
+
+Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> dims,
+                     StringRef kind, Type accElement) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<bool> reduced(type.getRank(), false);
+  for (int64_t d : dims) reduced[d] = true;
+  SmallVector<int64_t> outShape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    iterators.push_back(reduced[d] ? utils::IteratorType::reduction
+                                   : utils::IteratorType::parallel);
+    if (reduced[d]) continue;
+    outShape.push_back(type.getDimSize(d));
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  auto outType = RankedTensorType::get(outShape, accElement);
+  Value init = buildFilled(b, loc, outType, emitIdentity(b, loc, kind, accElement));
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(type.getRank(), ctx),
+                              AffineMap::get(type.getRank(), 0, outExprs, ctx)};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{outType}, ValueRange{input}, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value x = emitCast(nb, nl, args[0], accElement);
+        linalg::YieldOp::create(nb, nl, emitCombine(nb, nl, kind, args[1], x));
+      });
+  return generic.getResult(0);
+}
+
+}  // namespace mlir::fusor::lowering

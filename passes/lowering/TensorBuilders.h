@@ -1,0 +1,26 @@
+// Builders of linalg/tensor IR shared by the fusor lowering patterns.
+#pragma once
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::fusor::lowering {
+
+using ScalarBody = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+// A linalg.generic computing `body` on `inputs` broadcast (NumPy style) to `resultType`.
+Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                       RankedTensorType resultType, ScalarBody body);
+
+// A tensor of `type` filled with `value`.
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value);
+
+// Reinterprets `source` in row-major order with the static shape of `type`.
+Value buildReshape(OpBuilder &b, Location loc, Value source, RankedTensorType type);
+
+// The reduction of `kind` ("sum", "prod", "max", "min") over `dims` of `input`, without
+// keepdim, accumulated in `accType`'s element type.
+Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> dims,
+                     StringRef kind, Type accElement);
+
+}  // namespace mlir::fusor::lowering

@@ -1,0 +1,155 @@
+#include "fusor/jit/Realize.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "fusor/Error.h"
+#include "fusor/jit/Compiler.h"
+#include "fusor/jit/Program.h"
+
+namespace fusor::jit {
+namespace {
+
+constexpr size_t kCacheCapacity = 1024;  // compiled programs kept (least recently used go)
+
+struct Entry {
+  codegen::KernelFn fn;
+  std::list<Signature>::iterator lru;
+};
+
+// Inputs last compiled for a structure, to say what changed when it compiles again.
+struct InputsSeen {
+  std::vector<std::pair<DType, std::vector<int64_t>>> inputs;
+};
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<Signature, Entry, SignatureHash> entries;
+  std::list<Signature> lru;  // most recent first
+  std::unordered_map<Signature, InputsSeen, SignatureHash> structures;
+  CacheStats stats;
+};
+
+Cache &cache() {
+  static Cache *c = new Cache();
+  return *c;
+}
+
+bool logRecompiles() {
+  static const bool on = [] {
+    const char *v = std::getenv("FUSOR_LOG");
+    return v && std::strstr(v, "recompiles");
+  }();
+  return on;
+}
+
+InputsSeen inputsOf(const ir::Program &program) {
+  InputsSeen seen;
+  for (ir::Node *in : program.inputs) seen.inputs.push_back({in->dtype, in->shape});
+  return seen;
+}
+
+// Why `captured` compiles: the inputs that changed since its structure last compiled, or that
+// the structure is new.
+std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
+  size_t ops = captured.program.nodes.size();
+  if (!before) return "new graph structure (" + std::to_string(ops) + " ops)";
+  std::string why;
+  const auto &inputs = captured.program.inputs;
+  for (size_t i = 0; i < inputs.size() && i < before->inputs.size(); ++i) {
+    ir::Node old;
+    old.dtype = before->inputs[i].first;
+    old.shape = before->inputs[i].second;
+    if (old.dtype == inputs[i]->dtype && old.shape == inputs[i]->shape) continue;
+    why += (why.empty() ? "" : "; ") + std::string("input ") + std::to_string(i) + " changed from " +
+           describe(old) + " to " + describe(*inputs[i]);
+  }
+  return why.empty() ? "same inputs, other sizes inside the graph" : why;
+}
+
+codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
+  Cache &c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.entries.find(captured.signature);
+    if (it != c.entries.end()) {
+      ++c.stats.hits;
+      c.lru.splice(c.lru.begin(), c.lru, it->second.lru);
+      return it->second.fn;
+    }
+    ++c.stats.misses;
+    if (logRecompiles()) {
+      auto seen = c.structures.find(captured.structure);
+      std::cerr << "fusor: compiling: "
+                << explain(captured, seen == c.structures.end() ? nullptr : &seen->second)
+                << "\n";
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  codegen::KernelFn fn = compileProgram(captured.program);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  std::lock_guard<std::mutex> lock(c.mutex);
+  ++c.stats.compiles;
+  c.stats.compileMs += ms;
+  c.structures[captured.structure] = inputsOf(captured.program);
+  if (!c.entries.count(captured.signature)) {
+    c.lru.push_front(captured.signature);
+    c.entries[captured.signature] = {fn, c.lru.begin()};
+    if (c.entries.size() > kCacheCapacity) {
+      c.entries.erase(c.lru.back());
+      c.lru.pop_back();
+    }
+  }
+  return fn;
+}
+
+}  // namespace
+
+void realize(std::span<ir::Node *const> roots) {
+  std::vector<ir::Node *> pending;
+  for (ir::Node *n : roots)
+    if (!n->realized() && std::find(pending.begin(), pending.end(), n) == pending.end())
+      pending.push_back(n);
+  if (pending.empty()) return;
+  CapturedProgram captured = capture(pending);
+  codegen::KernelFn fn = lookupOrCompile(captured);
+
+  std::vector<void *> buffers;
+  for (ir::Node *in : captured.program.inputs) buffers.push_back(in->buffer->data());
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs;
+  for (ir::Node *out : pending) {
+    outputs.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype)));
+    buffers.push_back(outputs.back()->data());
+  }
+  fn(buffers.data());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    ir::Node *n = pending[i];
+    n->op = ir::OpKind::Buffer;
+    n->buffer = std::move(outputs[i]);
+    n->inputs.clear();  // frees the graph behind it
+  }
+}
+
+CacheStats cacheStats() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  CacheStats s = c.stats;
+  s.entries = c.entries.size();
+  return s;
+}
+
+void clearCache() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.entries.clear();
+  c.lru.clear();
+  c.structures.clear();
+}
+
+}  // namespace fusor::jit

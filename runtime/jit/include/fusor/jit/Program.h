@@ -1,0 +1,39 @@
+// Capture of the pending graph behind a set of roots, and its cache signature.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fusor/ir/GraphToDialect.h"
+
+namespace fusor::jit {
+
+// Everything that decides the compiled code, flattened: op kinds, attributes, wiring and all
+// types. Equal signatures compile to the same program.
+struct Signature {
+  std::vector<int64_t> words;
+  size_t hash = 0;
+  bool operator==(const Signature &other) const { return words == other.words; }
+};
+
+struct SignatureHash {
+  size_t operator()(const Signature &s) const { return s.hash; }
+};
+
+struct CapturedProgram {
+  ir::Program program;
+  Signature signature;
+  // The signature without sizes and dtypes: programs that differ only in their inputs'
+  // shapes share it (used to explain recompiles).
+  Signature structure;
+};
+
+// Collects the unrealized nodes behind `roots` (which must be unrealized and distinct).
+CapturedProgram capture(std::span<ir::Node *const> roots);
+
+// "[8, 16] float32"
+std::string describe(const ir::Node &node);
+
+}  // namespace fusor::jit
