@@ -29,6 +29,7 @@ Tensor reshapeTo(const Tensor &x, shape::Shape shape, const Where &where) {
 
 Tensor Tensor::reshape(std::vector<int64_t> shape, Where where) const {
   check(*this, "reshape", where);
+  const std::vector<int64_t> requested = shape;
   int64_t inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
@@ -40,7 +41,7 @@ Tensor Tensor::reshape(std::vector<int64_t> shape, Where where) const {
     }
   }
   shape::ShapeOr r = shape::reshape(sizes(), shape);
-  if (!r.ok()) fail("reshape", "cannot view as " + listString(shape) + ": " + r.error, {this}, where);
+  if (!r.ok()) fail("reshape", "cannot view as " + listString(requested) + ": " + r.error, {this}, where);
   return reshapeTo(*this, r.shape, where);
 }
 

@@ -2,6 +2,7 @@
 
 #include "fusor/passes/Passes.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -41,6 +42,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createCanonicalizerPass());
                     }});
   stages.push_back({"loops", [](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
                       pm.addPass(createLowerAffinePass());
                       pm.addPass(createCanonicalizerPass());
@@ -52,6 +54,10 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createFinalizeMemRefToLLVMConversionPass());
                       pm.addPass(createConvertMathToLLVMPass());
                       pm.addPass(createConvertMathToLibmPass());
+                      // bf16 conversions as integer ops: no libcalls, any x86 CPU.
+                      arith::ArithExpandOpsPassOptions expand;
+                      expand.includeBf16 = true;
+                      pm.addPass(arith::createArithExpandOpsPass(expand));
                       pm.addPass(createArithToLLVMConversionPass());
                       ConvertFuncToLLVMPassOptions func;
                       func.useBarePtrCallConv = true;

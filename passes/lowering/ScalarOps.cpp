@@ -134,6 +134,10 @@ Value emitCast(OpBuilder &b, Location loc, Value value, Type to) {
   auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
   if (fromFloat && toFloat) {
     if (fromFloat.getWidth() < toFloat.getWidth()) return ExtFOp::create(b, loc, to, value);
+    // f64 -> f16/bf16 rounds through f32, as torch's c10::Half/BFloat16(float) do (and
+    // without the compiler-rt calls a direct conversion would need).
+    if (fromFloat.getWidth() == 64 && toFloat.getWidth() == 16)
+      return TruncFOp::create(b, loc, to, TruncFOp::create(b, loc, b.getF32Type(), value));
     if (fromFloat.getWidth() > toFloat.getWidth()) return TruncFOp::create(b, loc, to, value);
     // f16 <-> bf16: through f32.
     return TruncFOp::create(b, loc, to, ExtFOp::create(b, loc, b.getF32Type(), value));

@@ -46,4 +46,14 @@ def FusorFuseElementwise : Pass<"fusor-fuse-elementwise", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def FusorLowerStridedCopies : Pass<"fusor-lower-strided-copies", "func::FuncOp"> {
+  let summary = "Turn memref.copy between non-contiguous buffers into linalg.copy loops";
+  let description = [{
+    memref.copy between buffers with identity layouts becomes a memcpy, but a strided one
+    becomes a call to MLIR's C runner library (memrefCopy), which fusor's JIT and AOT
+    libraries do not link. This pass makes such copies plain loops instead.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // FUSOR_PASSES_TD

@@ -1,0 +1,37 @@
+// matmul and linear vs a double reference.
+#include "Reference.h"
+
+namespace fusor::testing {
+namespace {
+
+TEST(Matmul, TorchSemanticsOverShapes) {
+  std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> cases = {
+      {{7}, {7}},          {{7}, {7, 3}},          {{5, 7}, {7}},         {{5, 7}, {7, 3}},
+      {{1, 1}, {1, 1}},    {{13, 17}, {17, 11}},   {{2, 5, 7}, {7, 3}},   {{7}, {4, 7, 3}},
+      {{4, 5, 7}, {7}},    {{2, 1, 5, 7}, {3, 7, 4}}, {{64, 128}, {128, 96}}};
+  for (const auto &[sa, sb] : cases) {
+    Tensor a = randomTensor(sa), b = randomTensor(sb);
+    double k = static_cast<double>(sa.back());
+    expectClose(matmul(a, b), matmul(toRef(a), toRef(b)), 1e-5, 1e-5 * std::sqrt(k),
+                "matmul " + shapeString(sa) + " x " + shapeString(sb));
+  }
+}
+
+TEST(Matmul, OtherTypes) {
+  Tensor a = randomInts({3, 4}, -9, 9, kInt32), b = randomInts({4, 5}, -9, 9, kInt32);
+  expectClose(matmul(a, b), matmul(toRef(a), toRef(b)), 0, 0, "int32 matmul");
+  Tensor h = randomTensor({8, 64}, kFloat16), g = randomTensor({64, 8}, kFloat16);
+  expectClose(matmul(h, g).to(kFloat32), matmul(toRef(h), toRef(g)), 5e-3, 5e-2, "f16 matmul");
+  Tensor d = randomTensor({6, 9}, kFloat64), e = randomTensor({9, 2}, kFloat64);
+  expectClose(matmul(d, e), matmul(toRef(d), toRef(e)), 1e-12, 1e-12, "f64 matmul");
+}
+
+TEST(Matmul, LinearWithBiasAndEpilogue) {
+  Tensor x = randomTensor({10, 16}), w = randomTensor({24, 16}), b = randomTensor({24});
+  Ref expected = map(zip(matmul(toRef(x), permute(toRef(w), {1, 0})), toRef(b), std::plus<double>()),
+                     [](double v) { return v > 0 ? v : 0; });
+  expectClose(relu(linear(x, w, b)), expected, 1e-5, 1e-5, "relu(linear)");
+}
+
+}  // namespace
+}  // namespace fusor::testing
