@@ -35,8 +35,8 @@ const std::vector<UnaryCase> &unaryCases() {
       {"sin", [](const Tensor &x) { return sin(x); }, [](double x) { return std::sin(x); }, false},
       {"cos", [](const Tensor &x) { return cos(x); }, [](double x) { return std::cos(x); }, false},
       {"erf", [](const Tensor &x) { return erf(x); }, [](double x) { return std::erf(x); }, false},
-      {"floor", [](const Tensor &x) { return floor(x * 3); }, [](double x) { return std::floor(x * 3); }, false},
-      {"ceil", [](const Tensor &x) { return ceil(x * 3); }, [](double x) { return std::ceil(x * 3); }, false},
+      {"floor", [](const Tensor &x) { return floor(x); }, [](double x) { return std::floor(x); }, false},
+      {"ceil", [](const Tensor &x) { return ceil(x); }, [](double x) { return std::ceil(x); }, false},
   };
   return cases;
 }
