@@ -11,14 +11,26 @@ namespace mlir::fusor {
 
 namespace {
 
+// Fused bodies stop growing here: fusing a producer into each of its users copies its body,
+// and chains of multi-use values would otherwise grow exponentially.
+constexpr size_t kMaxFusedBodyOps = 256;
+
+size_t bodySize(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp ? linalgOp.getBlock()->getOperations().size() : 0;
+}
+
 // Upstream's default also fuses a producer into a consumer that reads it through a projected
 // map (a matmul's operand, say), which recomputes the producer once per missing loop: gelu
 // fused into a matmul ran N times per element. Only a permutation map reads each element once.
+// A producer with several users is fused into each of them (recomputed), as XLA and Inductor
+// do: re-reading its inputs costs less memory traffic than writing and re-reading its result.
+// That makes a row softmax three kernels (max, sum of exp, exp / sum) instead of four.
 bool computesEachElementOnce(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  return producer && producer->hasOneUse() && consumer &&
-         consumer.getMatchingIndexingMap(fused).isPermutation();
+  return producer && consumer && consumer.getMatchingIndexingMap(fused).isPermutation() &&
+         bodySize(producer) + bodySize(consumer) <= kMaxFusedBodyOps;
 }
 
 struct FuseElementwisePass : impl::FusorFuseElementwiseBase<FuseElementwisePass> {

@@ -16,7 +16,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 
-namespace fusor::jit {
+namespace fusor::runtime::jit {
 namespace {
 
 constexpr const char *kFunction = "fusor_main";
@@ -102,4 +102,4 @@ codegen::KernelFn compileProgram(const ir::Program &program) {
   return fn;
 }
 
-}  // namespace fusor::jit
+}  // namespace fusor::runtime::jit

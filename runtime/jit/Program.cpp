@@ -3,7 +3,7 @@
 #include <bit>
 #include <unordered_map>
 
-namespace fusor::jit {
+namespace fusor::runtime::jit {
 namespace {
 
 void appendList(std::vector<int64_t> &w, const std::vector<int64_t> &list) {
@@ -106,4 +106,4 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
   return out;
 }
 
-}  // namespace fusor::jit
+}  // namespace fusor::runtime::jit

@@ -12,7 +12,7 @@
 #include "fusor/jit/Compiler.h"
 #include "fusor/jit/Program.h"
 
-namespace fusor::jit {
+namespace fusor::runtime::jit {
 namespace {
 
 constexpr size_t kCacheCapacity = 1024;  // compiled programs kept (least recently used go)
@@ -70,6 +70,8 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
   return why.empty() ? "same inputs, other sizes inside the graph" : why;
 }
 
+}  // namespace
+
 codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
   Cache &c = cache();
   {
@@ -107,7 +109,25 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
   return fn;
 }
 
-}  // namespace
+std::vector<std::shared_ptr<runtime::Buffer>> run(codegen::KernelFn fn,
+                                                  const std::vector<runtime::Buffer *> &inputs,
+                                                  const std::vector<const ir::Node *> &outputs) {
+  std::vector<void *> buffers;
+  for (runtime::Buffer *in : inputs) buffers.push_back(in->data());
+  std::vector<std::shared_ptr<runtime::Buffer>> results;
+  for (const ir::Node *out : outputs) {
+    results.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype)));
+    buffers.push_back(results.back()->data());
+  }
+  fn(buffers.data());
+  return results;
+}
+
+void noteHit() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  ++c.stats.hits;
+}
 
 void realize(std::span<ir::Node *const> roots) {
   std::vector<ir::Node *> pending;
@@ -116,16 +136,17 @@ void realize(std::span<ir::Node *const> roots) {
       pending.push_back(n);
   if (pending.empty()) return;
   CapturedProgram captured = capture(pending);
-  codegen::KernelFn fn = lookupOrCompile(captured);
-
-  std::vector<void *> buffers;
-  for (ir::Node *in : captured.program.inputs) buffers.push_back(in->buffer->data());
-  std::vector<std::shared_ptr<runtime::Buffer>> outputs;
-  for (ir::Node *out : pending) {
-    outputs.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype)));
-    buffers.push_back(outputs.back()->data());
+  std::vector<runtime::Buffer *> inputs;
+  for (ir::Node *in : captured.program.inputs) {
+    if (!in->buffer)
+      throwError("fusor: a tensor's values were asked for while fusor::jit traces the function; "
+                 "traced code cannot depend on data (use fusor::where instead of branching)",
+                 in->location);
+    inputs.push_back(in->buffer.get());
   }
-  fn(buffers.data());
+  codegen::KernelFn fn = lookupOrCompile(captured);
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs =
+      run(fn, inputs, std::vector<const ir::Node *>(pending.begin(), pending.end()));
   for (size_t i = 0; i < pending.size(); ++i) {
     ir::Node *n = pending[i];
     n->op = ir::OpKind::Buffer;
@@ -150,4 +171,4 @@ void clearCache() {
   c.structures.clear();
 }
 
-}  // namespace fusor::jit
+}  // namespace fusor::runtime::jit

@@ -1,7 +1,16 @@
-// The compile cache, seen from the API.
+// fusor::jit(f): compile a whole function once per input signature; the compile cache.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include <functional>
+
+#include "fusor/Tensor.h"
 
 namespace fusor {
 
@@ -16,5 +25,77 @@ struct CacheStats {
 CacheStats cache_stats();
 // Forgets compiled programs (statistics are kept).
 void clear_cache();
+
+namespace detail {
+
+// Traces a function of tensors once per input signature (dtypes and sizes) and afterwards
+// runs the compiled program directly: no tracing, no graph, one cache lookup.
+class TracedFunction {
+ public:
+  using Body = std::function<std::vector<Tensor>(const std::vector<Tensor> &)>;
+  explicit TracedFunction(Body body);
+  ~TracedFunction();
+  std::vector<Tensor> operator()(const std::vector<Tensor> &args, const Where &where);
+
+ private:
+  struct Trace;
+  Body body_;
+  std::mutex mutex_;
+  std::vector<std::pair<std::vector<int64_t>, std::shared_ptr<Trace>>> traces_;
+};
+
+inline void collect(std::vector<Tensor> &out, const Tensor &t) { out.push_back(t); }
+inline void collect(std::vector<Tensor> &out, const std::vector<Tensor> &ts) {
+  out.insert(out.end(), ts.begin(), ts.end());
+}
+template <typename... T>
+void collect(std::vector<Tensor> &out, const std::tuple<T...> &t) {
+  std::apply([&](const auto &...x) { (collect(out, x), ...); }, t);
+}
+
+template <typename R>
+R rebuild(const std::vector<Tensor> &results) {
+  if constexpr (std::is_same_v<R, Tensor>) {
+    return results.at(0);
+  } else if constexpr (std::is_same_v<R, std::vector<Tensor>>) {
+    return results;
+  } else {  // std::tuple<Tensor, ...>
+    return [&]<size_t... I>(std::index_sequence<I...>) {
+      return R{results.at(I)...};
+    }(std::make_index_sequence<std::tuple_size_v<R>>());
+  }
+}
+
+}  // namespace detail
+
+// f takes Tensors and returns a Tensor, a std::tuple of Tensors or a std::vector<Tensor>.
+template <typename F>
+class JitFunction {
+ public:
+  explicit JitFunction(F f) : f_(std::move(f)) {}
+
+  template <typename... Args>
+  auto operator()(const Args &...args) {
+    using R = std::invoke_result_t<F &, const Args &...>;
+    if (!traced_)
+      traced_ = std::make_shared<detail::TracedFunction>([this](const std::vector<Tensor> &in) {
+        std::vector<Tensor> out;
+        [&]<size_t... I>(std::index_sequence<I...>) {
+          detail::collect(out, f_(in.at(I)...));
+        }(std::index_sequence_for<Args...>());
+        return out;
+      });
+    return detail::rebuild<R>((*traced_)({args...}, Where::current()));
+  }
+
+ private:
+  F f_;
+  std::shared_ptr<detail::TracedFunction> traced_;
+};
+
+template <typename F>
+JitFunction<F> jit(F f) {
+  return JitFunction<F>(std::move(f));
+}
 
 }  // namespace fusor

@@ -33,7 +33,7 @@ const char *opName(OpKind op);
 struct Node;
 using NodePtr = std::shared_ptr<Node>;
 
-struct Node {
+struct Node : std::enable_shared_from_this<Node> {
   OpKind op;
   DType dtype;
   std::vector<int64_t> shape;

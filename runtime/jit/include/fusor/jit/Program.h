@@ -8,7 +8,7 @@
 
 #include "fusor/ir/GraphToDialect.h"
 
-namespace fusor::jit {
+namespace fusor::runtime::jit {
 
 // Everything that decides the compiled code, flattened: op kinds, attributes, wiring and all
 // types. Equal signatures compile to the same program.
@@ -36,4 +36,4 @@ CapturedProgram capture(std::span<ir::Node *const> roots);
 // "[8, 16] float32"
 std::string describe(const ir::Node &node);
 
-}  // namespace fusor::jit
+}  // namespace fusor::runtime::jit

@@ -5,13 +5,26 @@
 #include <cstdint>
 #include <span>
 
+#include "fusor/codegen/CpuJit.h"
+#include "fusor/jit/Program.h"
 #include "fusor/ir/Graph.h"
 
-namespace fusor::jit {
+namespace fusor::runtime::jit {
 
 // Computes every node of `roots` that is not yet realized, in one compiled program; each
 // becomes a Buffer node afterwards.
 void realize(std::span<ir::Node *const> roots);
+
+// The compiled program for `captured`, from the cache or compiled now (counted as a hit or miss).
+codegen::KernelFn lookupOrCompile(const CapturedProgram &captured);
+
+// Runs `fn` on the buffers of `inputs` and fresh buffers for the outputs, which it returns.
+std::vector<std::shared_ptr<runtime::Buffer>> run(codegen::KernelFn fn,
+                                                  const std::vector<runtime::Buffer *> &inputs,
+                                                  const std::vector<const ir::Node *> &outputs);
+
+// Counts a hit that skipped the cache lookup (fusor::jit replaying a trace).
+void noteHit();
 
 struct CacheStats {
   uint64_t hits = 0;
@@ -24,4 +37,4 @@ struct CacheStats {
 CacheStats cacheStats();
 void clearCache();
 
-}  // namespace fusor::jit
+}  // namespace fusor::runtime::jit
