@@ -43,8 +43,9 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                     }});
   stages.push_back({"loops", [](OpPassManager &pm) {
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
-                      pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+                      pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
                       pm.addPass(createLowerAffinePass());
+                      pm.addPass(createConvertSCFToOpenMPPass());
                       pm.addPass(createCanonicalizerPass());
                     }});
   stages.push_back({"llvm", [](OpPassManager &pm) {
@@ -62,6 +63,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       ConvertFuncToLLVMPassOptions func;
                       func.useBarePtrCallConv = true;
                       pm.addPass(createConvertFuncToLLVMPass(func));
+                      pm.addPass(createConvertOpenMPToLLVMPass());
                       pm.addPass(createConvertControlFlowToLLVMPass());
                       pm.addPass(createUBToLLVMConversionPass());
                       pm.addPass(createReconcileUnrealizedCastsPass());

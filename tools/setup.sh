@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(llvm-22-dev libmlir-22-dev mlir-22-tools ninja-build cmake g++ python3
-          libfmt-dev libzstd-dev googletest libgtest-dev)
+          libfmt-dev libzstd-dev googletest libgtest-dev libomp-22-dev libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -5,6 +5,7 @@
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -16,6 +17,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+
+extern "C" int omp_get_max_threads(void);
 
 namespace fusor::codegen {
 
@@ -64,6 +67,9 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 }  // namespace
 
 CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
+  // A call into libomp keeps it linked: compiled parallel loops call __kmpc_* functions,
+  // which the JIT resolves from the process.
+  (void)omp_get_max_threads();
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto builder = llvm::cantFail(llvm::orc::JITTargetMachineBuilder::detectHost());
@@ -72,7 +78,7 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   impl_->features = builder.getFeatures().getString();
   impl_->machine = llvm::cantFail(builder.createTargetMachine());
   impl_->jit = llvm::cantFail(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder).create());
-  // Generated code calls malloc, free and libm.
+  // Generated code calls malloc, free, libm and the OpenMP runtime (libomp, linked in).
   impl_->jit->getMainJITDylib().addGenerator(llvm::cantFail(
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
           impl_->jit->getDataLayout().getGlobalPrefix())));
@@ -92,6 +98,7 @@ KernelFn CpuJit::compile(mlir::ModuleOp module, const std::string &function, std
   std::lock_guard<std::mutex> lock(impl_->mutex);
   mlir::registerBuiltinDialectTranslation(*module->getContext());
   mlir::registerLLVMDialectTranslation(*module->getContext());
+  mlir::registerOpenMPDialectTranslation(*module->getContext());
   auto ctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, *ctx, "fusor");
   if (!llvmModule) {

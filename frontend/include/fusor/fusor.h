@@ -5,3 +5,4 @@
 #include "fusor/Functions.h"
 #include "fusor/Jit.h"
 #include "fusor/Tensor.h"
+#include "fusor/runtime/Threads.h"

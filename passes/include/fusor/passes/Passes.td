@@ -56,4 +56,20 @@ def FusorLowerStridedCopies : Pass<"fusor-lower-strided-copies", "func::FuncOp">
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FusorLinalgToLoops : Pass<"fusor-linalg-to-loops", "func::FuncOp"> {
+  let summary = "Lower linalg ops on buffers to loops, parallel ones where they are large";
+  let description = [{
+    Like convert-linalg-to-loops, but an op whose parallel loops run at least
+    `parallel-threshold` iterations gets them as one scf.parallel (reductions stay scf.for
+    inside), which the CPU pipeline then shares between threads; smaller ops stay serial, as
+    starting threads would cost more than they save.
+  }];
+  let options = [
+    Option<"parallelThreshold", "parallel-threshold", "int64_t", /*default=*/"32768",
+           "Parallel iterations from which loops become scf.parallel">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // FUSOR_PASSES_TD
