@@ -42,6 +42,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createCanonicalizerPass());
                     }});
   stages.push_back({"loops", [](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls());
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
                       pm.addPass(createLowerAffinePass());

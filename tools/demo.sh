@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
-# Sets up and builds fusor, then shows the main job as it stands: fusor-opt reading a model
-# written in the fusor dialect, canonicalizing it and refining its shapes.
+# Sets up and builds fusor, then runs the main job: an attention block and an MLP traced,
+# compiled through MLIR and LLVM, cached, re-run, and recompiled for a new batch size.
+# Then fusor-opt shows the same compiler on a model written in the fusor dialect.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh >/dev/null
-example=tools/examples/mlp.mlir
-opt=build/bin/fusor-opt
 
-echo "== input: $example"
-grep -v '^//' "$example"
+echo "== build/bin/fusor-demo"
+build/bin/fusor-demo
 echo
-echo "== fusor-opt --canonicalize: constants folded, x*1 and a transpose pair gone"
-"$opt" "$example" --canonicalize
-echo
-echo "== fusor-opt --fusor-refine-shapes --canonicalize: '?' sizes made static from the arguments"
-"$opt" "$example" --fusor-refine-shapes --canonicalize
+example=tools/examples/mlp.mlir
+echo "== build/bin/fusor-opt $example --fusor-refine-shapes --canonicalize"
+echo "   (the input has '?' sizes and redundancies: see the file)"
+build/bin/fusor-opt "$example" --fusor-refine-shapes --canonicalize

@@ -6,7 +6,9 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "fusor/runtime/Gemm.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -82,6 +84,15 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   impl_->jit->getMainJITDylib().addGenerator(llvm::cantFail(
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
           impl_->jit->getDataLayout().getGlobalPrefix())));
+  // fusor's runtime entry points, by address (they need not be exported by the executable).
+  llvm::orc::MangleAndInterner mangle(impl_->jit->getExecutionSession(), impl_->jit->getDataLayout());
+  llvm::orc::SymbolMap runtime;
+  auto add = [&](const char *name, auto *fn) {
+    runtime[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported};
+  };
+  add("fusor_rt_gemm_f32", &fusor_rt_gemm_f32);
+  add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
+  llvm::cantFail(impl_->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)));
 }
 
 CpuJit::~CpuJit() = default;

@@ -72,4 +72,16 @@ def FusorLinalgToLoops : Pass<"fusor-linalg-to-loops", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "func::FuncOp"> {
+  let summary = "Call the runtime GEMM for f32/f64 matmul-like linalg ops on buffers";
+  let description = [{
+    A linalg contraction (one m, n and k dim, any batch dims, f32 or f64 throughout) on
+    buffers becomes a loop over its batch dims calling fusor_rt_gemm_f32/f64 with each
+    operand's pointer, offset and row/column strides, so transposed and broadcast operands
+    need no copies. A zero fill of the result just before it becomes the call's beta = 0.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // FUSOR_PASSES_TD

@@ -1,0 +1,160 @@
+// fusor-contractions-to-calls: f32/f64 matmul-like linalg ops on buffers -> calls to the
+// runtime GEMM (fusor_rt_gemm_*), one per batch element, with any strides.
+#include "fusor/passes/Passes.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::fusor {
+#define GEN_PASS_DEF_FUSORCONTRACTIONSTOCALLS
+#include "fusor/passes/Passes.h.inc"
+
+namespace {
+
+// The result position of `map` that reads loop dim `dim`, or -1 if it does not.
+int64_t positionOf(AffineMap map, unsigned dim) {
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == dim) return i;
+  return -1;
+}
+
+// Operand maps may only read loop dims or the constant 0 (a broadcast dim).
+bool simpleMap(AffineMap map) {
+  return llvm::all_of(map.getResults(), [](AffineExpr e) {
+    auto c = dyn_cast<AffineConstantExpr>(e);
+    return isa<AffineDimExpr>(e) || (c && c.getValue() == 0);
+  });
+}
+
+func::FuncOp declareGemm(ModuleOp module, StringRef name) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name)) return f;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  SmallVector<Type> args(16, b.getI64Type());
+  auto f = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
+  f.setPrivate();
+  return f;
+}
+
+// A pointer to, the offset of, and the strides of a buffer, as i64 values.
+struct BufferView {
+  Value pointer, offset;
+  SmallVector<Value> strides;
+};
+
+BufferView viewOf(OpBuilder &b, Location loc, Value memref) {
+  auto i64 = b.getI64Type();
+  auto cast = [&](Value v) { return arith::IndexCastOp::create(b, loc, i64, v).getResult(); };
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  BufferView view;
+  view.pointer = cast(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref));
+  view.offset = cast(meta.getOffset());
+  for (Value s : meta.getStrides()) view.strides.push_back(cast(s));
+  return view;
+}
+
+// The zero-fill of `buffer` just before `op` (only ops not touching the buffer in between).
+linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev); fill && fill.getOutputs()[0] == buffer) {
+      auto value = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+      auto f = value ? dyn_cast<FloatAttr>(value.getValue()) : nullptr;
+      return f && f.getValue().isZero() ? fill : nullptr;
+    }
+    if (llvm::is_contained(prev->getOperands(), buffer)) return nullptr;
+  }
+  return nullptr;
+}
+
+// Whether loop dims (outer, inner) are adjacent and contiguous (outer stride = inner extent *
+// inner stride, known statically) in A and C, the operands that read them.
+bool contiguousPair(ArrayRef<AffineMap> maps, linalg::LinalgOp op, unsigned outer, unsigned inner,
+                    int64_t innerExtent) {
+  for (int x : {0, 2}) {
+    int64_t po = positionOf(maps[x], outer), pi = positionOf(maps[x], inner);
+    if (po < 0 || pi != po + 1) return false;
+    auto type = cast<MemRefType>(op->getOperand(x == 0 ? 0 : 2).getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        ShapedType::isDynamic(strides[po]) || ShapedType::isDynamic(strides[pi]) ||
+        strides[po] != innerExtent * strides[pi])
+      return false;
+  }
+  return true;
+}
+
+struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<ContractionsToCallsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureBufferSemantics() && op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
+          linalg::isaContractionOpInterface(op))
+        candidates.push_back(op);
+    });
+    for (linalg::LinalgOp op : candidates) rewrite(op);
+  }
+
+  void rewrite(linalg::LinalgOp op) {
+    FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1) return;
+    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
+    Type element = cast<MemRefType>(c.getType()).getElementType();
+    if (!element.isF32() && !element.isF64()) return;
+    for (Value v : {a, b})
+      if (cast<MemRefType>(v.getType()).getElementType() != element) return;
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (!llvm::all_of(maps, simpleMap)) return;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic)) return;
+    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k[0];
+    // Extra m and n dims (x @ w with x of rank 3 has two m dims) are looped over like batch
+    // dims, except that two m dims contiguous in both A and C merge into one taller matrix.
+    SmallVector<unsigned> loops(dims->batch.begin(), dims->batch.end());
+    int64_t mSizeValue = ranges[m];
+    bool merged = dims->m.size() == 2 && contiguousPair(maps, op, dims->m[0], m, ranges[m]);
+    if (merged) mSizeValue *= ranges[dims->m[0]];
+    else loops.append(dims->m.begin(), dims->m.end() - 1);
+    loops.append(dims->n.begin(), dims->n.end() - 1);
+    // Per operand, the memref dims that walk (row, column) of its matrix.
+    int64_t rows[3] = {positionOf(maps[0], m), positionOf(maps[1], k), positionOf(maps[2], m)};
+    int64_t cols[3] = {positionOf(maps[0], k), positionOf(maps[1], n), positionOf(maps[2], n)};
+    if (llvm::is_contained(rows, -1) || llvm::is_contained(cols, -1)) return;
+
+    OpBuilder builder(op);
+    Location loc = op.getLoc();
+    auto i64 = builder.getI64Type();
+    auto constant = [&](int64_t v) { return arith::ConstantOp::create(builder, loc, builder.getI64IntegerAttr(v)); };
+    BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, c)};
+    linalg::FillOp fill = zeroFillBefore(op, c);
+    Value accumulate = constant(fill ? 0 : 1);
+    Value mSize = constant(mSizeValue), nSize = constant(ranges[n]), kSize = constant(ranges[k]);
+    func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(),
+                                    element.isF32() ? "fusor_rt_gemm_f32" : "fusor_rt_gemm_f64");
+    // One call per batch element; batch dims a matrix lacks (broadcast) add nothing to it.
+    SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};
+    for (unsigned batchDim : loops) {
+      Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+      Value upper = arith::ConstantIndexOp::create(builder, loc, ranges[batchDim]);
+      Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+      auto loop = scf::ForOp::create(builder, loc, zero, upper, one);
+      builder.setInsertionPointToStart(loop.getBody());
+      Value iv = arith::IndexCastOp::create(builder, loc, i64, loop.getInductionVar());
+      for (int x = 0; x < 3; ++x) {
+        int64_t pos = positionOf(maps[x], batchDim);
+        if (pos < 0) continue;
+        Value step = arith::MulIOp::create(builder, loc, iv, views[x].strides[pos]);
+        offsets[x] = arith::AddIOp::create(builder, loc, offsets[x], step);
+      }
+    }
+    SmallVector<Value> args;
+    for (int x = 0; x < 3; ++x)
+      args.append({views[x].pointer, offsets[x], views[x].strides[rows[x]], views[x].strides[cols[x]]});
+    args.append({mSize, nSize, kSize, accumulate});
+    func::CallOp::create(builder, loc, gemm, args);
+    if (fill) fill.erase();
+    op.erase();
+  }
+};
+
+}  // namespace
+}  // namespace mlir::fusor

@@ -1,0 +1,22 @@
+// The GEMM that compiled matmuls call: C = A B (+ C), any strides, f32 or f64.
+#pragma once
+
+#include <cstdint>
+
+extern "C" {
+// C[m][n] (+)= sum_k A[m][k] * B[k][n]; element (i, j) of X is at
+// X + offsetX + i * rowStrideX + j * colStrideX. `accumulate` != 0 adds to C.
+void fusor_rt_gemm_f32(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t colStrideA,
+                       intptr_t b, int64_t offsetB, int64_t rowStrideB, int64_t colStrideB,
+                       intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
+                       int64_t m, int64_t n, int64_t k, int64_t accumulate);
+void fusor_rt_gemm_f64(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t colStrideA,
+                       intptr_t b, int64_t offsetB, int64_t rowStrideB, int64_t colStrideB,
+                       intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
+                       int64_t m, int64_t n, int64_t k, int64_t accumulate);
+}
+
+namespace fusor::runtime {
+// Which implementation runs ("OpenBLAS (core type X)" or "built-in"), for reports.
+const char *gemmBackend();
+}
