@@ -100,6 +100,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
       trace->results.push_back(r);
     }
     if (!roots.empty()) {
+      std::lock_guard<std::mutex> lock(runtime::jit::realizeMutex());
       runtime::jit::CapturedProgram captured = runtime::jit::capture(roots);
       for (ir::Node *in : captured.program.inputs) {
         auto held = std::find_if(holders.begin(), holders.end(), [&](auto &h) { return h.get() == in; });

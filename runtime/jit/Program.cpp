@@ -1,7 +1,6 @@
 #include "fusor/jit/Program.h"
 
 #include <bit>
-#include <unordered_map>
 
 namespace fusor::runtime::jit {
 namespace {
@@ -46,16 +45,36 @@ std::string describe(const ir::Node &node) {
   return s + "] " + std::string(toString(node.dtype));
 }
 
+namespace {
+
+// Ids in program order: inputs first, then computed nodes (valid during one walk).
+int64_t idOf(const ir::Node *n) { return n->walkId; }
+
+void appendNode(std::vector<int64_t> &w, const ir::Node &n, bool withSizes) {
+  w.push_back(static_cast<int64_t>(n.op));
+  w.push_back(static_cast<int64_t>(n.inputs.size()));
+  for (const ir::NodePtr &in : n.inputs) w.push_back(idOf(in.get()));
+  appendAttributes(w, n, withSizes);
+  if (withSizes) {
+    w.push_back(static_cast<int64_t>(n.dtype));
+    appendList(w, n.shape);
+  }
+}
+
+}  // namespace
+
 CapturedProgram capture(std::span<ir::Node *const> roots) {
+  static uint64_t epoch = 0;
+  ++epoch;
   CapturedProgram out;
-  std::unordered_map<const ir::Node *, int64_t> ids;  // inputs first, then nodes
+  auto visited = [](const ir::Node *n) { return n->walkEpoch == epoch; };
   // Iterative post-order DFS: graphs can be deeper than the stack.
   std::vector<std::pair<ir::Node *, size_t>> stack;
-  std::vector<ir::Node *> order;
+  std::vector<ir::Node *> &order = out.program.nodes;
   for (ir::Node *root : roots) {
-    if (ids.count(root)) continue;
+    if (visited(root)) continue;
+    root->walkEpoch = epoch;
     stack.push_back({root, 0});
-    ids[root] = -1;
     while (!stack.empty()) {
       auto &[node, next] = stack.back();
       if (node->realized()) {
@@ -65,8 +84,8 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
       }
       if (next < node->inputs.size()) {
         ir::Node *in = node->inputs[next++].get();
-        if (!ids.count(in)) {
-          ids[in] = -1;
+        if (!visited(in)) {
+          in->walkEpoch = epoch;
           stack.push_back({in, 0});
         }
         continue;
@@ -76,34 +95,29 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
     }
   }
   int64_t id = 0;
-  for (ir::Node *in : out.program.inputs) ids[in] = id++;
-  for (ir::Node *n : order) ids[n] = id++;
-  out.program.nodes = order;
+  for (ir::Node *in : out.program.inputs) in->walkId = id++;
+  for (ir::Node *n : order) n->walkId = id++;
   out.program.outputs.assign(roots.begin(), roots.end());
 
-  std::vector<int64_t> &full = out.signature.words, &structure = out.structure.words;
+  std::vector<int64_t> &w = out.signature.words;
+  w.reserve(8 * (out.program.inputs.size() + order.size()) + roots.size());
   for (ir::Node *in : out.program.inputs) {
-    full.push_back(static_cast<int64_t>(in->dtype));
-    appendList(full, in->shape);
+    w.push_back(static_cast<int64_t>(in->dtype));
+    appendList(w, in->shape);
   }
-  structure.push_back(static_cast<int64_t>(out.program.inputs.size()));
-  for (ir::Node *n : order) {
-    for (auto *w : {&full, &structure}) {
-      w->push_back(static_cast<int64_t>(n->op));
-      w->push_back(static_cast<int64_t>(n->inputs.size()));
-      for (const ir::NodePtr &in : n->inputs) w->push_back(ids.at(in.get()));
-      appendAttributes(*w, *n, w == &full);
-    }
-    full.push_back(static_cast<int64_t>(n->dtype));
-    appendList(full, n->shape);
-  }
-  for (ir::Node *root : roots) {
-    full.push_back(ids.at(root));
-    structure.push_back(ids.at(root));
-  }
-  out.signature.hash = hashWords(full);
-  out.structure.hash = hashWords(structure);
+  for (ir::Node *n : order) appendNode(w, *n, /*withSizes=*/true);
+  for (ir::Node *root : roots) w.push_back(idOf(root));
+  out.signature.hash = hashWords(w);
   return out;
+}
+
+Signature structureOf(const ir::Program &program) {
+  Signature s;
+  s.words.push_back(static_cast<int64_t>(program.inputs.size()));
+  for (ir::Node *n : program.nodes) appendNode(s.words, *n, /*withSizes=*/false);
+  for (ir::Node *root : program.outputs) s.words.push_back(idOf(root));
+  s.hash = hashWords(s.words);
+  return s;
 }
 
 }  // namespace fusor::runtime::jit

@@ -84,7 +84,7 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
     }
     ++c.stats.misses;
     if (logRecompiles()) {
-      auto seen = c.structures.find(captured.structure);
+      auto seen = c.structures.find(structureOf(captured.program));
       std::cerr << "fusor: compiling: "
                 << explain(captured, seen == c.structures.end() ? nullptr : &seen->second)
                 << "\n";
@@ -97,7 +97,7 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
   std::lock_guard<std::mutex> lock(c.mutex);
   ++c.stats.compiles;
   c.stats.compileMs += ms;
-  c.structures[captured.structure] = inputsOf(captured.program);
+  c.structures[structureOf(captured.program)] = inputsOf(captured.program);
   if (!c.entries.count(captured.signature)) {
     c.lru.push_front(captured.signature);
     c.entries[captured.signature] = {fn, c.lru.begin()};
@@ -129,7 +129,14 @@ void noteHit() {
   ++c.stats.hits;
 }
 
+std::mutex &realizeMutex() {
+  static std::mutex *m = new std::mutex();
+  return *m;
+}
+
 void realize(std::span<ir::Node *const> roots) {
+  // One realization at a time: capture stamps nodes, and the roots are rewritten at the end.
+  std::lock_guard<std::mutex> lock(realizeMutex());
   std::vector<ir::Node *> pending;
   for (ir::Node *n : roots)
     if (!n->realized() && std::find(pending.begin(), pending.end(), n) == pending.end())

@@ -51,6 +51,10 @@ struct Node : std::enable_shared_from_this<Node> {
   std::source_location location;
   // The data, once realized (op == Buffer).
   std::shared_ptr<runtime::Buffer> buffer;
+  // Scratch for graph walks (runtime::jit::capture): a node is visited in the walk whose
+  // epoch it carries, with that id. Cheaper than a hash map on the cache-hit path.
+  uint64_t walkEpoch = 0;
+  int64_t walkId = -1;
 
   int64_t numel() const;
   bool realized() const { return op == OpKind::Buffer; }

@@ -25,13 +25,15 @@ struct SignatureHash {
 struct CapturedProgram {
   ir::Program program;
   Signature signature;
-  // The signature without sizes and dtypes: programs that differ only in their inputs'
-  // shapes share it (used to explain recompiles).
-  Signature structure;
 };
 
 // Collects the unrealized nodes behind `roots` (which must be unrealized and distinct).
+// Not thread-safe: callers serialize (it stamps the nodes it visits).
 CapturedProgram capture(std::span<ir::Node *const> roots);
+
+// The signature without sizes and dtypes: programs that differ only in their inputs' shapes
+// share it (used to explain recompiles, so computed only on a miss).
+Signature structureOf(const ir::Program &program);
 
 // "[8, 16] float32"
 std::string describe(const ir::Node &node);

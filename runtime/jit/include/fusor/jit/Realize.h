@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 
 #include "fusor/codegen/CpuJit.h"
@@ -10,6 +11,9 @@
 #include "fusor/ir/Graph.h"
 
 namespace fusor::runtime::jit {
+
+// Held while a graph is captured, compiled and its roots rewritten (realize takes it itself).
+std::mutex &realizeMutex();
 
 // Computes every node of `roots` that is not yet realized, in one compiled program; each
 // becomes a Buffer node afterwards.
