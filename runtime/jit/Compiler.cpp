@@ -59,7 +59,7 @@ class Dumper {
     if (!enabled()) return;
     std::ofstream(base_.string() + "-" + std::to_string(step) + "-" + stage +
                   (stage == "optimized" ? ".ll" : ".mlir"))
-        << text;
+        << text << "\n";  // as fusor-opt ends its output
   }
 
  private:
