@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fusor/fusor.h"
+#include "fusor/runtime/Gemm.h"
 
 using fusor::Tensor;
 using Clock = std::chrono::steady_clock;
@@ -61,8 +62,8 @@ std::string fmt(const char *f, double v) {
 
 int main(int argc, char **argv) {
   int reps = argc > 1 ? std::atoi(argv[1]) : 15;
-  std::printf("fusor-bench: medians of %d runs, %u hardware threads\n\n", reps,
-              std::thread::hardware_concurrency());
+  std::printf("fusor-bench: medians of %d runs, %u hardware threads, GEMM: %s\n\n", reps,
+              std::thread::hardware_concurrency(), fusor::runtime::gemmBackend());
   row("measure", "fusor", "reference (same run)", "target");
   std::printf("|%s|%s|%s|%s|\n", std::string(46, '-').c_str(), std::string(18, '-').c_str(),
               std::string(28, '-').c_str(), std::string(24, '-').c_str());

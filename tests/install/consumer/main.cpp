@@ -1,5 +1,8 @@
-// Parses fusor IR, refines its shapes and canonicalizes it, through the installed library.
+// Parses fusor IR, refines its shapes and canonicalizes it, then runs tensor code through the
+// JIT: all through the installed library.
 #include <iostream>
+
+#include "fusor/fusor.h"
 
 #include "fusor/ir/FusorOps.h"
 #include "fusor/passes/Passes.h"
@@ -31,6 +34,10 @@ int main() {
   module->print(os);
   bool ok = text.find("fusor.mul") == std::string::npos &&
             text.find("-> tensor<2x3xf32>") != std::string::npos;
+  // And the tensor API, compiled by the installed JIT.
+  fusor::Tensor x = fusor::from_vector<float>({1, 2, 3, 4}, {2, 2});
+  float total = fusor::matmul(x, x).sum().item<float>();  // [[7, 10], [15, 22]]
+  ok = ok && total == 54.0f;
   std::cout << (ok ? "consumer: ok" : "consumer: unexpected output") << "\n";
   return ok ? 0 : 1;
 }
