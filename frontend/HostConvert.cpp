@@ -1,6 +1,7 @@
 #include "HostConvert.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace fusor::host {
 
@@ -69,13 +70,23 @@ int64_t readInt(const void *p, DType t, int64_t i) {
   }
 }
 
+// Float to integer as the kernels convert (truncation, wrapping to the width); NaN and values
+// beyond int64 give 0 instead of C++'s undefined behaviour.
+template <typename T>
+int64_t toInteger(T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!(std::fabs(v) < 9.2e18)) return 0;
+  }
+  return static_cast<int64_t>(v);
+}
+
 template <typename T>
 void writeAs(void *p, int64_t i, T v, DType t) {
   switch (t) {
     case DType::Bool: static_cast<uint8_t *>(p)[i] = v != T(0); break;
-    case DType::Int8: static_cast<int8_t *>(p)[i] = static_cast<int8_t>(v); break;
-    case DType::Int32: static_cast<int32_t *>(p)[i] = static_cast<int32_t>(v); break;
-    case DType::Int64: static_cast<int64_t *>(p)[i] = static_cast<int64_t>(v); break;
+    case DType::Int8: static_cast<int8_t *>(p)[i] = static_cast<int8_t>(toInteger(v)); break;
+    case DType::Int32: static_cast<int32_t *>(p)[i] = static_cast<int32_t>(toInteger(v)); break;
+    case DType::Int64: static_cast<int64_t *>(p)[i] = toInteger(v); break;
     case DType::Float16: static_cast<uint16_t *>(p)[i] = floatToHalf(static_cast<float>(v)); break;
     case DType::BFloat16: static_cast<uint16_t *>(p)[i] = floatToBFloat16(static_cast<float>(v)); break;
     case DType::Float32: static_cast<float *>(p)[i] = static_cast<float>(v); break;

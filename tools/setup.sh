@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(llvm-22-dev libmlir-22-dev mlir-22-tools ninja-build cmake g++ python3
+packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools ninja-build cmake g++ python3
           libfmt-dev libzstd-dev googletest libgtest-dev libomp-22-dev libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do
