@@ -94,6 +94,10 @@ Tensor argmax(const Tensor &x, int64_t dim, bool keepdim, Where where) {
   return argmaxImpl(x, dim, keepdim, where);
 }
 
+Tensor prod(const Tensor &x, Where where) { return check(x, "prod", where).prod(where); }
+Tensor max(const Tensor &x, Where where) { return check(x, "max", where).max(where); }
+Tensor min(const Tensor &x, Where where) { return check(x, "min", where).min(where); }
+
 Tensor Tensor::sum(Where where) const { return fusor::sum(*this, {}, false, where); }
 Tensor Tensor::sum(std::vector<int64_t> dims, bool keepdim, Where where) const {
   return fusor::sum(*this, std::move(dims), keepdim, where);

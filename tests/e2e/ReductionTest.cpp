@@ -49,6 +49,12 @@ TEST(Reductions, SumMeanMaxMinOverEveryDimSet) {
 
 TEST(Reductions, ProdAndIntegerSums) {
   Tensor x = randomTensor({3, 4}, kFloat32, 0.5) + 1.0;
+  Ref all = toRef(x);
+  double product = 1, largest = -INFINITY, smallest = INFINITY;
+  for (double v : all.v) product *= v, largest = std::max(largest, v), smallest = std::min(smallest, v);
+  EXPECT_NEAR(fusor::prod(x).item<double>(), product, 1e-5 * std::abs(product));
+  EXPECT_EQ(fusor::max(x).item<double>(), largest);
+  EXPECT_EQ(fusor::min(x).item<double>(), smallest);
   expectClose(x.prod(1), reduce(toRef(x), {1}, false, 1.0, std::multiplies<double>()), 1e-5, 1e-6, "prod");
   Tensor i = randomInts({5, 7}, -100, 100, kInt32);
   Tensor s = i.sum({0});

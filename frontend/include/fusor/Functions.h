@@ -96,6 +96,10 @@ Tensor mean(const Tensor &x, std::vector<int64_t> dims, bool keepdim = false, Wh
 Tensor amax(const Tensor &x, std::vector<int64_t> dims, bool keepdim = false, Where where = Where::current());
 Tensor amin(const Tensor &x, std::vector<int64_t> dims, bool keepdim = false, Where where = Where::current());
 Tensor argmax(const Tensor &x, int64_t dim, bool keepdim = false, Where where = Where::current());
+// Over all elements (torch.prod(x), torch.max(x), torch.min(x)).
+Tensor prod(const Tensor &x, Where where = Where::current());
+Tensor max(const Tensor &x, Where where = Where::current());
+Tensor min(const Tensor &x, Where where = Where::current());
 
 // Composites.
 Tensor softmax(const Tensor &x, int64_t dim, Where where = Where::current());
