@@ -42,10 +42,19 @@ Tensor reduce(OpKind op, const Tensor &x, std::vector<int64_t> dims, bool keepdi
 // Sums and products of integers and bools accumulate in int64, as in torch.
 DType accumulating(DType t) { return isFloatingType(t) ? t : kInt64; }
 
+// Like torch, a maximum or minimum over no elements is an error (not -inf or +inf).
+void requireElements(const Tensor &x, const std::vector<int64_t> &dims, std::string_view name,
+                     const Where &where) {
+  bool empty = x.numel() == 0 && dims.empty();
+  for (int64_t d : dims) empty |= x.dim() > 0 && x.sizes()[trace::normalizeDim(d, x.dim(), name, x, where)] == 0;
+  if (empty) fail(name, "cannot reduce over an empty dim (there is no maximum or minimum)", {&x}, where);
+}
+
 // max/min keep the type; bools go through int8 (the dialect has no i1 max).
 Tensor extremum(OpKind op, const Tensor &x, std::vector<int64_t> dims, bool keepdim,
                 std::string_view name, const Where &where) {
   check(x, name, where);
+  requireElements(x, dims, name, where);
   if (x.dtype() != kBool) return reduce(op, x, std::move(dims), keepdim, x.dtype(), name, where);
   return cast(reduce(op, cast(x, kInt8, where), std::move(dims), keepdim, kInt8, name, where),
               kBool, where);
@@ -55,6 +64,7 @@ Tensor argmaxImpl(const Tensor &x, int64_t dim, bool keepdim, const Where &where
   check(x, "argmax", where);
   Tensor in = x.dtype() == kBool ? cast(x, kInt8, where) : x;
   if (x.dim() == 0) return trace::scalar(0, kInt64, where);
+  requireElements(x, {dim}, "argmax", where);
   int64_t d = trace::normalizeDim(dim, x.dim(), "argmax", x, where);
   shape::Shape shape =
       trace::unwrap(shape::reduce(x.sizes(), {&d, 1}, keepdim), "argmax", {&x}, where);

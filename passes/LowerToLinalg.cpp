@@ -262,6 +262,11 @@ struct SlicePattern : StaticPattern<OpConversionPattern<SliceOp>> {
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
     if (failed(checkStatic(op, rw))) return failure();
     RankedTensorType in = op.getInput().getType(), type = op.getType();
+    // MLIR rejects offsets at the end of a dim even for empty slices.
+    if (type.getNumElements() == 0) {
+      rw.replaceOpWithNewOp<tensor::EmptyOp>(op, type.getShape(), type.getElementType());
+      return success();
+    }
     SmallVector<OpFoldResult> offsets, sizes, strides;
     for (int64_t d = 0; d < in.getRank(); ++d) {
       offsets.push_back(rw.getIndexAttr(std::min(op.getStarts()[d], in.getDimSize(d))));
@@ -273,9 +278,11 @@ struct SlicePattern : StaticPattern<OpConversionPattern<SliceOp>> {
   }
 };
 
-// Writes `source` into `dest` at `offsets` (unit strides).
+// Writes `source` into `dest` at `offsets` (unit strides); an empty source changes nothing
+// (and MLIR would reject its offset if it sits at the end of a dim).
 Value insertAt(OpBuilder &b, Location loc, Value source, Value dest, ArrayRef<int64_t> offsets) {
   auto type = cast<RankedTensorType>(source.getType());
+  if (type.getNumElements() == 0) return dest;
   SmallVector<OpFoldResult> off, sizes, strides;
   for (int64_t d = 0; d < type.getRank(); ++d) {
     off.push_back(b.getIndexAttr(offsets[d]));

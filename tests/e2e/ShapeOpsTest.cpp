@@ -68,6 +68,17 @@ TEST(ShapeOps, CatIndexSelectGather) {
   EXPECT_EQ(values(picks), (std::vector<float>{0, 5, 7, 10, 12}));
 }
 
+TEST(ShapeOps, EmptyTensors) {
+  EXPECT_EQ(values(cat({iota({2}), zeros({0}), iota({1})})), (std::vector<float>{0, 1, 0}));
+  EXPECT_EQ(iota({5}).slice(0, 5, 5).numel(), 0);
+  EXPECT_EQ(values(zeros({0, 3}).sum({0})), (std::vector<float>{0, 0, 0}));
+  EXPECT_EQ(exp(ones({2, 0})).numel(), 0);
+  EXPECT_EQ(values(matmul(ones({2, 0}), ones({0, 2}))), (std::vector<float>{0, 0, 0, 0}));
+  EXPECT_THROW(zeros({0}).max(), Error);
+  EXPECT_THROW(zeros({3, 0}).argmax(1), Error);
+  EXPECT_EQ(zeros({3, 0}).amax({0}).numel(), 0);  // reducing a non-empty dim is fine
+}
+
 TEST(ShapeOps, FactoriesAndDtypes) {
   EXPECT_EQ(zeros({2, 3}).sum().item<float>(), 0.0f);
   EXPECT_EQ(ones({2, 3}, kInt32).sum().item<int64_t>(), 6);
