@@ -75,6 +75,7 @@ class Tensor {
   int64_t numel() const;
   DType dtype() const;
   Device device() const { return Device(kCPU); }
+  bool is_cuda() const { return device().type == kCUDA; }
 
   // Each realizes the tensor (compiling and running what it depends on) first.
   template <typename T>
@@ -118,6 +119,9 @@ class Tensor {
   Tensor narrow(int64_t dim, int64_t start, int64_t length, Where where = Where::current()) const;
   Tensor contiguous() const { return *this; }  // fusor tensors are always dense
   Tensor to(DType dtype, Where where = Where::current()) const;
+  // To another device. CUDA is an error for now: without a driver, it says so; with one, it
+  // says that CUDA execution is not built yet.
+  Tensor to(Device device, Where where = Where::current()) const;
 
   const ir::NodePtr &node() const { return node_; }
 

@@ -6,3 +6,4 @@
 #include "fusor/Jit.h"
 #include "fusor/Tensor.h"
 #include "fusor/runtime/Threads.h"
+#include "fusor/runtime/cuda/Devices.h"

@@ -1,0 +1,102 @@
+// CUDA without a GPU: availability is reported consistently, asking for CUDA is a clear
+// error, and NVRTC compiles kernels (it needs no GPU) through the disk cache.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "fusor/fusor.h"
+#include "fusor/runtime/cuda/Api.h"
+#include "fusor/runtime/cuda/Nvrtc.h"
+
+namespace {
+
+using namespace fusor;
+namespace rc = fusor::runtime::cuda;
+
+const char *kKernel = R"cuda(
+extern "C" __global__ void scale(const float *__restrict__ x, float *__restrict__ y, long n) {
+  long i = blockIdx.x * (long)blockDim.x + threadIdx.x;
+  if (i < n) y[i] = 2.0f * x[i];
+}
+)cuda";
+
+TEST(CudaDriver, AvailabilityIsReportedConsistently) {
+  Tensor x = from_vector<float>({1, 2}, {2});
+  EXPECT_FALSE(x.is_cuda());
+  EXPECT_EQ(x.to(Device(kCPU)).node(), x.node());
+  if (!cuda::is_available()) {
+    EXPECT_EQ(cuda::device_count(), 0);
+    EXPECT_FALSE(cuda::unavailable_reason().empty());
+    try {
+      x.to(Device(kCUDA));
+      ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+      EXPECT_NE(std::string(e.what()).find("CUDA was asked for but is not available"), std::string::npos)
+          << e.what();
+    }
+  } else {
+    EXPECT_GT(cuda::device_count(), 0);
+    EXPECT_THROW(x.to(Device(kCUDA, cuda::device_count())), Error);  // no such device
+  }
+}
+
+class CudaNvrtc : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!rc::nvrtc(&why)) GTEST_SKIP() << "NVRTC is not installed: " << why;
+    dir_ = std::filesystem::temp_directory_path() / ("fusor-nvrtc-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    setenv("FUSOR_CACHE_DIR", dir_.c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("FUSOR_CACHE_DIR");
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CudaNvrtc, CompilesToCubinAndPtx) {
+  rc::CudaBinary cubin = rc::compileCuda(kKernel, 90);
+  ASSERT_GT(cubin.image.size(), 4u);
+  EXPECT_EQ(cubin.image.substr(0, 4), "\x7f" "ELF");
+  rc::CudaBinary ptx = rc::compileCuda(kKernel, 90, /*ptx=*/true);
+  EXPECT_NE(ptx.image.find(".entry scale"), std::string::npos);
+  EXPECT_FALSE(rc::nvrtcVersion().empty());
+}
+
+TEST_F(CudaNvrtc, DiskCacheHitsAndRebuildsCorruptEntries) {
+  std::string source = std::string(kKernel) + "// disk cache test\n";
+  rc::NvrtcStats before = rc::nvrtcStats();
+  std::string first = rc::compileCuda(source, 80).image;
+  EXPECT_EQ(rc::nvrtcStats().compiles, before.compiles + 1);
+  EXPECT_EQ(rc::compileCuda(source, 80).image, first);  // read back from disk
+  EXPECT_EQ(rc::nvrtcStats().diskHits, before.diskHits + 1);
+  EXPECT_EQ(rc::nvrtcStats().compiles, before.compiles + 1);
+  // Truncate every entry: each is detected and rebuilt, not returned.
+  for (const auto &entry : std::filesystem::directory_iterator(dir_ / "nvrtc"))
+    std::filesystem::resize_file(entry.path(), std::filesystem::file_size(entry.path()) / 2);
+  EXPECT_EQ(rc::compileCuda(source, 80).image, first);
+  EXPECT_EQ(rc::nvrtcStats().compiles, before.compiles + 2);
+  // A flipped byte in the payload is caught by the checksum.
+  for (const auto &entry : std::filesystem::directory_iterator(dir_ / "nvrtc")) {
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(entry.path()) - 20));
+    f.put('\x5a');
+  }
+  EXPECT_EQ(rc::compileCuda(source, 80).image, first);
+  EXPECT_EQ(rc::nvrtcStats().compiles, before.compiles + 3);
+}
+
+TEST_F(CudaNvrtc, BadSourceIsAClearError) {
+  try {
+    rc::compileCuda("__global__ void broken() { undeclared(); }", 90);
+    ADD_FAILURE() << "no error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("undeclared"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
