@@ -5,18 +5,21 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace mlir::fusor {
 
-std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) {
-  std::vector<PipelineStage> stages;
-  stages.push_back({"fusor", [options](OpPassManager &pm) {
-                      if (options.refineShapes)
-                        pm.addNestedPass<func::FuncOp>(createFusorRefineShapes());
+namespace {
+
+// The stages both pipelines share: fusor-level cleanup, lowering with fusion, bufferization.
+void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes) {
+  stages.push_back({"fusor", [refineShapes](OpPassManager &pm) {
+                      if (refineShapes) pm.addNestedPass<func::FuncOp>(createFusorRefineShapes());
                       pm.addPass(createCanonicalizerPass());
                       pm.addPass(createCSEPass());
                     }});
@@ -41,6 +44,13 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       bufferization::buildBufferDeallocationPipeline(pm, dealloc);
                       pm.addPass(createCanonicalizerPass());
                     }});
+}
+
+}  // namespace
+
+std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) {
+  std::vector<PipelineStage> stages;
+  addSharedStages(stages, options.refineShapes);
   stages.push_back({"loops", [](OpPassManager &pm) {
                       pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls());
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
@@ -76,11 +86,37 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   for (const PipelineStage &stage : cpuPipelineStages(options)) stage.build(pm);
 }
 
+std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options) {
+  std::vector<PipelineStage> stages;
+  addSharedStages(stages, /*refineShapes=*/true);
+  stages.push_back({"gpu", [options](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
+                      pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+                      pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
+                          {options.threadsPerBlock}, /*noMinMaxBounds=*/true));
+                      pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+                      pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+                      pm.addPass(createGpuKernelOutliningPass());
+                      pm.addPass(createLowerAffinePass());
+                      pm.addPass(createCanonicalizerPass());
+                      pm.addPass(createCSEPass());
+                    }});
+  return stages;
+}
+
+void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
+  for (const PipelineStage &stage : cudaPipelineStages(options)) stage.build(pm);
+}
+
 void registerFusorPipelines() {
   PassPipelineRegistration<>(
       "fusor-cpu-pipeline",
       "Compile fusor-dialect functions on tensors to the LLVM dialect for the host CPU",
       [](OpPassManager &pm) { buildCpuPipeline(pm); });
+  PassPipelineRegistration<>(
+      "fusor-cuda-pipeline",
+      "Compile fusor-dialect functions on tensors to GPU-mapped kernels (gpu.module) for CUDA",
+      [](OpPassManager &pm) { buildCudaPipeline(pm); });
 }
 
 }  // namespace mlir::fusor

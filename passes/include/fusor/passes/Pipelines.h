@@ -25,7 +25,17 @@ struct PipelineStage {
 std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options = {});
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options = {});
 
-// Registers --fusor-cpu-pipeline with the global pass-pipeline registry.
+// fusor dialect -> GPU-mapped form: the same fusion and bufferization as the CPU pipeline,
+// then parallel loops tiled (`threadsPerBlock` threads on the first parallel dim), mapped to
+// blocks and threads, and outlined into gpu.module kernels on static memrefs, which
+// `fusor-translate --fusor-to-cuda` renders as CUDA C++.
+struct CudaPipelineOptions {
+  int64_t threadsPerBlock = 256;
+};
+std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options = {});
+void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options = {});
+
+// Registers --fusor-cpu-pipeline and --fusor-cuda-pipeline with the global registry.
 void registerFusorPipelines();
 
 }  // namespace mlir::fusor
