@@ -34,7 +34,10 @@ class Renderer {
   explicit Renderer(std::ostringstream &os) : os_(os) {}
 
   LogicalResult kernel(gpu::GPUModuleOp module, gpu::GPUFuncOp func) {
-    os_ << "extern \"C\" __global__ void " << module.getName().str() << "_" << func.getName().str() << "(";
+    // Outlining names each module after its one kernel: use one name when they agree.
+    std::string name = module.getName().str();
+    if (func.getName() != module.getName()) name += "_" + func.getName().str();
+    os_ << "extern \"C\" __global__ void " << name << "(";
     for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
       FailureOr<std::string> type = paramType(arg.getType(), func);
       if (failed(type)) return failure();

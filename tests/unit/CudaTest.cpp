@@ -6,7 +6,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fusor/codegen/CudaRenderer.h"
 #include "fusor/fusor.h"
+#include "fusor/ir/FusorDialect.h"
+#include "fusor/passes/Pipelines.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "fusor/runtime/cuda/Api.h"
 #include "fusor/runtime/cuda/Nvrtc.h"
 
@@ -96,6 +104,28 @@ TEST_F(CudaNvrtc, BadSourceIsAClearError) {
     ADD_FAILURE() << "no error";
   } catch (const Error &e) {
     EXPECT_NE(std::string(e.what()).find("undeclared"), std::string::npos) << e.what();
+  }
+}
+
+// The kernels of the lit test cuda/kernels.mlir, through the CUDA pipeline, rendered and
+// compiled with NVRTC for sm_90 (H100) and sm_80.
+TEST_F(CudaNvrtc, RenderedKernelsCompile) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::fusor::FusorDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(FUSOR_CUDA_KERNELS_FILE, &context);
+  ASSERT_TRUE(module);
+  mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+  mlir::fusor::buildCudaPipeline(pm);
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  mlir::FailureOr<std::string> source = fusor::codegen::renderCuda(*module);
+  ASSERT_TRUE(mlir::succeeded(source));
+  for (int arch : {90, 80}) {
+    rc::CudaBinary binary = rc::compileCuda(*source, arch);
+    EXPECT_EQ(binary.image.substr(0, 4), "\x7f" "ELF") << "sm_" << arch;
   }
 }
 

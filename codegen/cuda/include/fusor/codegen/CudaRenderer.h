@@ -8,7 +8,7 @@
 namespace fusor::codegen {
 
 // Renders every kernel of every gpu.module in `module` as `extern "C" __global__` CUDA C++
-// named <module>_<function>, self-contained (no headers: NVRTC has none). Emits an error at
+// named after its gpu.module (and function, if it differs), self-contained (no headers: NVRTC has none). Emits an error at
 // the first op it cannot render and fails.
 mlir::FailureOr<std::string> renderCuda(mlir::ModuleOp module);
 

@@ -1,0 +1,64 @@
+// Tests the CUDA path without a GPU: --fusor-cuda-pipeline maps each kind of kernel onto
+// blocks and threads, and fusor-translate --fusor-to-cuda renders it as CUDA C++. (The unit
+// test unit.cuda.RenderedKernels compiles this same file's kernels with NVRTC.)
+// RUN: fusor-opt %s --fusor-cuda-pipeline | fusor-translate --fusor-to-cuda | FileCheck %s
+
+// CHECK: template <typename T> __device__ __forceinline__ T fusor_maximum
+
+// An elementwise chain with broadcasting is one kernel, guarded by its bounds.
+// CHECK-LABEL: extern "C" __global__ void elementwise_kernel(
+// CHECK-SAME: float *__restrict__
+// CHECK-DAG: threadIdx.x
+// CHECK-DAG: blockIdx.x
+// CHECK: if (
+// CHECK: expf(
+// CHECK: = v
+func.func @elementwise(%x: tensor<64x100xf32>, %b: tensor<100xf32>) -> tensor<64x100xf32> {
+  %0 = fusor.add %x, %b : tensor<64x100xf32>, tensor<100xf32> -> tensor<64x100xf32>
+  %1 = fusor.exp %0 : tensor<64x100xf32>
+  %2 = fusor.relu %1 : tensor<64x100xf32>
+  return %2 : tensor<64x100xf32>
+}
+
+// A row reduction: one thread per row, looping over the reduced dim.
+// CHECK-LABEL: void row_sum_kernel
+// CHECK-LABEL: void row_sum_kernel_0
+// CHECK: for (long long
+// CHECK: fusor_maximum(
+func.func @row_sum(%x: tensor<32x1000xf32>) -> tensor<32xf32> {
+  %0 = fusor.reduce_max %x dims = [1] : tensor<32x1000xf32> -> tensor<32xf32>
+  return %0 : tensor<32xf32>
+}
+
+// Integer and double kernels, comparisons and select.
+// CHECK-LABEL: void mixed_kernel
+// CHECK-SAME: long long *__restrict__
+// CHECK-SAME: double *__restrict__
+// CHECK: ? v
+func.func @mixed(%i: tensor<7x5xi64>, %d: tensor<7x5xf64>) -> tensor<7x5xf64> {
+  %c = fusor.cast %i : tensor<7x5xi64> -> tensor<7x5xf64>
+  %lt = fusor.lt %c, %d : tensor<7x5xf64>, tensor<7x5xf64> -> tensor<7x5xi1>
+  %s = fusor.select %lt, %c, %d : tensor<7x5xi1>, tensor<7x5xf64>, tensor<7x5xf64> -> tensor<7x5xf64>
+  return %s : tensor<7x5xf64>
+}
+
+// A batched matmul (naive: one thread per output, a loop over k).
+// CHECK-LABEL: void matmul_kernel
+// CHECK: for (long long
+// CHECK: * v
+func.func @matmul(%a: tensor<4x16x32xf32>, %b: tensor<32x8xf32>) -> tensor<4x16x8xf32> {
+  %0 = fusor.matmul %a, %b : tensor<4x16x32xf32>, tensor<32x8xf32> -> tensor<4x16x8xf32>
+  return %0 : tensor<4x16x8xf32>
+}
+
+// Data movement: transpose, slice, concat, pad and an embedding lookup.
+// CHECK-LABEL: void movement_kernel
+func.func @movement(%x: tensor<6x10xf32>, %t: tensor<50x4xf32>, %ids: tensor<3xi64>)
+    -> (tensor<10x6xf32>, tensor<3x5xf32>, tensor<12x10xf32>, tensor<8x12xf32>, tensor<3x4xf32>) {
+  %0 = fusor.transpose %x perm = [1, 0] : tensor<6x10xf32> -> tensor<10x6xf32>
+  %1 = fusor.slice %x starts = [0, 1] stops = [6, 10] steps = [2, 2] : tensor<6x10xf32> -> tensor<3x5xf32>
+  %2 = fusor.concat %x, %x dim = 0 : tensor<6x10xf32>, tensor<6x10xf32> -> tensor<12x10xf32>
+  %3 = fusor.pad %x low = [1, 1] high = [1, 1] value = 0.0 : f32 : tensor<6x10xf32> -> tensor<8x12xf32>
+  %4 = fusor.index_select %t, %ids dim = 0 : tensor<50x4xf32>, tensor<3xi64> -> tensor<3x4xf32>
+  return %0, %1, %2, %3, %4 : tensor<10x6xf32>, tensor<3x5xf32>, tensor<12x10xf32>, tensor<8x12xf32>, tensor<3x4xf32>
+}
