@@ -27,6 +27,16 @@ template <typename T> __device__ __forceinline__ T fusor_ipow(T base, T exp) {
   return exp < 0 ? T(0) : result;
 }
 template <typename T> __device__ __forceinline__ T fusor_abs(T x) { return x < 0 ? -x : x; }
+// f16 and bf16 are stored as their bits; arithmetic happens in f32, as on the CPU.
+__device__ __forceinline__ float fusor_h2f(unsigned short h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ unsigned short fusor_f2h(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+__device__ __forceinline__ float fusor_bf2f(unsigned short b) { return __uint_as_float(((unsigned int)b) << 16); }
+__device__ __forceinline__ unsigned short fusor_f2bf(float f) {
+  unsigned int u = __float_as_uint(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x40);  // NaN stays NaN
+  u += 0x7fffu + ((u >> 16) & 1u);  // round to nearest even
+  return (unsigned short)(u >> 16);
+}
 )cuda";
 
 class Renderer {
@@ -68,6 +78,7 @@ class Renderer {
     if (t.isInteger(8)) return std::string("signed char");
     if (t.isInteger(1)) return std::string("bool");
     if (t.isF32()) return std::string("float");
+    if (t.isF16() || t.isBF16()) return std::string("unsigned short");
     if (t.isF64()) return std::string("double");
     error(where, "element type ") << t << " is not supported yet";
     return failure();
@@ -84,17 +95,31 @@ class Renderer {
 
   std::string name(Value v) { return names_.lookup(v); }
 
-  // Declares `const T vN = expr;` for op's result.
+  static bool isHalf(Type t) { return t.isF16() || t.isBF16(); }
+
+  // Ops that move f16/bf16 bits as they are; every other op computes on them as f32.
+  static bool movesBits(Operation *op) {
+    return isa<memref::LoadOp, memref::StoreOp, arith::SelectOp, arith::ConstantOp>(op);
+  }
+
+  // Declares `const T vN = expr;` for op's result; an f16/bf16 result computed in f32 is
+  // rounded back to its bits.
   LogicalResult define(Operation *op, const std::string &expr, int depth) {
-    FailureOr<std::string> type = scalarType(op->getResult(0).getType(), op);
+    Type resultType = op->getResult(0).getType();
+    FailureOr<std::string> type = scalarType(resultType, op);
     if (failed(type)) return failure();
+    std::string value = expr;
+    if (isHalf(resultType) && !movesBits(op))
+      value = std::string(resultType.isF16() ? "fusor_f2h(" : "fusor_f2bf(") + expr + ")";
     std::string n = "v" + std::to_string(next_++);
     names_[op->getResult(0)] = n;
-    os_ << indent(depth) << "const " << *type << " " << n << " = " << expr << ";\n";
+    os_ << indent(depth) << "const " << *type << " " << n << " = " << value << ";\n";
     return success();
   }
 
   std::string literal(Attribute attr, Type type) {
+    if (auto f = dyn_cast<FloatAttr>(attr); f && isHalf(type))
+      return "(unsigned short)" + std::to_string(f.getValue().bitcastToAPInt().getZExtValue());
     if (auto f = dyn_cast<FloatAttr>(attr)) {
       double v = f.getValueAsDouble();
       bool single = type.isF32();
@@ -230,14 +255,23 @@ class Renderer {
   }
 
   LogicalResult operation(Operation *op, int depth) {
-    auto o = [&](unsigned i) { return name(op->getOperand(i)); };
+    // Operands by name; f16/bf16 ones widened to f32 unless the op only moves bits.
+    auto o = [&](unsigned i) {
+      Value v = op->getOperand(i);
+      if (!isHalf(v.getType()) || movesBits(op)) return name(v);
+      return std::string(v.getType().isF16() ? "fusor_h2f(" : "fusor_bf2f(") + name(v) + ")";
+    };
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
       std::string lit = literal(c.getValue(), c.getType());
       if (lit.empty()) return error(op, "non-scalar constant");
       return define(op, lit, depth);
     }
     if (const char *sym = binaryOperator(op)) return define(op, o(0) + " " + sym + " " + o(1), depth);
-    const char *fn = op->getNumResults() == 1 ? mathName(op, op->getResult(0).getType().isF32()) : nullptr;
+    const char *fn = nullptr;
+    if (op->getNumResults() == 1) {
+      Type t = op->getResult(0).getType();
+      fn = mathName(op, t.isF32() || isHalf(t));
+    }
     if (fn) {
       std::string args;
       for (unsigned i = 0; i < op->getNumOperands(); ++i) args += (i ? ", " : "") + o(i);
@@ -253,12 +287,16 @@ class Renderer {
     if (auto cmp = dyn_cast<arith::CmpIOp>(op)) return define(op, compareI(cmp.getPredicate(), cmp.getLhs(), o(0), o(1)), depth);
     if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp, arith::SIToFPOp, arith::FPToSIOp,
             arith::ExtFOp, arith::TruncFOp>(op)) {
-      FailureOr<std::string> type = scalarType(op->getResult(0).getType(), op);
+      Type to = op->getResult(0).getType();
+      FailureOr<std::string> type = isHalf(to) ? FailureOr<std::string>(std::string("float"))
+                                               : scalarType(to, op);
       if (failed(type)) return failure();
       return define(op, "(" + *type + ")" + o(0), depth);
     }
     if (isa<arith::ExtUIOp, arith::UIToFPOp>(op)) {
-      FailureOr<std::string> type = scalarType(op->getResult(0).getType(), op);
+      Type to = op->getResult(0).getType();
+      FailureOr<std::string> type = isHalf(to) ? FailureOr<std::string>(std::string("float"))
+                                               : scalarType(to, op);
       if (failed(type)) return failure();
       std::string u = op->getOperand(0).getType().isInteger(1) ? "(bool)" : "(unsigned long long)";
       return define(op, "(" + *type + ")" + u + o(0), depth);
@@ -305,6 +343,22 @@ class Renderer {
       for (auto [i, r] : llvm::enumerate(loop.getResults()))
         os_ << indent(depth + 1) << name(r) << " = t" << i << ";\n";
       os_ << indent(depth) << "}\n";
+      return success();
+    }
+    // Dims beyond the three the grid maps stay scf.parallel: each thread runs them in turn.
+    if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+      if (loop.getNumResults()) return error(op, "parallel loops with reductions are not supported yet");
+      for (auto [i, iv] : llvm::enumerate(loop.getInductionVars())) {
+        std::string n = "i" + std::to_string(next_++);
+        names_[iv] = n;
+        os_ << indent(depth + i) << "for (long long " << n << " = " << name(loop.getLowerBound()[i]) << "; "
+            << n << " < " << name(loop.getUpperBound()[i]) << "; " << n << " += " << name(loop.getStep()[i])
+            << ") {\n";
+      }
+      int inner = depth + static_cast<int>(loop.getNumLoops());
+      for (Operation &nested : loop.getBody()->without_terminator())
+        if (failed(operation(&nested, inner))) return failure();
+      for (int i = inner - 1; i >= depth; --i) os_ << indent(i) << "}\n";
       return success();
     }
     if (auto branch = dyn_cast<scf::IfOp>(op)) {

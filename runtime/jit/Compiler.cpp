@@ -7,9 +7,13 @@
 #include <mutex>
 
 #include "fusor/Error.h"
+#include "fusor/codegen/CudaRenderer.h"
 #include "fusor/ir/FusorDialect.h"
 #include "fusor/passes/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#ifdef FUSOR_HAS_CUDA_HEADERS
+#include "fusor/runtime/cuda/Nvrtc.h"
+#endif
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
@@ -66,6 +70,21 @@ class Dumper {
   std::filesystem::path base_;
 };
 
+// FUSOR_CUDA_CHECK: also takes the program through the CUDA pipeline, the renderer and NVRTC
+// (no GPU needed), so CPU-only runs test the CUDA code generator on every graph they build.
+void checkCudaCodegen(mlir::ModuleOp module, const std::string &diagnostics) {
+  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
+  mlir::PassManager pm(module->getContext(), mlir::ModuleOp::getOperationName());
+  mlir::fusor::buildCudaPipeline(pm);
+  if (mlir::failed(pm.run(*copy)))
+    throwInternalError("the CUDA pipeline failed:\n" + diagnostics);
+  mlir::FailureOr<std::string> source = codegen::renderCuda(*copy);
+  if (mlir::failed(source)) throwInternalError("CUDA rendering failed:\n" + diagnostics);
+#ifdef FUSOR_HAS_CUDA_HEADERS
+  runtime::cuda::compileCuda(*source, /*arch=*/90);
+#endif
+}
+
 }  // namespace
 
 codegen::KernelFn compileProgram(const ir::Program &program) {
@@ -83,6 +102,8 @@ codegen::KernelFn compileProgram(const ir::Program &program) {
   dump.write(0, "fusor", print(*module));
   if (mlir::failed(mlir::verify(*module)))
     throwInternalError("the traced graph does not verify:\n" + diagnostics);
+  if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
+    checkCudaCodegen(*module, diagnostics);
   mlir::fusor::CpuPipelineOptions options;
   options.refineShapes = false;  // traced shapes are static already
   int step = 1;

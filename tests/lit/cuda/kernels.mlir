@@ -62,3 +62,25 @@ func.func @movement(%x: tensor<6x10xf32>, %t: tensor<50x4xf32>, %ids: tensor<3xi
   %4 = fusor.index_select %t, %ids dim = 0 : tensor<50x4xf32>, tensor<3xi64> -> tensor<3x4xf32>
   return %0, %1, %2, %3, %4 : tensor<10x6xf32>, tensor<3x5xf32>, tensor<12x10xf32>, tensor<8x12xf32>, tensor<3x4xf32>
 }
+
+// f16 and bf16: stored as bits, computed in f32, rounded back.
+// CHECK-LABEL: void halves_kernel
+// CHECK-SAME: unsigned short *__restrict__
+// CHECK: fusor_h2f(
+// CHECK: fusor_f2h(
+func.func @halves(%x: tensor<8x16xf16>, %y: tensor<8x16xbf16>) -> (tensor<8x16xf16>, tensor<8xf16>, tensor<8x16xbf16>, tensor<8x16xi32>) {
+  %0 = fusor.exp %x : tensor<8x16xf16>
+  %1 = fusor.reduce_max %x dims = [1] : tensor<8x16xf16> -> tensor<8xf16>
+  %2 = fusor.cast %x : tensor<8x16xf16> -> tensor<8x16xbf16>
+  %3 = fusor.add %2, %y : tensor<8x16xbf16>, tensor<8x16xbf16> -> tensor<8x16xbf16>
+  %4 = fusor.cast %y : tensor<8x16xbf16> -> tensor<8x16xi32>
+  return %0, %1, %3, %4 : tensor<8x16xf16>, tensor<8xf16>, tensor<8x16xbf16>, tensor<8x16xi32>
+}
+
+// A rank-4 kernel: the grid maps three dims, each thread loops over the rest.
+// CHECK-LABEL: void rank4_kernel
+// CHECK: for (long long
+func.func @rank4(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x5x7xf32> {
+  %0 = fusor.neg %x : tensor<2x3x5x7xf32>
+  return %0 : tensor<2x3x5x7xf32>
+}
