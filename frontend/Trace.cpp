@@ -5,13 +5,7 @@
 
 namespace fusor::trace {
 
-std::string describe(const Tensor &t) {
-  if (!t.defined()) return "undefined";
-  std::string s = "[";
-  auto sizes = t.sizes();
-  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "] " + std::string(toString(t.dtype()));
-}
+std::string describe(const Tensor &t) { return t.defined() ? ir::describe(*t.node()) : "undefined"; }
 
 void fail(std::string_view op, const std::string &reason,
           std::initializer_list<const Tensor *> operands, const Where &where) {

@@ -59,6 +59,12 @@ const char *opName(OpKind op) {
   return "";
 }
 
+std::string describe(const Node &node) {
+  std::string s = "[";
+  for (size_t i = 0; i < node.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(node.shape[i]);
+  return s + "] " + std::string(toString(node.dtype));
+}
+
 int64_t Node::numel() const {
   int64_t n = 1;
   for (int64_t e : shape) n *= e;

@@ -39,12 +39,6 @@ void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes
 
 }  // namespace
 
-std::string describe(const ir::Node &node) {
-  std::string s = "[";
-  for (size_t i = 0; i < node.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(node.shape[i]);
-  return s + "] " + std::string(toString(node.dtype));
-}
-
 namespace {
 
 // Ids in program order: inputs first, then computed nodes (valid during one walk).

@@ -65,7 +65,7 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
     old.shape = before->inputs[i].second;
     if (old.dtype == inputs[i]->dtype && old.shape == inputs[i]->shape) continue;
     why += (why.empty() ? "" : "; ") + std::string("input ") + std::to_string(i) + " changed from " +
-           describe(old) + " to " + describe(*inputs[i]);
+           ir::describe(old) + " to " + ir::describe(*inputs[i]);
   }
   return why.empty() ? "same inputs, other sizes inside the graph" : why;
 }

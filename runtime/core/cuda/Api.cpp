@@ -10,15 +10,6 @@ namespace {
 #define FUSOR_STRINGIFY(x) #x
 #define FUSOR_EXPANDED_NAME(x) FUSOR_STRINGIFY(x)  // after cuda.h's renaming macros
 
-// Loads the first library of `names` that opens; fills `why` otherwise.
-void *openFirst(std::initializer_list<const char *> names, std::string &why) {
-  for (const char *name : names) {
-    if (void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL)) return lib;
-    why += std::string(why.empty() ? "" : "; ") + dlerror();
-  }
-  return nullptr;
-}
-
 template <typename Api>
 struct Loaded {
   Api api;
@@ -26,31 +17,57 @@ struct Loaded {
   std::string why;
 };
 
+// Opens the first of `libraries` that loads and resolves the API's symbols with `resolve`,
+// which returns the first missing name (or "").
+template <typename Api>
+Loaded<Api> load(std::initializer_list<const char *> libraries, const char *what,
+                 std::string (*resolve)(void *, Api &)) {
+  Loaded<Api> out;
+  void *lib = nullptr;
+  for (const char *name : libraries) {
+    if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
+    out.why += std::string(out.why.empty() ? "" : "; ") + dlerror();
+  }
+  if (!lib) {
+    out.why = std::string("no ") + what + " (" + out.why + ")";
+    return out;
+  }
+  if (std::string missing = resolve(lib, out.api); !missing.empty()) {
+    out.why = std::string(what) + " lacks " + missing;
+    return out;
+  }
+  out.ok = true;
+  return out;
+}
+
+#define FUSOR_RESOLVE(name)                                                                   \
+  api.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, FUSOR_EXPANDED_NAME(name)));     \
+  if (!api.name) return FUSOR_EXPANDED_NAME(name);
+
+std::string resolveDriver(void *lib, DriverApi &api) {
+  FUSOR_CUDA_DRIVER_SYMBOLS(FUSOR_RESOLVE)
+  return "";
+}
+
+std::string resolveNvrtc(void *lib, NvrtcApi &api) {
+  FUSOR_NVRTC_SYMBOLS(FUSOR_RESOLVE)
+  return "";
+}
+
+#undef FUSOR_RESOLVE
+
 }  // namespace
 
 const DriverApi *driver(std::string *why) {
   static const Loaded<DriverApi> loaded = [] {
-    Loaded<DriverApi> out;
-    void *lib = openFirst({"libcuda.so.1", "libcuda.so"}, out.why);
-    if (!lib) {
-      out.why = "no CUDA driver (" + out.why + ")";
-      return out;
-    }
-#define FUSOR_LOAD(name)                                                                 \
-  out.api.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, FUSOR_EXPANDED_NAME(name))); \
-  if (!out.api.name) {                                                                   \
-    out.why = std::string("the CUDA driver lacks ") + FUSOR_EXPANDED_NAME(name);         \
-    return out;                                                                          \
-  }
-    FUSOR_CUDA_DRIVER_SYMBOLS(FUSOR_LOAD)
-#undef FUSOR_LOAD
+    Loaded<DriverApi> out = load<DriverApi>({"libcuda.so.1", "libcuda.so"}, "CUDA driver", resolveDriver);
+    if (!out.ok) return out;
     if (CUresult r = out.api.cuInit(0); r != CUDA_SUCCESS) {
       const char *message = nullptr;
       out.api.cuGetErrorString(r, &message);
       out.why = std::string("cuInit failed: ") + (message ? message : "unknown error");
-      return out;
+      out.ok = false;
     }
-    out.ok = true;
     return out;
   }();
   if (why) *why = loaded.why;
@@ -58,24 +75,8 @@ const DriverApi *driver(std::string *why) {
 }
 
 const NvrtcApi *nvrtc(std::string *why) {
-  static const Loaded<NvrtcApi> loaded = [] {
-    Loaded<NvrtcApi> out;
-    void *lib = openFirst({"libnvrtc.so.13", "libnvrtc.so"}, out.why);
-    if (!lib) {
-      out.why = "no NVRTC (" + out.why + ")";
-      return out;
-    }
-#define FUSOR_LOAD(name)                                                                 \
-  out.api.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, FUSOR_EXPANDED_NAME(name))); \
-  if (!out.api.name) {                                                                   \
-    out.why = std::string("NVRTC lacks ") + FUSOR_EXPANDED_NAME(name);                   \
-    return out;                                                                          \
-  }
-    FUSOR_NVRTC_SYMBOLS(FUSOR_LOAD)
-#undef FUSOR_LOAD
-    out.ok = true;
-    return out;
-  }();
+  static const Loaded<NvrtcApi> loaded =
+      load<NvrtcApi>({"libnvrtc.so.13", "libnvrtc.so"}, "NVRTC", resolveNvrtc);
   if (why) *why = loaded.why;
   return loaded.ok ? &loaded.api : nullptr;
 }

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <source_location>
+#include <string>
 #include <vector>
 
 #include "fusor/ir/DType.h"
@@ -29,6 +30,10 @@ enum class OpKind : uint8_t {
 
 // The fusor dialect op name ("fusor.add"), or "" for Buffer.
 const char *opName(OpKind op);
+
+struct Node;
+// "[8, 16] float32": a node's sizes and dtype, as errors and logs show them.
+std::string describe(const Node &node);
 
 struct Node;
 using NodePtr = std::shared_ptr<Node>;

@@ -35,7 +35,4 @@ CapturedProgram capture(std::span<ir::Node *const> roots);
 // share it (used to explain recompiles, so computed only on a miss).
 Signature structureOf(const ir::Program &program);
 
-// "[8, 16] float32"
-std::string describe(const ir::Node &node);
-
 }  // namespace fusor::runtime::jit
