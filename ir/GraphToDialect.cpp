@@ -107,6 +107,11 @@ OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::
   for (size_t i = 0; i < program.inputs.size(); ++i) values[program.inputs[i]] = body->getArgument(i);
   for (Node *node : program.nodes) {
     RankedTensorType type = tensorType(ctx, *node);
+    if (node->realized()) {  // an empty tensor (see runtime::jit::capture)
+      values[node] = mlir::fusor::ConstantOp::create(b, locationOf(ctx, *node), type,
+                                                     DenseElementsAttr::get(type, ArrayRef<Attribute>{}));
+      continue;
+    }
     OperationState state(locationOf(ctx, *node), opName(node->op));
     for (const NodePtr &in : node->inputs) state.addOperands(values.at(in.get()));
     state.addTypes(type);

@@ -64,6 +64,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(memref::createExpandStridedMetadataPass());
                       pm.addPass(createLowerAffinePass());
                       pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+                      pm.addPass(createConvertMathToFuncs());  // integer powers -> loops
                       pm.addPass(createConvertMathToLLVMPass());
                       pm.addPass(createConvertMathToLibmPass());
                       // bf16 conversions as integer ops: no libcalls, any x86 CPU.

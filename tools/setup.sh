@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools ninja-build cmake g++ python3
-          libfmt-dev libzstd-dev googletest libgtest-dev libomp-22-dev libopenblas-dev)
+          libfmt-dev libzstd-dev googletest libgtest-dev libomp-22-dev libopenblas-dev
+          libonnx-dev libprotobuf-dev protobuf-compiler)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -121,6 +121,12 @@ KernelFn CpuJit::compile(mlir::ModuleOp module, const std::string &function, std
     error = "no function '" + function + "' in the module";
     return nullptr;
   }
+  // The packed entry passes one pointer per buffer: the bare-pointer convention.
+  for (llvm::Argument &arg : target->args())
+    if (!arg.getType()->isPointerTy()) {
+      error = "'" + function + "' does not take bare pointers (a memref the convention rejects?)";
+      return nullptr;
+    }
   llvmModule->setDataLayout(impl_->machine->createDataLayout());
   llvmModule->setTargetTriple(impl_->machine->getTargetTriple());
   for (llvm::Function &f : *llvmModule) {

@@ -72,7 +72,12 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
     while (!stack.empty()) {
       auto &[node, next] = stack.back();
       if (node->realized()) {
-        out.program.inputs.push_back(node);
+        // Empty tensors carry no data: they become constants, since a function argument
+        // with a zero-sized dim breaks the bare-pointer calling convention.
+        if (node->numel() == 0)
+          order.push_back(node);
+        else
+          out.program.inputs.push_back(node);
         stack.pop_back();
         continue;
       }

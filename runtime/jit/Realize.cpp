@@ -138,9 +138,16 @@ void realize(std::span<ir::Node *const> roots) {
   // One realization at a time: capture stamps nodes, and the roots are rewritten at the end.
   std::lock_guard<std::mutex> lock(realizeMutex());
   std::vector<ir::Node *> pending;
-  for (ir::Node *n : roots)
-    if (!n->realized() && std::find(pending.begin(), pending.end(), n) == pending.end())
-      pending.push_back(n);
+  for (ir::Node *n : roots) {
+    if (n->realized() || std::find(pending.begin(), pending.end(), n) != pending.end()) continue;
+    if (n->numel() == 0) {  // nothing to compute; and no zero-sized dims at the boundary
+      n->op = ir::OpKind::Buffer;
+      n->buffer = runtime::Buffer::allocate(0);
+      n->inputs.clear();
+      continue;
+    }
+    pending.push_back(n);
+  }
   if (pending.empty()) return;
   CapturedProgram captured = capture(pending);
   std::vector<runtime::Buffer *> inputs;

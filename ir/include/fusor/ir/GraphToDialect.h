@@ -12,7 +12,7 @@ namespace fusor::ir {
 // A pending graph in an order where every node comes after its inputs.
 struct Program {
   std::vector<Node *> inputs;   // Buffer nodes: the function's arguments, in order
-  std::vector<Node *> nodes;    // the computed nodes, topologically sorted
+  std::vector<Node *> nodes;    // the computed nodes (and empty Buffers, as constants), in order
   std::vector<Node *> outputs;  // the function's results, in order (each in inputs or nodes)
 };
 

@@ -1,0 +1,45 @@
+// ONNX models run through fusor's JIT: fusor::onnx::Model::load("model.onnx").run(inputs).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fusor/Tensor.h"
+
+namespace fusor::onnx {
+
+class Model {
+ public:
+  // Parses a ModelProto. Unreadable, truncated or garbage bytes are a fusor::Error.
+  static Model load(const std::string &path);
+  static Model parse(const std::string &bytes, const std::string &name = "model");
+
+  // The op types the graph's nodes use.
+  std::vector<std::string> opTypes() const;
+
+  // Graph inputs that are not initializers, and graph outputs, in order.
+  std::vector<std::string> inputNames() const;
+  std::vector<std::string> outputNames() const;
+
+  // Traces the graph on `inputs` (one per input name; unknown or symbolic dims take the
+  // actual sizes) and returns its outputs, still pending. An unsupported op is a fusor::Error
+  // naming it and its node.
+  std::vector<Tensor> run(const std::vector<Tensor> &inputs) const;
+
+  ~Model();
+  Model(Model &&) noexcept;
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Whether fusor imports ONNX ops of this type (of the default domain).
+bool isSupportedOp(const std::string &opType);
+
+// A serialized onnx.TensorProto (a test case's input_0.pb) as a realized tensor.
+Tensor readTensorProto(const std::string &bytes);
+
+}  // namespace fusor::onnx

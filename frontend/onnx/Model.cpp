@@ -1,0 +1,119 @@
+// ONNX graph -> fusor ops: each node calls the tensor API, so the JIT fuses and compiles the
+// whole model like any traced program.
+#include "fusor/onnx/Model.h"
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <unordered_map>
+
+#include "../Trace.h"
+#include "Ops.h"
+#include "TensorProto.h"
+
+namespace fusor::onnx {
+
+struct Model::Impl {
+  ::onnx::ModelProto proto;
+  std::string name;
+  std::unordered_map<std::string, Tensor> initializers;
+  int64_t opset = 13;
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+Model::Model(Model &&) noexcept = default;
+
+Model Model::load(const std::string &path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error("fusor::onnx: cannot open '" + path + "'");
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  return parse(bytes.str(), path);
+}
+
+Model Model::parse(const std::string &bytes, const std::string &name) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = name;
+  if (!impl->proto.ParseFromString(bytes) || !impl->proto.has_graph())
+    throw Error("fusor::onnx: '" + name + "' is not a valid ONNX model (truncated or not a ModelProto)");
+  for (const auto &opset : impl->proto.opset_import())
+    if (opset.domain().empty() || opset.domain() == "ai.onnx") impl->opset = opset.version();
+  for (const ::onnx::TensorProto &init : impl->proto.graph().initializer()) {
+    Tensor t = fromProto(init);
+    realize({t});
+    impl->initializers[init.name()] = t;
+  }
+  return Model(std::move(impl));
+}
+
+std::vector<std::string> Model::opTypes() const {
+  std::vector<std::string> types;
+  for (const ::onnx::NodeProto &node : impl_->proto.graph().node())
+    types.push_back(node.domain().empty() || node.domain() == "ai.onnx" ? node.op_type()
+                                                                         : node.domain() + "." + node.op_type());
+  return types;
+}
+
+bool isSupportedOp(const std::string &opType) { return isSupported(opType); }
+
+std::vector<std::string> Model::inputNames() const {
+  std::vector<std::string> names;
+  for (const auto &in : impl_->proto.graph().input())
+    if (!impl_->initializers.count(in.name())) names.push_back(in.name());
+  return names;
+}
+
+std::vector<std::string> Model::outputNames() const {
+  std::vector<std::string> names;
+  for (const auto &out : impl_->proto.graph().output()) names.push_back(out.name());
+  return names;
+}
+
+std::vector<Tensor> Model::run(const std::vector<Tensor> &inputs) const {
+  std::vector<std::string> names = inputNames();
+  if (inputs.size() != names.size())
+    throw Error("fusor::onnx: '" + impl_->name + "' takes " + std::to_string(names.size()) +
+                " inputs, got " + std::to_string(inputs.size()));
+  std::unordered_map<std::string, Tensor> values = impl_->initializers;
+  const auto &graph = impl_->proto.graph();
+  for (size_t i = 0; i < names.size(); ++i) {
+    // Declared element types must match (dims are specialized from the data).
+    for (const auto &in : graph.input()) {
+      if (in.name() != names[i] || !in.type().has_tensor_type()) continue;
+      const auto &type = in.type().tensor_type();
+      DType want = dtypeOf(type.elem_type(), "input '" + names[i] + "'");
+      if (want != inputs[i].dtype())
+        throw Error("fusor::onnx: input '" + names[i] + "' must be " + std::string(toString(want)) +
+                    ", got " + std::string(toString(inputs[i].dtype())));
+      if (type.has_shape()) {
+        const auto &dims = type.shape().dim();
+        bool fits = dims.size() == inputs[i].dim();
+        for (int d = 0; fits && d < dims.size(); ++d)
+          fits = !dims[d].has_dim_value() || dims[d].dim_value() == inputs[i].sizes()[d];
+        if (!fits)
+          throw Error("fusor::onnx: input '" + names[i] + "' has shape " + trace::describe(inputs[i]) +
+                      ", which does not fit the model's declared shape");
+      }
+    }
+    values[names[i]] = inputs[i];
+  }
+  for (const ::onnx::NodeProto &node : graph.node()) {
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      throw Error("fusor::onnx: op '" + node.op_type() + "' of domain '" + node.domain() +
+                  "' is not supported (node '" + node.name() + "')");
+    NodeContext ctx{node, values, impl_->opset};
+    std::vector<Tensor> outs = runOp(ctx);
+    for (int i = 0; i < node.output_size() && i < static_cast<int>(outs.size()); ++i)
+      if (!node.output(i).empty()) values[node.output(i)] = outs[i];
+  }
+  std::vector<Tensor> outputs;
+  for (const std::string &name : outputNames()) {
+    auto it = values.find(name);
+    if (it == values.end()) throw Error("fusor::onnx: output '" + name + "' is never computed");
+    outputs.push_back(it->second);
+  }
+  return outputs;
+}
+
+}  // namespace fusor::onnx
