@@ -15,3 +15,8 @@ path = [config.fusor_tools_dir, config.llvm_tools_dir, config.environment.get("P
 config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+# The ONNX node-test data (../shared/onnx-node-tests by default); tests needing it are
+# unsupported without it.
+config.substitutions.append(("%onnx", config.onnx_node_tests))
+if os.path.isdir(config.onnx_node_tests):
+    config.available_features.add("onnx-data")
