@@ -89,6 +89,13 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
         r.arg = static_cast<int>(held - holders.begin());
       } else if (n->realized()) {
         r.constant = n;
+      } else if (n->numel() == 0) {  // nothing to compute (and no empty memref at the boundary)
+        auto empty = std::make_shared<ir::Node>();
+        empty->op = ir::OpKind::Buffer;
+        empty->dtype = n->dtype;
+        empty->shape = n->shape;
+        empty->buffer = runtime::Buffer::allocate(0);
+        r.constant = empty;
       } else {
         auto seen = std::find(roots.begin(), roots.end(), n.get());
         r.output = static_cast<int>(seen - roots.begin());

@@ -40,6 +40,15 @@ TEST(JitFunction, TuplesPassthroughsAndPendingArguments) {
   EXPECT_NEAR(probs.sum().item<float>(), 3.0f, 1e-5);
 }
 
+TEST(JitFunction, EmptyResults) {
+  auto f = fusor::jit([](const Tensor &x) { return std::make_tuple(x.slice(0, 2, 2), x * 2.0f); });
+  Tensor x = randomTensor({4, 3});
+  auto [empty, doubled] = f(x);
+  EXPECT_EQ(empty.numel(), 0);
+  EXPECT_EQ(empty.sizes()[1], 3);
+  expectClose(doubled, map(toRef(x), [](double v) { return 2 * v; }), 0, 0, "doubled");
+}
+
 TEST(JitFunction, DataDependentTracingIsAClearError) {
   auto f = fusor::jit([](const Tensor &x) { return x.sum().item<float>() > 0 ? x : -x; });
   try {
