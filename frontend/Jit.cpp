@@ -29,16 +29,6 @@ std::vector<int64_t> signatureOf(const std::vector<Tensor> &args) {
   return key;
 }
 
-// An argument's place in the traced graph: a Buffer node without data.
-ir::NodePtr placeholder(const Tensor &arg, const Where &where) {
-  auto node = std::make_shared<ir::Node>();
-  node->op = ir::OpKind::Buffer;
-  node->dtype = arg.dtype();
-  node->shape.assign(arg.sizes().begin(), arg.sizes().end());
-  node->location = where;
-  return node;
-}
-
 }  // namespace
 
 // Where each program input and each result comes from.
@@ -76,7 +66,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
     std::vector<ir::NodePtr> holders;
     std::vector<Tensor> params;
     for (const Tensor &a : args) {
-      holders.push_back(placeholder(a, where));
+      holders.push_back(trace::placeholder(a, where));
       params.push_back(Tensor(holders.back()));
     }
     std::vector<Tensor> outs = body_(params);

@@ -59,6 +59,15 @@ Tensor cast(const Tensor &t, DType dtype, const Where &where) {
               where);
 }
 
+ir::NodePtr placeholder(const Tensor &like, const Where &where) {
+  auto node = std::make_shared<ir::Node>();
+  node->op = ir::OpKind::Buffer;
+  node->dtype = like.dtype();
+  node->shape.assign(like.sizes().begin(), like.sizes().end());
+  node->location = where;
+  return node;
+}
+
 Tensor scalar(Scalar value, DType dtype, const Where &where) {
   Tensor t = make(ir::OpKind::Scalar, dtype, {}, {}, where);
   t.node()->real = value.toDouble();

@@ -32,6 +32,8 @@ int64_t normalizeDim(int64_t dim, int64_t rank, std::string_view op, const Tenso
                      const Where &where);
 
 Tensor cast(const Tensor &t, DType dtype, const Where &where);
+// A graph input shaped like `like` but without data (fusor::jit and export_mlir trace on these).
+ir::NodePtr placeholder(const Tensor &like, const Where &where);
 Tensor scalar(Scalar value, DType dtype, const Where &where);
 
 // torch's result type of an op over tensors and numbers: dimensioned tensors outrank rank-0

@@ -75,6 +75,17 @@ void addAttributes(Builder &b, OperationState &state, const Node &node, Type ele
   }
 }
 
+// A realized node's data as an attribute (bools are bytes here, bits in MLIR's raw form).
+DenseElementsAttr dataOf(const Node &node, RankedTensorType type) {
+  if (node.numel() == 0) return DenseElementsAttr::get(type, ArrayRef<Attribute>{});
+  const char *data = static_cast<const char *>(node.buffer->data());
+  if (node.dtype == DType::Bool) {
+    llvm::SmallVector<bool> values(data, data + node.numel());
+    return DenseElementsAttr::get(type, ArrayRef<bool>(values));
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data, node.numel() * elementSize(node.dtype)));
+}
+
 }  // namespace
 
 Type toMlirType(MLIRContext &ctx, DType dtype) {
@@ -89,6 +100,13 @@ Type toMlirType(MLIRContext &ctx, DType dtype) {
     case DType::Float64: return Float64Type::get(&ctx);
   }
   return {};
+}
+
+std::optional<DType> fromMlirType(Type type) {
+  for (DType d : {DType::Bool, DType::Int8, DType::Int32, DType::Int64, DType::Float16, DType::BFloat16,
+                  DType::Float32, DType::Float64})
+    if (toMlirType(*type.getContext(), d) == type) return d;
+  return std::nullopt;
 }
 
 OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::StringRef name) {
@@ -107,9 +125,8 @@ OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::
   for (size_t i = 0; i < program.inputs.size(); ++i) values[program.inputs[i]] = body->getArgument(i);
   for (Node *node : program.nodes) {
     RankedTensorType type = tensorType(ctx, *node);
-    if (node->realized()) {  // an empty tensor (see runtime::jit::capture)
-      values[node] = mlir::fusor::ConstantOp::create(b, locationOf(ctx, *node), type,
-                                                     DenseElementsAttr::get(type, ArrayRef<Attribute>{}));
+    if (node->realized()) {  // data compiled in: empty tensors, exported weights
+      values[node] = mlir::fusor::ConstantOp::create(b, locationOf(ctx, *node), type, dataOf(*node, type));
       continue;
     }
     OperationState state(locationOf(ctx, *node), opName(node->op));

@@ -87,40 +87,59 @@ void checkCudaCodegen(mlir::ModuleOp module, const std::string &diagnostics) {
 
 }  // namespace
 
-codegen::KernelFn compileProgram(const ir::Program &program) {
-  static std::mutex mutex;  // one MLIR context, one compile at a time
-  std::lock_guard<std::mutex> lock(mutex);
-  mlir::MLIRContext &ctx = context();
+std::mutex &compileMutex() {
+  static std::mutex *m = new std::mutex();
+  return *m;
+}
+
+mlir::MLIRContext &jitContext() { return context(); }
+
+codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
+                                std::vector<mlir::Type> *resultTypes) {
+  mlir::MLIRContext &ctx = *module->getContext();
   std::string diagnostics;
   mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
     llvm::raw_string_ostream os(diagnostics);
     os << d.getLocation() << ": " << d << "\n";
     return mlir::success();
   });
-  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(ctx, program, kFunction);
+  // A user's module is only as good as its text; a traced one failing is fusor's bug.
+  auto fail = [&](const std::string &what) -> codegen::KernelFn {
+    if (fromUser) throw Error("fusor: " + what + ":\n" + diagnostics);
+    throwInternalError(what + ":\n" + diagnostics);
+  };
   Dumper dump;
-  dump.write(0, "fusor", print(*module));
-  if (mlir::failed(mlir::verify(*module)))
-    throwInternalError("the traced graph does not verify:\n" + diagnostics);
+  dump.write(0, "fusor", print(module));
+  if (mlir::failed(mlir::verify(module))) return fail("the module does not verify");
   if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
-    checkCudaCodegen(*module, diagnostics);
+    checkCudaCodegen(module, diagnostics);
   mlir::fusor::CpuPipelineOptions options;
-  options.refineShapes = false;  // traced shapes are static already
+  options.refineShapes = fromUser;  // traced shapes are static already
   int step = 1;
   for (const mlir::fusor::PipelineStage &stage : mlir::fusor::cpuPipelineStages(options)) {
     mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
     stage.build(pm);
-    if (mlir::failed(pm.run(*module)))
-      throwInternalError("the " + stage.name + " stage failed:\n" + diagnostics);
-    dump.write(step++, stage.name, print(*module));
+    if (mlir::failed(pm.run(module))) return fail("the " + stage.name + " stage failed");
+    dump.write(step++, stage.name, print(module));
+    if (step == 2 && resultTypes) {  // after the fusor stage: refined, still on tensors
+      auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
+      if (!func) return fail("no function '" + function + "'");
+      resultTypes->assign(func.getResultTypes().begin(), func.getResultTypes().end());
+    }
   }
   codegen::CpuJit &jit = codegen::CpuJit::get();
   jit.setKeepIR(dump.enabled());
   std::string error;
-  codegen::KernelFn fn = jit.compile(*module, kFunction, error);
-  if (!fn) throwInternalError("LLVM JIT: " + error);
+  codegen::KernelFn fn = jit.compile(module, function, error);
+  if (!fn) return fail("LLVM JIT: " + error);
   if (dump.enabled()) dump.write(step, "optimized", jit.lastIR());
   return fn;
+}
+
+codegen::KernelFn compileProgram(const ir::Program &program) {
+  std::lock_guard<std::mutex> lock(compileMutex());  // one MLIR context, one compile at a time
+  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(context(), program, kFunction);
+  return compileModule(*module, kFunction, /*fromUser=*/false, nullptr);
 }
 
 }  // namespace fusor::runtime::jit

@@ -1,13 +1,16 @@
-// fusor-run: runs an ONNX model through the JIT on NumPy inputs, writing NumPy outputs.
+// fusor-run: runs an ONNX model or a fusor-dialect .mlir file through the JIT on NumPy inputs,
+// writing NumPy outputs. A .mlir function's inputs are named by position: arg0, arg1, ...
 //
-// usage: fusor-run MODEL.onnx --input NAME=FILE.npy ... --output FILE.npy ... [--bench N]
+// usage: fusor-run MODEL.onnx|MODEL.mlir --input NAME=FILE.npy ... --output FILE.npy ... [--bench N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "fusor/Mlir.h"
 #include "fusor/Npy.h"
 #include "fusor/fusor.h"
 #include "fusor/onnx/Model.h"
@@ -15,7 +18,7 @@
 namespace {
 
 int usage(const char *why) {
-  std::fprintf(stderr, "fusor-run: %s\nusage: fusor-run MODEL.onnx --input NAME=FILE.npy ... "
+  std::fprintf(stderr, "fusor-run: %s\nusage: fusor-run MODEL.onnx|MODEL.mlir --input NAME=FILE.npy ... "
                        "--output FILE.npy ... [--bench N]\n", why);
   return 2;
 }
@@ -52,30 +55,41 @@ int main(int argc, char **argv) {
   }
   if (model.empty()) return usage("no model given");
   try {
-    if (model.size() < 5 || model.substr(model.size() - 5) != ".onnx")
-      throw fusor::Error("fusor-run: " + model + ": only .onnx models run yet");
-    fusor::onnx::Model m = fusor::onnx::Model::load(model);
+    bool mlir = model.size() > 5 && model.substr(model.size() - 5) == ".mlir";
+    bool onnx = model.size() > 5 && model.substr(model.size() - 5) == ".onnx";
+    if (!mlir && !onnx) throw fusor::Error("fusor-run: " + model + ": expected a .onnx or .mlir file");
+    std::optional<fusor::onnx::Model> m;
+    std::vector<std::string> inputNames, outputNames;
+    if (onnx) {
+      m.emplace(fusor::onnx::Model::load(model));
+      inputNames = m->inputNames();
+      outputNames = m->outputNames();
+    } else {
+      for (size_t i = 0; i < inputFiles.size(); ++i) inputNames.push_back("arg" + std::to_string(i));
+    }
     std::vector<fusor::Tensor> inputs;
-    for (const std::string &name : m.inputNames()) {
+    for (const std::string &name : inputNames) {
       auto it = inputFiles.find(name);
       if (it == inputFiles.end()) throw fusor::Error("fusor-run: no --input for the model's input '" + name + "'");
       inputs.push_back(fusor::load_npy(it->second));
       inputFiles.erase(it);
     }
     if (!inputFiles.empty()) throw fusor::Error("fusor-run: the model has no input '" + inputFiles.begin()->first + "'");
-    std::vector<std::string> names = m.outputNames();
-    if (outputFiles.size() > names.size())
+    auto runOnce = [&] {
+      std::vector<fusor::Tensor> outs = onnx ? m->run(inputs) : fusor::run_mlir(model, inputs);
+      fusor::realize(std::span<const fusor::Tensor>(outs));
+      return outs;
+    };
+    std::vector<fusor::Tensor> outputs = runOnce();
+    if (outputFiles.size() > outputs.size())
       throw fusor::Error("fusor-run: " + std::to_string(outputFiles.size()) + " --output files for " +
-                         std::to_string(names.size()) + " outputs");
-    std::vector<fusor::Tensor> outputs = m.run(inputs);
-    fusor::realize(std::span<const fusor::Tensor>(outputs));
+                         std::to_string(outputs.size()) + " outputs");
     for (size_t i = 0; i < outputFiles.size(); ++i) fusor::save_npy(outputs[i], outputFiles[i]);
     if (bench) {
       std::vector<double> ms;
       for (int r = 0; r < bench; ++r) {
         auto start = std::chrono::steady_clock::now();
-        std::vector<fusor::Tensor> again = m.run(inputs);
-        fusor::realize(std::span<const fusor::Tensor>(again));
+        runOnce();
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
       }
       std::sort(ms.begin(), ms.end());

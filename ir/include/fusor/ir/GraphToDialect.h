@@ -1,6 +1,7 @@
 // Graph IR -> fusor dialect: one function per realized graph, one op per node.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "fusor/ir/Graph.h"
@@ -17,6 +18,8 @@ struct Program {
 };
 
 mlir::Type toMlirType(mlir::MLIRContext &context, DType dtype);
+// The dtype of an MLIR element type, if fusor has one.
+std::optional<DType> fromMlirType(mlir::Type type);
 
 // Builds `module { func.func @name(inputs) -> outputs }`; each op is located at the user's
 // call that recorded it. The context must have the fusor and func dialects loaded.

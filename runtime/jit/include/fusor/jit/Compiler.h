@@ -2,6 +2,9 @@
 #pragma once
 
 #include "fusor/codegen/CpuJit.h"
+#include <mutex>
+#include <vector>
+
 #include "fusor/ir/GraphToDialect.h"
 
 namespace fusor::runtime::jit {
@@ -10,5 +13,16 @@ namespace fusor::runtime::jit {
 // dir/NNNN-0-fusor.mlir (the input; `fusor-opt --fusor-cpu-pipeline` reproduces the rest),
 // the IR after each pipeline stage, and the optimized LLVM IR.
 codegen::KernelFn compileProgram(const ir::Program &program);
+
+// The JIT's MLIR context, and the lock to hold while using it.
+mlir::MLIRContext &jitContext();
+std::mutex &compileMutex();
+
+// Compiles `function` of a fusor-dialect `module` in jitContext() (the caller holds
+// compileMutex()). A module from a user (`fromUser`) has its shapes refined first and its
+// failures reported as fusor::Error; `resultTypes` receives the function's result types after
+// refinement.
+codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
+                                std::vector<mlir::Type> *resultTypes);
 
 }  // namespace fusor::runtime::jit

@@ -1,0 +1,122 @@
+// export_mlir and run_mlir: the JIT's compiler on fusor-dialect text.
+#include <fstream>
+
+#include "Trace.h"
+#include "fusor/Mlir.h"
+#include "fusor/jit/Compiler.h"
+#include "fusor/jit/Program.h"
+#include "fusor/jit/Realize.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+
+namespace fusor {
+
+namespace jit = runtime::jit;
+
+void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples, const std::string &path,
+                 Where where) {
+  std::vector<Tensor> params;
+  for (const Tensor &e : examples) params.push_back(Tensor(trace::placeholder(trace::check(e, "export_mlir", where), where)));
+  std::vector<Tensor> outs = fn(params);
+  std::vector<ir::Node *> roots;
+  for (const Tensor &o : outs) {
+    if (trace::check(o, "export_mlir", where).node()->realized())
+      trace::fail("export_mlir", "every result must be computed from the inputs (a result is an input or a "
+                                 "constant)", {}, where);
+    roots.push_back(o.node().get());
+  }
+  ir::Program program;
+  {
+    std::lock_guard<std::mutex> lock(jit::realizeMutex());
+    program = jit::capture(roots).program;
+  }
+  // The function takes the placeholders in order; other data it reads is compiled in.
+  std::vector<ir::Node *> constants;
+  for (ir::Node *in : program.inputs)
+    if (std::none_of(params.begin(), params.end(), [&](const Tensor &p) { return p.node().get() == in; }))
+      constants.push_back(in);
+  program.nodes.insert(program.nodes.begin(), constants.begin(), constants.end());
+  program.inputs.clear();
+  for (const Tensor &p : params) program.inputs.push_back(p.node().get());
+
+  std::lock_guard<std::mutex> lock(jit::compileMutex());
+  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(jit::jitContext(), program, "main");
+  std::ofstream file(path);
+  if (!file) trace::fail("export_mlir", "cannot write '" + path + "'", {}, where);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  file << text << "\n";
+}
+
+std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> &inputs, Where where) {
+  for (const Tensor &t : inputs) trace::check(t, "run_mlir", where);
+  std::vector<ir::Node *> pending;
+  for (const Tensor &t : inputs) pending.push_back(t.node().get());
+  jit::realize(pending);
+
+  std::lock_guard<std::mutex> lock(jit::compileMutex());
+  mlir::MLIRContext &ctx = jit::jitContext();
+  std::string diagnostics;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+      llvm::raw_string_ostream os(diagnostics);
+      os << d.getLocation() << ": " << d << "\n";
+      return mlir::success();
+    });
+    module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
+  }
+  if (!module) trace::fail("run_mlir", "cannot read '" + path + "':\n" + diagnostics, {}, where);
+  mlir::func::FuncOp func;
+  for (auto f : module->getOps<mlir::func::FuncOp>())
+    if (!f.isExternal() && (f.isPublic() || f.getName() == "main") && (!func || f.getName() == "main")) func = f;
+  if (!func) trace::fail("run_mlir", "'" + path + "' has no public function", {}, where);
+  if (func.getNumArguments() != inputs.size())
+    trace::fail("run_mlir", "@" + func.getName().str() + " takes " + std::to_string(func.getNumArguments()) +
+                                " inputs, got " + std::to_string(inputs.size()), {}, where);
+  // Specialize the arguments to the inputs' sizes; fusor-refine-shapes carries them through.
+  llvm::SmallVector<mlir::Type> argTypes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto declared = llvm::dyn_cast<mlir::RankedTensorType>(func.getArgument(i).getType());
+    auto actual = mlir::RankedTensorType::get(inputs[i].sizes(), ir::toMlirType(ctx, inputs[i].dtype()));
+    if (!declared || declared.getElementType() != actual.getElementType() ||
+        mlir::failed(mlir::verifyCompatibleShape(declared, actual)))
+      trace::fail("run_mlir", "input " + std::to_string(i) + " does not fit the declared argument type (" +
+                                  [&] { std::string s; llvm::raw_string_ostream o(s); o << func.getArgument(i).getType(); return s; }() +
+                                  ")", {&inputs[i]}, where);
+    func.getArgument(i).setType(actual);
+    argTypes.push_back(actual);
+  }
+  func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
+  std::vector<mlir::Type> resultTypes;
+  codegen::KernelFn fn = jit::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
+
+  std::vector<ir::NodePtr> results;
+  std::vector<const ir::Node *> shapes;
+  for (mlir::Type t : resultTypes) {
+    auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(t);
+    std::optional<DType> dtype = tensor ? ir::fromMlirType(tensor.getElementType()) : std::nullopt;
+    if (!tensor || !tensor.hasStaticShape() || !dtype)
+      trace::fail("run_mlir", "a result's size is not known from the inputs", {}, where);
+    auto node = std::make_shared<ir::Node>();
+    node->op = ir::OpKind::Buffer;
+    node->dtype = *dtype;
+    node->shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    node->location = where;
+    results.push_back(node);
+    shapes.push_back(node.get());
+  }
+  std::vector<runtime::Buffer *> buffers;
+  for (const Tensor &t : inputs) buffers.push_back(t.node()->buffer.get());
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs = jit::run(fn, buffers, shapes);
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < results.size(); ++i) {
+    results[i]->buffer = outputs[i];
+    out.push_back(Tensor(results[i]));
+  }
+  return out;
+}
+
+}  // namespace fusor
