@@ -83,6 +83,7 @@ std::string runCase(const fs::path &dir) {
     return "";
   } catch (const std::exception &e) {
     std::string what = e.what();
+    what = what.substr(0, what.find("\n  at "));  // the source location is not part of the reason
     std::replace(what.begin(), what.end(), '\n', ' ');
     return what.substr(0, 200);
   }
