@@ -1,4 +1,5 @@
 // export_mlir and run_mlir: the JIT's compiler on fusor-dialect text.
+#include <algorithm>
 #include <fstream>
 
 #include "Trace.h"

@@ -1,5 +1,6 @@
 #include "fusor/jit/Realize.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
