@@ -7,6 +7,7 @@
 #include <iostream>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "fusor/Error.h"
@@ -24,14 +25,13 @@ struct Entry {
 };
 
 // Inputs last compiled for a structure, to say what changed when it compiles again.
-struct InputsSeen {
-  std::vector<std::pair<DType, std::vector<int64_t>>> inputs;
-};
+using InputsSeen = std::vector<std::pair<DType, std::vector<int64_t>>>;
 
 struct Cache {
   std::mutex mutex;
   std::unordered_map<Signature, Entry, SignatureHash> entries;
   std::list<Signature> lru;  // most recent first
+  // Only while FUSOR_LOG asks for recompile reasons.
   std::unordered_map<Signature, InputsSeen, SignatureHash> structures;
   CacheStats stats;
 };
@@ -49,7 +49,7 @@ bool logRecompiles() {
 
 InputsSeen inputsOf(const ir::Program &program) {
   InputsSeen seen;
-  for (ir::Node *in : program.inputs) seen.inputs.push_back({in->dtype, in->shape});
+  for (ir::Node *in : program.inputs) seen.push_back({in->dtype, in->shape});
   return seen;
 }
 
@@ -60,15 +60,23 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
   if (!before) return "new graph structure (" + std::to_string(ops) + " ops)";
   std::string why;
   const auto &inputs = captured.program.inputs;
-  for (size_t i = 0; i < inputs.size() && i < before->inputs.size(); ++i) {
+  for (size_t i = 0; i < inputs.size() && i < before->size(); ++i) {
     ir::Node old;
-    old.dtype = before->inputs[i].first;
-    old.shape = before->inputs[i].second;
+    old.dtype = (*before)[i].first;
+    old.shape = (*before)[i].second;
     if (old.dtype == inputs[i]->dtype && old.shape == inputs[i]->shape) continue;
     why += (why.empty() ? "" : "; ") + std::string("input ") + std::to_string(i) + " changed from " +
            ir::describe(old) + " to " + ir::describe(*inputs[i]);
   }
   return why.empty() ? "same inputs, other sizes inside the graph" : why;
+}
+
+// A placeholder (a traced function's argument) has no data: reading values through it means
+// the traced code depends on data.
+[[noreturn]] void throwTracingRead(const ir::Node &placeholder) {
+  throwError("fusor: a tensor's values were asked for while fusor::jit traces the function; "
+             "traced code cannot depend on data (use fusor::where instead of branching)",
+             placeholder.location);
 }
 
 }  // namespace
@@ -84,12 +92,14 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
       return it->second.fn;
     }
     ++c.stats.misses;
-    if (logRecompiles()) {
-      auto seen = c.structures.find(structureOf(captured.program));
-      std::cerr << "fusor: compiling: "
-                << explain(captured, seen == c.structures.end() ? nullptr : &seen->second)
-                << "\n";
-    }
+  }
+  std::optional<Signature> structure;
+  if (logRecompiles()) {
+    structure = structureOf(captured.program);
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto seen = c.structures.find(*structure);
+    std::cerr << "fusor: compiling: "
+              << explain(captured, seen == c.structures.end() ? nullptr : &seen->second) << "\n";
   }
   auto start = std::chrono::steady_clock::now();
   codegen::KernelFn fn = compileProgram(captured.program);
@@ -98,7 +108,7 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
   std::lock_guard<std::mutex> lock(c.mutex);
   ++c.stats.compiles;
   c.stats.compileMs += ms;
-  c.structures[structureOf(captured.program)] = inputsOf(captured.program);
+  if (structure) c.structures[*structure] = inputsOf(captured.program);
   if (!c.entries.count(captured.signature)) {
     c.lru.push_front(captured.signature);
     c.entries[captured.signature] = {fn, c.lru.begin()};
@@ -140,6 +150,7 @@ void realize(std::span<ir::Node *const> roots) {
   std::lock_guard<std::mutex> lock(realizeMutex());
   std::vector<ir::Node *> pending;
   for (ir::Node *n : roots) {
+    if (n->realized() && !n->buffer) throwTracingRead(*n);
     if (n->realized() || std::find(pending.begin(), pending.end(), n) != pending.end()) continue;
     if (n->numel() == 0) {  // nothing to compute; and no zero-sized dims at the boundary
       n->op = ir::OpKind::Buffer;
@@ -153,10 +164,7 @@ void realize(std::span<ir::Node *const> roots) {
   CapturedProgram captured = capture(pending);
   std::vector<runtime::Buffer *> inputs;
   for (ir::Node *in : captured.program.inputs) {
-    if (!in->buffer)
-      throwError("fusor: a tensor's values were asked for while fusor::jit traces the function; "
-                 "traced code cannot depend on data (use fusor::where instead of branching)",
-                 in->location);
+    if (!in->buffer) throwTracingRead(*in);
     inputs.push_back(in->buffer.get());
   }
   codegen::KernelFn fn = lookupOrCompile(captured);

@@ -50,12 +50,17 @@ TEST(JitFunction, EmptyResults) {
 }
 
 TEST(JitFunction, DataDependentTracingIsAClearError) {
-  auto f = fusor::jit([](const Tensor &x) { return x.sum().item<float>() > 0 ? x : -x; });
-  try {
-    f(randomTensor({4}));
-    ADD_FAILURE() << "no error";
-  } catch (const Error &e) {
-    EXPECT_NE(std::string(e.what()).find("while fusor::jit traces"), std::string::npos) << e.what();
+  // Through a computed value, and straight from an argument.
+  auto computed = fusor::jit([](const Tensor &x) { return x.sum().item<float>() > 0 ? x : -x; });
+  auto direct = fusor::jit([](const Tensor &x) { return x.to_vector<float>()[0] > 0 ? x : -x; });
+  std::function<Tensor(const Tensor &)> calls[] = {computed, direct};
+  for (auto &f : calls) {
+    try {
+      f(randomTensor({4}));
+      ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+      EXPECT_NE(std::string(e.what()).find("while fusor::jit traces"), std::string::npos) << e.what();
+    }
   }
 }
 
