@@ -84,32 +84,47 @@ FUSOR_INSTANTIATE(int64_t)
 #undef FUSOR_INSTANTIATE
 template Tensor from_vector<bool>(const std::vector<bool> &, std::vector<int64_t>, Where);
 
-Tensor full(std::vector<int64_t> shape, Scalar value, DType dtype, Where where) {
+Tensor full(std::vector<int64_t> shape, Scalar value, TensorOptions options, Where where) {
   checkShape(shape, "full", where);
-  Tensor s = trace::scalar(value, dtype, where);
-  return shape.empty() ? s : s.expand(shape, where);
+  trace::checkDevice(options.device_, "full", where);
+  Tensor s = trace::scalar(value, options.dtype_or(kFloat32), where);
+  if (shape.empty()) {  // a literal has no device: a tensor on one holds it
+    if (options.device_.is_cpu()) return s;
+    s = trace::make(ir::OpKind::Reshape, s.dtype(), {}, {s}, where);
+  } else {
+    s = s.expand(shape, where);
+  }
+  return trace::place(s, options.device_, "full", where);
 }
-Tensor zeros(std::vector<int64_t> shape, DType dtype, Where where) { return full(std::move(shape), 0, dtype, where); }
-Tensor ones(std::vector<int64_t> shape, DType dtype, Where where) { return full(std::move(shape), 1, dtype, where); }
+Tensor zeros(std::vector<int64_t> shape, TensorOptions options, Where where) { return full(std::move(shape), 0, options, where); }
+Tensor ones(std::vector<int64_t> shape, TensorOptions options, Where where) { return full(std::move(shape), 1, options, where); }
 
-Tensor arange(Scalar end, DType dtype, Where where) { return arange(0, end, 1, dtype, where); }
-Tensor arange(Scalar start, Scalar end, Scalar step, DType dtype, Where where) {
+Tensor arange(Scalar end, TensorOptions options, Where where) { return arange(0, end, 1, options, where); }
+Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options, Where where) {
+  trace::checkDevice(options.device_, "arange", where);
+  DType dtype = options.dtype_or(kInt64);
   double a = start.toDouble(), b = end.toDouble(), s = step.toDouble();
   if (s == 0 || std::isnan(a) || std::isnan(b) || std::isnan(s) || (b - a) / s < 0)
     trace::fail("arange", "the range is empty or infinite", {}, where);
   int64_t n = static_cast<int64_t>(std::ceil((b - a) / s));
   std::vector<double> values(n);
   for (int64_t i = 0; i < n; ++i) values[i] = a + i * s;
-  return fromHost(values.data(), kFloat64, {n}, dtype, where);
+  return trace::place(fromHost(values.data(), kFloat64, {n}, dtype, where), options.device_, "arange", where);
 }
 
 void manual_seed(uint64_t seed) { generator().seed(seed); }
 
-Tensor rand(std::vector<int64_t> shape, DType dtype, Where where) {
-  return sample(std::move(shape), dtype, std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
+Tensor rand(std::vector<int64_t> shape, TensorOptions options, Where where) {
+  trace::checkDevice(options.device_, "rand", where);
+  Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
+                    std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
+  return trace::place(t, options.device_, "rand", where);
 }
-Tensor randn(std::vector<int64_t> shape, DType dtype, Where where) {
-  return sample(std::move(shape), dtype, std::normal_distribution<double>(0.0, 1.0), "randn", where);
+Tensor randn(std::vector<int64_t> shape, TensorOptions options, Where where) {
+  trace::checkDevice(options.device_, "randn", where);
+  Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
+                    std::normal_distribution<double>(0.0, 1.0), "randn", where);
+  return trace::place(t, options.device_, "randn", where);
 }
 
 namespace {
@@ -119,12 +134,16 @@ std::vector<int64_t> shapeOf(const Tensor &t, std::string_view name, const Where
 }
 }  // namespace
 
-Tensor zeros_like(const Tensor &t, Where where) { return zeros(shapeOf(t, "zeros_like", where), t.dtype(), where); }
-Tensor ones_like(const Tensor &t, Where where) { return ones(shapeOf(t, "ones_like", where), t.dtype(), where); }
+namespace {
+TensorOptions optionsOf(const Tensor &t) { return TensorOptions(t.dtype()).device(t.device()); }
+}  // namespace
+
+Tensor zeros_like(const Tensor &t, Where where) { return zeros(shapeOf(t, "zeros_like", where), optionsOf(t), where); }
+Tensor ones_like(const Tensor &t, Where where) { return ones(shapeOf(t, "ones_like", where), optionsOf(t), where); }
 Tensor full_like(const Tensor &t, Scalar value, Where where) {
-  return full(shapeOf(t, "full_like", where), value, t.dtype(), where);
+  return full(shapeOf(t, "full_like", where), value, optionsOf(t), where);
 }
-Tensor rand_like(const Tensor &t, Where where) { return rand(shapeOf(t, "rand_like", where), t.dtype(), where); }
-Tensor randn_like(const Tensor &t, Where where) { return randn(shapeOf(t, "randn_like", where), t.dtype(), where); }
+Tensor rand_like(const Tensor &t, Where where) { return rand(shapeOf(t, "rand_like", where), optionsOf(t), where); }
+Tensor randn_like(const Tensor &t, Where where) { return randn(shapeOf(t, "randn_like", where), optionsOf(t), where); }
 
 }  // namespace fusor

@@ -23,6 +23,7 @@ std::vector<int64_t> signatureOf(const std::vector<Tensor> &args) {
   std::vector<int64_t> key;
   for (const Tensor &t : args) {
     key.push_back(static_cast<int64_t>(t.dtype()));
+    key.push_back(t.node()->device);
     key.push_back(t.dim());
     key.insert(key.end(), t.sizes().begin(), t.sizes().end());
   }
@@ -33,7 +34,8 @@ std::vector<int64_t> signatureOf(const std::vector<Tensor> &args) {
 
 // Where each program input and each result comes from.
 struct TracedFunction::Trace {
-  codegen::KernelFn fn = nullptr;
+  std::optional<runtime::jit::Compiled> program;
+  int device = ir::Node::kHost;
   // Per program input: the argument index, or -1 for a constant the function captured.
   std::vector<int> inputArgs;
   std::vector<ir::NodePtr> constants;  // kept alive; parallel to inputArgs where it is -1
@@ -84,7 +86,8 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
         empty->op = ir::OpKind::Buffer;
         empty->dtype = n->dtype;
         empty->shape = n->shape;
-        empty->buffer = runtime::Buffer::allocate(0);
+        empty->device = n->device;
+        empty->buffer = runtime::Buffer::allocate(0, n->device);
         r.constant = empty;
       } else {
         auto seen = std::find(roots.begin(), roots.end(), n.get());
@@ -109,7 +112,8 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
           trace->constants.push_back(in->shared_from_this());
         }
       }
-      trace->fn = runtime::jit::lookupOrCompile(captured);
+      trace->program = runtime::jit::lookupOrCompile(captured);
+      trace->device = captured.program.device;
     }
     // Output nodes must not keep the traced graph alive: keep just their types.
     for (ir::NodePtr &n : trace->outputShapes) {
@@ -129,14 +133,14 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
     if (!a.node()->realized()) pending.push_back(a.node().get());
   runtime::jit::realize(pending);
   std::vector<std::shared_ptr<runtime::Buffer>> outputs;
-  if (trace->fn) {
+  if (trace->program) {
     std::vector<runtime::Buffer *> inputs;
     for (size_t i = 0; i < trace->inputArgs.size(); ++i)
       inputs.push_back(trace->inputArgs[i] >= 0 ? args[trace->inputArgs[i]].node()->buffer.get()
                                                 : trace->constants[i]->buffer.get());
     std::vector<const ir::Node *> shapes;
     for (const ir::NodePtr &n : trace->outputShapes) shapes.push_back(n.get());
-    outputs = runtime::jit::run(trace->fn, inputs, shapes);
+    outputs = runtime::jit::run(*trace->program, inputs, shapes, trace->device);
   }
   std::vector<Tensor> results;
   for (const Trace::Result &r : trace->results) {
@@ -150,6 +154,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
       node->dtype = trace->outputShapes[r.output]->dtype;
       node->shape = trace->outputShapes[r.output]->shape;
       node->location = where;
+      node->device = trace->device;
       node->buffer = outputs[r.output];
       results.push_back(Tensor(std::move(node)));
     }

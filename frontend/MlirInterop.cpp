@@ -80,6 +80,9 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   // Specialize the arguments to the inputs' sizes; fusor-refine-shapes carries them through.
   llvm::SmallVector<mlir::Type> argTypes;
   for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].is_cuda())
+      trace::fail("run_mlir", "runs on the CPU; input " + std::to_string(i) + " is on CUDA (use .cpu())",
+                  {&inputs[i]}, where);
     auto declared = llvm::dyn_cast<mlir::RankedTensorType>(func.getArgument(i).getType());
     auto actual = mlir::RankedTensorType::get(inputs[i].sizes(), ir::toMlirType(ctx, inputs[i].dtype()));
     if (!declared || declared.getElementType() != actual.getElementType() ||
@@ -92,7 +95,8 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   }
   func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
   std::vector<mlir::Type> resultTypes;
-  codegen::KernelFn fn = jit::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
+  jit::Compiled compiled;
+  compiled.cpu = jit::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
 
   std::vector<ir::NodePtr> results;
   std::vector<const ir::Node *> shapes;
@@ -111,7 +115,7 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   }
   std::vector<runtime::Buffer *> buffers;
   for (const Tensor &t : inputs) buffers.push_back(t.node()->buffer.get());
-  std::vector<std::shared_ptr<runtime::Buffer>> outputs = jit::run(fn, buffers, shapes);
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs = jit::run(compiled, buffers, shapes, ir::Node::kHost);
   std::vector<Tensor> out;
   for (size_t i = 0; i < results.size(); ++i) {
     results[i]->buffer = outputs[i];

@@ -93,7 +93,8 @@ Tensor load_npy(const std::string &path) {
 }
 
 void save_npy(const Tensor &t, const std::string &path) {
-  Tensor out = t.dtype() == kBFloat16 || t.dtype() == kFloat16 ? t.to(kFloat32) : t;  // f16 too, for now
+  Tensor host = t.to(kCPU);
+  Tensor out = host.dtype() == kBFloat16 || host.dtype() == kFloat16 ? host.to(kFloat32) : host;  // f16 too, for now
   const char *descr = nullptr;
   for (const NpyType &type : kTypes)
     if (type.dtype == out.dtype()) descr = type.descr;

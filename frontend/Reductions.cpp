@@ -63,7 +63,7 @@ Tensor extremum(OpKind op, const Tensor &x, std::vector<int64_t> dims, bool keep
 Tensor argmaxImpl(const Tensor &x, int64_t dim, bool keepdim, const Where &where) {
   check(x, "argmax", where);
   Tensor in = x.dtype() == kBool ? cast(x, kInt8, where) : x;
-  if (x.dim() == 0) return trace::scalar(0, kInt64, where);
+  if (x.dim() == 0) return full({}, 0, TensorOptions(kInt64).device(x.device()), where);
   requireElements(x, {dim}, "argmax", where);
   int64_t d = trace::normalizeDim(dim, x.dim(), "argmax", x, where);
   shape::Shape shape =

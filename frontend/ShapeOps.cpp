@@ -171,20 +171,6 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length, Where where) con
 
 Tensor Tensor::to(DType dtype, Where where) const { return cast(check(*this, "to", where), dtype, where); }
 
-Tensor Tensor::to(Device device, Where where) const {
-  check(*this, "to", where);
-  if (device.type == kCPU) return *this;
-  if (!cuda::is_available())
-    fail("to", "CUDA was asked for but is not available: " + cuda::unavailable_reason(), {this}, where);
-  if (device.index < 0 || device.index >= cuda::device_count())
-    fail("to", "there is no CUDA device " + std::to_string(device.index) + " (found " +
-                   std::to_string(cuda::device_count()) + ")",
-         {this}, where);
-  fail("to", "tensors cannot live on CUDA devices yet: fusor compiles CUDA kernels with NVRTC "
-             "but does not run them yet",
-       {this}, where);
-}
-
 Tensor cat(const std::vector<Tensor> &tensors, int64_t dim, Where where) {
   if (tensors.empty()) fail("cat", "needs at least one tensor", {}, where);
   DType common = tensors[0].dtype();

@@ -52,6 +52,7 @@ const void *Tensor::realizedData(DType expected, bool exact, Where where) const 
 
 template <typename T>
 std::vector<T> Tensor::to_vector(Where where) const {
+  if (trace::check(*this, "to_vector", where).is_cuda()) return to(kCPU, where).to_vector<T>(where);
   const void *data = realizedData(host::dtypeOf<T>(), false, where);
   std::vector<T> out(numel());
   if constexpr (std::is_same_v<T, bool>) {

@@ -34,7 +34,21 @@ Tensor make(ir::OpKind op, DType dtype, shape::Shape shape, std::vector<Tensor> 
   node->dtype = dtype;
   node->shape = std::move(shape);
   node->location = where;
-  for (Tensor &in : inputs) node->inputs.push_back(in.node());
+  const ir::Node *placed = nullptr;  // the first operand with a device (literals have none)
+  for (Tensor &in : inputs) {
+    const ir::Node &n = *in.node();
+    if (n.op != ir::OpKind::Scalar) {
+      if (placed && n.device != placed->device)
+        throwError(std::string("fusor::") + (*ir::opName(op) ? ir::opName(op) + 6 : "op") +
+                       ": expected all tensors on the same device, but found " +
+                       ir::describe(*placed) + " and " + ir::describe(n) +
+                       " (move one with .to(device))",
+                   where);
+      if (!placed) placed = &n;
+    }
+    node->inputs.push_back(in.node());
+  }
+  if (placed) node->device = placed->device;
   return Tensor(std::move(node));
 }
 
@@ -65,6 +79,7 @@ ir::NodePtr placeholder(const Tensor &like, const Where &where) {
   node->dtype = like.dtype();
   node->shape.assign(like.sizes().begin(), like.sizes().end());
   node->location = where;
+  node->device = like.node()->device;
   return node;
 }
 

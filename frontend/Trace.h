@@ -32,6 +32,11 @@ int64_t normalizeDim(int64_t dim, int64_t rank, std::string_view op, const Tenso
                      const Where &where);
 
 Tensor cast(const Tensor &t, DType dtype, const Where &where);
+
+// Throws unless `device` is the CPU or an existing CUDA device.
+void checkDevice(const Device &device, std::string_view op, const Where &where);
+// `t` on `device`: a lazy tensor of literals is retargeted, anything else copied.
+Tensor place(Tensor t, const Device &device, std::string_view op, const Where &where);
 // A graph input shaped like `like` but without data (fusor::jit and export_mlir trace on these).
 ir::NodePtr placeholder(const Tensor &like, const Where &where);
 Tensor scalar(Scalar value, DType dtype, const Where &where);

@@ -62,7 +62,8 @@ const char *opName(OpKind op) {
 std::string describe(const Node &node) {
   std::string s = "[";
   for (size_t i = 0; i < node.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(node.shape[i]);
-  return s + "] " + std::string(toString(node.dtype));
+  s += "] " + std::string(toString(node.dtype));
+  return node.device == Node::kHost ? s : s + " on cuda:" + std::to_string(node.device);
 }
 
 int64_t Node::numel() const {

@@ -83,7 +83,21 @@ bool contiguousPair(ArrayRef<AffineMap> maps, linalg::LinalgOp op, unsigned oute
   return true;
 }
 
+// Whether memref dims (row, col) of `type` have static strides a BLAS can take: unit column
+// stride with a row stride covering the row, or the transpose; `unitColumn` requires the first.
+bool blasLayout(MemRefType type, int64_t row, int64_t col, bool unitColumn) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset))) return false;
+  int64_t rs = strides[row], cs = strides[col], rows = type.getDimSize(row), cols = type.getDimSize(col);
+  if (ShapedType::isDynamic(rs) || ShapedType::isDynamic(cs)) return false;
+  if (cs == 1 && rs >= std::max<int64_t>(cols, 1)) return true;
+  return !unitColumn && rs == 1 && cs >= std::max<int64_t>(rows, 1);
+}
+
 struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<ContractionsToCallsPass> {
+  using FusorContractionsToCallsBase::FusorContractionsToCallsBase;
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -119,13 +133,21 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     int64_t rows[3] = {positionOf(maps[0], m), positionOf(maps[1], k), positionOf(maps[2], m)};
     int64_t cols[3] = {positionOf(maps[0], k), positionOf(maps[1], n), positionOf(maps[2], n)};
     if (llvm::is_contained(rows, -1) || llvm::is_contained(cols, -1)) return;
+    if (unitStrideOnly) {
+      Value operands[3] = {a, b, c};
+      // A merged m dim is contiguous only row-major: A and C need unit column strides then.
+      for (int x = 0; x < 3; ++x)
+        if (!blasLayout(cast<MemRefType>(operands[x].getType()), rows[x], cols[x],
+                        x == 2 || (merged && x == 0)))
+          return;
+    }
 
+    linalg::FillOp fill = zeroFillBefore(op, c);  // before new ops come between them
     OpBuilder builder(op);
     Location loc = op.getLoc();
     auto i64 = builder.getI64Type();
     auto constant = [&](int64_t v) { return arith::ConstantOp::create(builder, loc, builder.getI64IntegerAttr(v)); };
     BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, c)};
-    linalg::FillOp fill = zeroFillBefore(op, c);
     Value accumulate = constant(fill ? 0 : 1);
     Value mSize = constant(mSizeValue), nSize = constant(ranges[n]), kSize = constant(ranges[k]);
     func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(),

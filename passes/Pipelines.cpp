@@ -91,12 +91,21 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
   std::vector<PipelineStage> stages;
   addSharedStages(stages, /*refineShapes=*/true);
   stages.push_back({"gpu", [options](OpPassManager &pm) {
+                      FusorContractionsToCallsOptions gemm;
+                      gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
+                      pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls(gemm));
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
+                      pm.addNestedPass<func::FuncOp>(createFusorWrapSerialLinalg());
                       pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+                      // No canonicalization until mapped: it folds one-iteration loops away.
+                      pm.addNestedPass<func::FuncOp>(createFusorCollapseParallelLoops());
                       pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
                           {options.threadsPerBlock}, /*noMinMaxBounds=*/true));
                       pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
                       pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+                      pm.addPass(createCanonicalizerPass());
+                      // Constants go into the kernels: NVRTC then divides by known numbers.
+                      pm.addPass(createGpuLaunchSinkIndexComputationsPass());
                       pm.addPass(createGpuKernelOutliningPass());
                       pm.addPass(createLowerAffinePass());
                       pm.addPass(createCanonicalizerPass());

@@ -1,9 +1,16 @@
 #include "fusor/runtime/Buffer.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
+
+#include "fusor/Error.h"
+#ifdef FUSOR_HAS_CUDA_HEADERS
+#include "fusor/runtime/cuda/Device.h"
+#endif
 
 namespace fusor::runtime {
 namespace {
@@ -59,19 +66,62 @@ size_t roundUp(size_t bytes) {
   return ((bytes ? bytes : 1) + granule - 1) / granule * granule;
 }
 
+#ifndef FUSOR_HAS_CUDA_HEADERS
+[[noreturn]] void noCuda() {
+  throw Error("fusor: CUDA is not available: fusor was built without the CUDA toolkit's headers");
+}
+#endif
+
 }  // namespace
 
-std::shared_ptr<Buffer> Buffer::allocate(size_t bytes) {
+std::shared_ptr<Buffer> Buffer::allocate(size_t bytes, int cudaDevice) {
+  if (cudaDevice != kHost) {
+#ifdef FUSOR_HAS_CUDA_HEADERS
+    return std::shared_ptr<Buffer>(new Buffer(cuda::allocate(cudaDevice, bytes), bytes, cudaDevice));
+#else
+    noCuda();
+#endif
+  }
   size_t rounded = roundUp(bytes);
   void *data = cache().take(rounded);
   if (!data) data = std::aligned_alloc(kAlignment, rounded);
   if (!data) throw std::bad_alloc();
-  return std::shared_ptr<Buffer>(new Buffer(data, bytes));
+  return std::shared_ptr<Buffer>(new Buffer(data, bytes, kHost));
 }
 
 Buffer::~Buffer() {
+#ifdef FUSOR_HAS_CUDA_HEADERS
+  if (device_ != kHost) {
+    cuda::release(device_, data_, bytes_);
+    return;
+  }
+#endif
   size_t block = cache().blockSize(data_, roundUp(bytes_));
   if (!cache().give(data_, block)) std::free(data_);
+}
+
+void Buffer::copy(const Buffer &src, Buffer &dst) {
+  size_t bytes = std::min(src.bytes(), dst.bytes());
+  if (src.onHost() && dst.onHost()) {
+    std::memcpy(dst.data(), src.data(), bytes);
+    return;
+  }
+#ifdef FUSOR_HAS_CUDA_HEADERS
+  if (src.onHost()) {
+    cuda::copyToDevice(dst.cudaDevice(), dst.data(), src.data(), bytes);
+  } else if (dst.onHost()) {
+    cuda::copyToHost(src.cudaDevice(), dst.data(), src.data(), bytes);
+  } else if (src.cudaDevice() == dst.cudaDevice()) {
+    cuda::copyOnDevice(src.cudaDevice(), dst.data(), src.data(), bytes);
+  } else {  // between devices, through the host
+    std::shared_ptr<Buffer> staging = allocate(bytes);
+    cuda::copyToHost(src.cudaDevice(), staging->data(), src.data(), bytes);
+    cuda::copyToDevice(dst.cudaDevice(), dst.data(), staging->data(), bytes);
+    cuda::synchronize(dst.cudaDevice());  // the staging buffer dies here
+  }
+#else
+  noCuda();
+#endif
 }
 
 }  // namespace fusor::runtime

@@ -11,7 +11,10 @@
 #include "fusor/ir/FusorDialect.h"
 #include "fusor/passes/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "fusor/codegen/LaunchPlanBuilder.h"
 #ifdef FUSOR_HAS_CUDA_HEADERS
+#include "fusor/runtime/cuda/Device.h"
+#include "fusor/runtime/cuda/Executable.h"
 #include "fusor/runtime/cuda/Nvrtc.h"
 #endif
 #include "mlir/IR/Diagnostics.h"
@@ -62,7 +65,7 @@ class Dumper {
   void write(int step, const std::string &stage, const std::string &text) const {
     if (!enabled()) return;
     std::ofstream(base_.string() + "-" + std::to_string(step) + "-" + stage +
-                  (stage == "optimized" ? ".ll" : ".mlir"))
+                  (stage == "optimized" ? ".ll" : stage == "cuda-source" ? ".cu" : ".mlir"))
         << text << "\n";  // as fusor-opt ends its output
   }
 
@@ -70,18 +73,39 @@ class Dumper {
   std::filesystem::path base_;
 };
 
-// FUSOR_CUDA_CHECK: also takes the program through the CUDA pipeline, the renderer and NVRTC
-// (no GPU needed), so CPU-only runs test the CUDA code generator on every graph they build.
-void checkCudaCodegen(mlir::ModuleOp module, const std::string &diagnostics) {
-  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
-  mlir::PassManager pm(module->getContext(), mlir::ModuleOp::getOperationName());
-  mlir::fusor::buildCudaPipeline(pm);
-  if (mlir::failed(pm.run(*copy)))
-    throwInternalError("the CUDA pipeline failed:\n" + diagnostics);
-  mlir::FailureOr<std::string> source = codegen::renderCuda(*copy);
+struct CudaProgram {
+  runtime::cuda::LaunchPlan plan;
+  std::string source;
+};
+
+// The CUDA pipeline, the launch plan of the host side and the kernels' source. `dump` and
+// `step` continue a FUSOR_DUMP series.
+CudaProgram lowerForCuda(mlir::ModuleOp module, const std::string &function,
+                         const std::string &diagnostics, const Dumper *dump, int step) {
+  for (const mlir::fusor::PipelineStage &stage : mlir::fusor::cudaPipelineStages()) {
+    mlir::PassManager pm(module->getContext(), mlir::ModuleOp::getOperationName());
+    stage.build(pm);
+    if (mlir::failed(pm.run(module)))
+      throwInternalError("the " + stage.name + " stage of the CUDA pipeline failed:\n" + diagnostics);
+    if (dump) dump->write(step++, "cuda-" + stage.name, print(module));
+  }
+  mlir::FailureOr<runtime::cuda::LaunchPlan> plan = codegen::buildLaunchPlan(module, function);
+  if (mlir::failed(plan)) throwInternalError("no CUDA launch plan:\n" + diagnostics);
+  mlir::FailureOr<std::string> source = codegen::renderCuda(module);
   if (mlir::failed(source)) throwInternalError("CUDA rendering failed:\n" + diagnostics);
+  if (dump) dump->write(step, "cuda-source", *source);
+  return {std::move(*plan), std::move(*source)};
+}
+
+// FUSOR_CUDA_CHECK: also takes the program through the CUDA pipeline, the launch plan, the
+// renderer and NVRTC (no GPU needed), so CPU-only runs test the CUDA code generator on every
+// graph they build.
+void checkCudaCodegen(mlir::ModuleOp module, const std::string &function, const std::string &diagnostics) {
+  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
+  CudaProgram program = lowerForCuda(*copy, function, diagnostics, nullptr, 0);
+  runtime::cuda::LaunchPlan::parse(program.plan.serialize());  // round-trips
 #ifdef FUSOR_HAS_CUDA_HEADERS
-  runtime::cuda::compileCuda(*source, /*arch=*/90);
+  runtime::cuda::compileCuda(program.source, /*arch=*/90);
 #endif
 }
 
@@ -112,7 +136,7 @@ codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &functi
   dump.write(0, "fusor", print(module));
   if (mlir::failed(mlir::verify(module))) return fail("the module does not verify");
   if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
-    checkCudaCodegen(module, diagnostics);
+    checkCudaCodegen(module, function, diagnostics);
   mlir::fusor::CpuPipelineOptions options;
   options.refineShapes = fromUser;  // traced shapes are static already
   int step = 1;
@@ -136,10 +160,47 @@ codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &functi
   return fn;
 }
 
-codegen::KernelFn compileProgram(const ir::Program &program) {
+namespace {
+
+Compiled compileForCuda(mlir::ModuleOp module, int device) {
+#ifdef FUSOR_HAS_CUDA_HEADERS
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(module->getContext(), [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << d.getLocation() << ": " << d << "\n";
+    return mlir::success();
+  });
+  Dumper dump;
+  dump.write(0, "fusor", print(module));
+  CudaProgram program = lowerForCuda(module, kFunction, diagnostics, &dump, 1);
+  int arch = runtime::cuda::computeCapability(device);
+  runtime::cuda::CudaBinary binary = runtime::cuda::compileCuda(program.source, arch);
+  Compiled compiled;
+  compiled.cuda = std::make_shared<runtime::cuda::Executable>(device, std::move(program.plan), binary.image);
+  return compiled;
+#else
+  (void)module;
+  (void)device;
+  throw Error("fusor: CUDA is not available: fusor was built without the CUDA toolkit's headers");
+#endif
+}
+
+}  // namespace
+
+void Compiled::run(void **buffers) const {
+#ifdef FUSOR_HAS_CUDA_HEADERS
+  if (cuda) return cuda->run(buffers);
+#endif
+  cpu(buffers);
+}
+
+Compiled compileProgram(const ir::Program &program) {
   std::lock_guard<std::mutex> lock(compileMutex());  // one MLIR context, one compile at a time
   mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(context(), program, kFunction);
-  return compileModule(*module, kFunction, /*fromUser=*/false, nullptr);
+  if (program.device != ir::Node::kHost) return compileForCuda(*module, program.device);
+  Compiled compiled;
+  compiled.cpu = compileModule(*module, kFunction, /*fromUser=*/false, nullptr);
+  return compiled;
 }
 
 }  // namespace fusor::runtime::jit

@@ -97,9 +97,11 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
   for (ir::Node *in : out.program.inputs) in->walkId = id++;
   for (ir::Node *n : order) n->walkId = id++;
   out.program.outputs.assign(roots.begin(), roots.end());
+  out.program.device = roots.empty() ? ir::Node::kHost : roots[0]->device;
 
   std::vector<int64_t> &w = out.signature.words;
-  w.reserve(8 * (out.program.inputs.size() + order.size()) + roots.size());
+  w.reserve(8 * (out.program.inputs.size() + order.size()) + roots.size() + 1);
+  w.push_back(out.program.device);
   for (ir::Node *in : out.program.inputs) {
     w.push_back(static_cast<int64_t>(in->dtype));
     appendList(w, in->shape);

@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kCacheCapacity = 1024;  // compiled programs kept (least recently used go)
 
 struct Entry {
-  codegen::KernelFn fn;
+  Compiled compiled;
   std::list<Signature>::iterator lru;
 };
 
@@ -81,7 +81,7 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
 
 }  // namespace
 
-codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
+Compiled lookupOrCompile(const CapturedProgram &captured) {
   Cache &c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -89,7 +89,7 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
     if (it != c.entries.end()) {
       ++c.stats.hits;
       c.lru.splice(c.lru.begin(), c.lru, it->second.lru);
-      return it->second.fn;
+      return it->second.compiled;
     }
     ++c.stats.misses;
   }
@@ -102,7 +102,7 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
               << explain(captured, seen == c.structures.end() ? nullptr : &seen->second) << "\n";
   }
   auto start = std::chrono::steady_clock::now();
-  codegen::KernelFn fn = compileProgram(captured.program);
+  Compiled compiled = compileProgram(captured.program);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   std::lock_guard<std::mutex> lock(c.mutex);
@@ -111,26 +111,32 @@ codegen::KernelFn lookupOrCompile(const CapturedProgram &captured) {
   if (structure) c.structures[*structure] = inputsOf(captured.program);
   if (!c.entries.count(captured.signature)) {
     c.lru.push_front(captured.signature);
-    c.entries[captured.signature] = {fn, c.lru.begin()};
+    c.entries[captured.signature] = {compiled, c.lru.begin()};
     if (c.entries.size() > kCacheCapacity) {
       c.entries.erase(c.lru.back());
       c.lru.pop_back();
     }
   }
-  return fn;
+  return compiled;
 }
 
-std::vector<std::shared_ptr<runtime::Buffer>> run(codegen::KernelFn fn,
+std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
                                                   const std::vector<runtime::Buffer *> &inputs,
-                                                  const std::vector<const ir::Node *> &outputs) {
+                                                  const std::vector<const ir::Node *> &outputs,
+                                                  int device) {
   std::vector<void *> buffers;
-  for (runtime::Buffer *in : inputs) buffers.push_back(in->data());
+  for (runtime::Buffer *in : inputs) {
+    if (in->cudaDevice() != device)
+      throwInternalError("a program input is on device " + std::to_string(in->cudaDevice()) +
+                         ", the program runs on " + std::to_string(device));
+    buffers.push_back(in->data());
+  }
   std::vector<std::shared_ptr<runtime::Buffer>> results;
   for (const ir::Node *out : outputs) {
-    results.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype)));
+    results.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype), device));
     buffers.push_back(results.back()->data());
   }
-  fn(buffers.data());
+  compiled.run(buffers.data());
   return results;
 }
 
@@ -145,6 +151,30 @@ std::mutex &realizeMutex() {
   return *m;
 }
 
+namespace {
+
+// Realizes `pending` (distinct, unrealized, non-empty, all on one device) in one program.
+void realizeOnOneDevice(const std::vector<ir::Node *> &pending) {
+  CapturedProgram captured = capture(pending);
+  std::vector<runtime::Buffer *> inputs;
+  for (ir::Node *in : captured.program.inputs) {
+    if (!in->buffer) throwTracingRead(*in);
+    inputs.push_back(in->buffer.get());
+  }
+  Compiled compiled = lookupOrCompile(captured);
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs =
+      run(compiled, inputs, std::vector<const ir::Node *>(pending.begin(), pending.end()),
+          captured.program.device);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    ir::Node *n = pending[i];
+    n->op = ir::OpKind::Buffer;
+    n->buffer = std::move(outputs[i]);
+    n->inputs.clear();  // frees the graph behind it
+  }
+}
+
+}  // namespace
+
 void realize(std::span<ir::Node *const> roots) {
   // One realization at a time: capture stamps nodes, and the roots are rewritten at the end.
   std::lock_guard<std::mutex> lock(realizeMutex());
@@ -154,27 +184,19 @@ void realize(std::span<ir::Node *const> roots) {
     if (n->realized() || std::find(pending.begin(), pending.end(), n) != pending.end()) continue;
     if (n->numel() == 0) {  // nothing to compute; and no zero-sized dims at the boundary
       n->op = ir::OpKind::Buffer;
-      n->buffer = runtime::Buffer::allocate(0);
+      n->buffer = runtime::Buffer::allocate(0, n->device);
       n->inputs.clear();
       continue;
     }
     pending.push_back(n);
   }
-  if (pending.empty()) return;
-  CapturedProgram captured = capture(pending);
-  std::vector<runtime::Buffer *> inputs;
-  for (ir::Node *in : captured.program.inputs) {
-    if (!in->buffer) throwTracingRead(*in);
-    inputs.push_back(in->buffer.get());
-  }
-  codegen::KernelFn fn = lookupOrCompile(captured);
-  std::vector<std::shared_ptr<runtime::Buffer>> outputs =
-      run(fn, inputs, std::vector<const ir::Node *>(pending.begin(), pending.end()));
-  for (size_t i = 0; i < pending.size(); ++i) {
-    ir::Node *n = pending[i];
-    n->op = ir::OpKind::Buffer;
-    n->buffer = std::move(outputs[i]);
-    n->inputs.clear();  // frees the graph behind it
+  // One program per device the roots are on.
+  while (!pending.empty()) {
+    int device = pending.front()->device;
+    auto rest = std::stable_partition(pending.begin(), pending.end(),
+                                      [&](ir::Node *n) { return n->device == device; });
+    realizeOnOneDevice(std::vector<ir::Node *>(pending.begin(), rest));
+    pending.erase(pending.begin(), rest);
   }
 }
 

@@ -13,16 +13,16 @@ Tensor from_vector(const std::vector<T> &values, std::vector<int64_t> shape,
                    Where where = Where::current());
 template <typename T>
 Tensor from_blob(const T *data, std::vector<int64_t> shape, Where where = Where::current());
-Tensor zeros(std::vector<int64_t> shape, DType dtype = kFloat32, Where where = Where::current());
-Tensor ones(std::vector<int64_t> shape, DType dtype = kFloat32, Where where = Where::current());
-Tensor full(std::vector<int64_t> shape, Scalar value, DType dtype = kFloat32,
+Tensor zeros(std::vector<int64_t> shape, TensorOptions options = {}, Where where = Where::current());
+Tensor ones(std::vector<int64_t> shape, TensorOptions options = {}, Where where = Where::current());
+Tensor full(std::vector<int64_t> shape, Scalar value, TensorOptions options = {},
             Where where = Where::current());
-Tensor arange(Scalar end, DType dtype = kInt64, Where where = Where::current());
-Tensor arange(Scalar start, Scalar end, Scalar step = 1, DType dtype = kInt64,
+Tensor arange(Scalar end, TensorOptions options = {}, Where where = Where::current());
+Tensor arange(Scalar start, Scalar end, Scalar step = 1, TensorOptions options = {},
               Where where = Where::current());
 // Uniform in [0, 1) and standard normal, from the generator seeded by manual_seed.
-Tensor rand(std::vector<int64_t> shape, DType dtype = kFloat32, Where where = Where::current());
-Tensor randn(std::vector<int64_t> shape, DType dtype = kFloat32, Where where = Where::current());
+Tensor rand(std::vector<int64_t> shape, TensorOptions options = {}, Where where = Where::current());
+Tensor randn(std::vector<int64_t> shape, TensorOptions options = {}, Where where = Where::current());
 void manual_seed(uint64_t seed);
 Tensor zeros_like(const Tensor &t, Where where = Where::current());
 Tensor ones_like(const Tensor &t, Where where = Where::current());

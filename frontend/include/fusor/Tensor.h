@@ -4,6 +4,8 @@
 #include <concepts>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
+#include <string>
 #include <source_location>
 #include <span>
 #include <tuple>
@@ -25,6 +27,23 @@ struct Device {
   int index = 0;
   Device(DeviceType t = kCPU, int i = 0) : type(t), index(i) {}
   bool operator==(const Device &) const = default;
+  bool is_cuda() const { return type == kCUDA; }
+  bool is_cpu() const { return type == kCPU; }
+  std::string str() const { return is_cuda() ? "cuda:" + std::to_string(index) : "cpu"; }
+};
+
+// What a factory makes: torch::TensorOptions' dtype and device (either converts implicitly,
+// so zeros({2, 3}, kCUDA) and zeros({2, 3}, kFloat64) both work).
+struct TensorOptions {
+  TensorOptions() = default;
+  TensorOptions(DType d) : dtype_(d) {}
+  TensorOptions(Device d) : device_(d) {}
+  TensorOptions(DeviceType t) : device_(t) {}
+  TensorOptions dtype(DType d) const { TensorOptions o = *this; o.dtype_ = d; return o; }
+  TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
+  DType dtype_or(DType fallback) const { return dtype_ ? *dtype_ : fallback; }
+  std::optional<DType> dtype_;
+  Device device_;
 };
 
 // A number used as an operand (x + 2.5), remembering where it was written.
@@ -74,10 +93,11 @@ class Tensor {
   int64_t dim() const;
   int64_t numel() const;
   DType dtype() const;
-  Device device() const { return Device(kCPU); }
+  Device device() const;
   bool is_cuda() const { return device().type == kCUDA; }
 
-  // Each realizes the tensor (compiling and running what it depends on) first.
+  // Each realizes the tensor (compiling and running what it depends on) first; values of a
+  // CUDA tensor are copied to the host (data_ptr gives the device address, as in torch).
   template <typename T>
   std::vector<T> to_vector(Where where = Where::current()) const;
   template <typename T>
@@ -119,9 +139,12 @@ class Tensor {
   Tensor narrow(int64_t dim, int64_t start, int64_t length, Where where = Where::current()) const;
   Tensor contiguous() const { return *this; }  // fusor tensors are always dense
   Tensor to(DType dtype, Where where = Where::current()) const;
-  // To another device. CUDA is an error for now: without a driver, it says so; with one, it
-  // says that CUDA execution is not built yet.
+  // A copy on another device (the tensor itself if it is there already). Throws if the device
+  // does not exist (fusor::cuda::is_available() says whether CUDA does).
   Tensor to(Device device, Where where = Where::current()) const;
+  Tensor to(DeviceType device, Where where = Where::current()) const { return to(Device(device), where); }
+  Tensor cuda(Where where = Where::current()) const { return to(Device(kCUDA), where); }
+  Tensor cpu(Where where = Where::current()) const { return to(Device(kCPU), where); }
 
   const ir::NodePtr &node() const { return node_; }
 

@@ -54,6 +54,11 @@ std::string resolveNvrtc(void *lib, NvrtcApi &api) {
   return "";
 }
 
+std::string resolveCublasLt(void *lib, CublasLtApi &api) {
+  FUSOR_CUBLASLT_SYMBOLS(FUSOR_RESOLVE)
+  return "";
+}
+
 #undef FUSOR_RESOLVE
 
 }  // namespace
@@ -81,6 +86,13 @@ const NvrtcApi *nvrtc(std::string *why) {
   return loaded.ok ? &loaded.api : nullptr;
 }
 
+const CublasLtApi *cublasLt(std::string *why) {
+  static const Loaded<CublasLtApi> loaded =
+      load<CublasLtApi>({"libcublasLt.so.13", "libcublasLt.so"}, "cuBLASLt", resolveCublasLt);
+  if (why) *why = loaded.why;
+  return loaded.ok ? &loaded.api : nullptr;
+}
+
 void check(CUresult result, const char *what, const char *file, int line) {
   if (result == CUDA_SUCCESS) return;
   const char *message = nullptr;
@@ -94,6 +106,18 @@ void check(nvrtcResult result, const char *what, const char *file, int line) {
   const NvrtcApi *api = nvrtc();
   throw Error(std::string(what) + " failed: " +
               (api ? api->nvrtcGetErrorString(result) : "NVRTC error " + std::to_string(result)) +
+              " (" + file + ":" + std::to_string(line) + ")");
+}
+
+}  // namespace fusor::runtime::cuda
+
+namespace fusor::runtime::cuda {
+
+void check(cublasStatus_t result, const char *what, const char *file, int line) {
+  if (result == CUBLAS_STATUS_SUCCESS) return;
+  const CublasLtApi *api = cublasLt();
+  throw Error(std::string(what) + " failed: " +
+              (api ? api->cublasLtGetStatusString(result) : "cuBLAS status " + std::to_string(result)) +
               " (" + file + ":" + std::to_string(line) + ")");
 }
 

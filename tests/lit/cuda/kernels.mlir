@@ -13,11 +13,11 @@
 // CHECK: if (
 // CHECK: expf(
 // CHECK: = v
-func.func @elementwise(%x: tensor<64x100xf32>, %b: tensor<100xf32>) -> tensor<64x100xf32> {
-  %0 = fusor.add %x, %b : tensor<64x100xf32>, tensor<100xf32> -> tensor<64x100xf32>
-  %1 = fusor.exp %0 : tensor<64x100xf32>
-  %2 = fusor.relu %1 : tensor<64x100xf32>
-  return %2 : tensor<64x100xf32>
+func.func @elementwise(%x: tensor<64x101xf32>, %b: tensor<101xf32>) -> tensor<64x101xf32> {
+  %0 = fusor.add %x, %b : tensor<64x101xf32>, tensor<101xf32> -> tensor<64x101xf32>
+  %1 = fusor.exp %0 : tensor<64x101xf32>
+  %2 = fusor.relu %1 : tensor<64x101xf32>
+  return %2 : tensor<64x101xf32>
 }
 
 // A row reduction: one thread per row, looping over the reduced dim.
@@ -42,13 +42,19 @@ func.func @mixed(%i: tensor<7x5xi64>, %d: tensor<7x5xf64>) -> tensor<7x5xf64> {
   return %s : tensor<7x5xf64>
 }
 
-// A batched matmul (naive: one thread per output, a loop over k).
-// CHECK-LABEL: void matmul_kernel
+// An f32 matmul is a cuBLASLt call on the host (no kernel); an f16 one is a naive kernel,
+// one thread per output with a loop over k.
+// CHECK-NOT: void matmul_f32_kernel
+// CHECK-LABEL: void matmul_f16_kernel
 // CHECK: for (long long
 // CHECK: * v
-func.func @matmul(%a: tensor<4x16x32xf32>, %b: tensor<32x8xf32>) -> tensor<4x16x8xf32> {
+func.func @matmul_f32(%a: tensor<4x16x32xf32>, %b: tensor<32x8xf32>) -> tensor<4x16x8xf32> {
   %0 = fusor.matmul %a, %b : tensor<4x16x32xf32>, tensor<32x8xf32> -> tensor<4x16x8xf32>
   return %0 : tensor<4x16x8xf32>
+}
+func.func @matmul_f16(%a: tensor<4x16x32xf16>, %b: tensor<32x8xf16>) -> tensor<4x16x8xf16> {
+  %0 = fusor.matmul %a, %b : tensor<4x16x32xf16>, tensor<32x8xf16> -> tensor<4x16x8xf16>
+  return %0 : tensor<4x16x8xf16>
 }
 
 // Data movement: transpose, slice, concat, pad and an embedding lookup.
@@ -77,9 +83,12 @@ func.func @halves(%x: tensor<8x16xf16>, %y: tensor<8x16xbf16>) -> (tensor<8x16xf
   return %0, %1, %3, %4 : tensor<8x16xf16>, tensor<8xf16>, tensor<8x16xbf16>, tensor<8x16xi32>
 }
 
-// A rank-4 kernel: the grid maps three dims, each thread loops over the rest.
+// A rank-4 kernel: its dims are collapsed onto one grid dimension, the innermost fastest
+// (coalesced), and delinearized in the kernel.
 // CHECK-LABEL: void rank4_kernel
-// CHECK: for (long long
+// CHECK-NOT: for (
+// CHECK: = (7ll);
+// CHECK: % v
 func.func @rank4(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x5x7xf32> {
   %0 = fusor.neg %x : tensor<2x3x5x7xf32>
   return %0 : tensor<2x3x5x7xf32>

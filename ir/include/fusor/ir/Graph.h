@@ -56,6 +56,10 @@ struct Node : std::enable_shared_from_this<Node> {
   std::source_location location;
   // The data, once realized (op == Buffer).
   std::shared_ptr<runtime::Buffer> buffer;
+  // Where the data is or will be computed: a CUDA device index, or kHost. Scalar literals are
+  // compiled into kernels and fit any device.
+  static constexpr int kHost = runtime::Buffer::kHost;
+  int device = kHost;
   // Scratch for graph walks (runtime::jit::capture): a node is visited in the walk whose
   // epoch it carries, with that id. Cheaper than a hash map on the cache-hit path.
   uint64_t walkEpoch = 0;

@@ -15,6 +15,7 @@ struct Program {
   std::vector<Node *> inputs;   // Buffer nodes: the function's arguments, in order
   std::vector<Node *> nodes;    // the computed nodes (and empty Buffers, as constants), in order
   std::vector<Node *> outputs;  // the function's results, in order (each in inputs or nodes)
+  int device = Node::kHost;     // where it runs: the outputs' device
 };
 
 mlir::Type toMlirType(mlir::MLIRContext &context, DType dtype);

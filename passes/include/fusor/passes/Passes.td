@@ -79,9 +79,37 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "func::FuncOp
     buffers becomes a loop over its batch dims calling fusor_rt_gemm_f32/f64 with each
     operand's pointer, offset and row/column strides, so transposed and broadcast operands
     need no copies. A zero fill of the result just before it becomes the call's beta = 0.
+    With `unit-stride-only` (the CUDA pipeline, whose GEMM is cuBLASLt), only contractions
+    whose operands each have a unit row or column stride, and whose result has unit column
+    stride, are rewritten; the others stay loops.
   }];
+  let options = [
+    Option<"unitStrideOnly", "unit-stride-only", "bool", /*default=*/"false",
+           "Rewrite only operands with a unit row or column stride (BLAS-style layouts)">,
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+}
+
+def FusorCollapseParallelLoops : Pass<"fusor-collapse-parallel-loops", "func::FuncOp"> {
+  let summary = "Collapse each outermost scf.parallel into one row-major dimension";
+  let description = [{
+    A multi-dimensional scf.parallel becomes one loop over the linearized (row-major) index,
+    delinearized inside. Mapped to a GPU afterwards, consecutive threads then touch consecutive
+    innermost elements (coalesced accesses), and the grid is one-dimensional, so no dimension
+    meets the 65535-block limit of grid y and z.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def FusorWrapSerialLinalg : Pass<"fusor-wrap-serial-linalg", "func::FuncOp"> {
+  let summary = "Put each linalg op without parallel dims into a one-iteration scf.parallel";
+  let description = [{
+    A linalg op on buffers whose loops are all reductions (a full sum) or that has none
+    (rank 0) would lower to host code. Wrapped in `scf.parallel (0) to (1)`, it becomes a
+    kernel of one thread when the loops are mapped to a GPU.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
 #endif // FUSOR_PASSES_TD

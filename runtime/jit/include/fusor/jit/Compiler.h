@@ -7,12 +7,25 @@
 
 #include "fusor/ir/GraphToDialect.h"
 
+namespace fusor::runtime::cuda {
+class Executable;
+}
+
 namespace fusor::runtime::jit {
+
+// A compiled program: an entry point on the host, or a loaded CUDA executable.
+struct Compiled {
+  codegen::KernelFn cpu = nullptr;
+  std::shared_ptr<cuda::Executable> cuda;
+  // Runs it on the buffers (host pointers or device addresses) of its inputs then outputs.
+  void run(void **buffers) const;
+};
 
 // Compiles `program`; throws fusor::Error if any stage fails. With FUSOR_DUMP=dir set, writes
 // dir/NNNN-0-fusor.mlir (the input; `fusor-opt --fusor-cpu-pipeline` reproduces the rest),
 // the IR after each pipeline stage, and the optimized LLVM IR.
-codegen::KernelFn compileProgram(const ir::Program &program);
+// A program on a CUDA device goes through the CUDA pipeline, the renderer and NVRTC instead.
+Compiled compileProgram(const ir::Program &program);
 
 // The JIT's MLIR context, and the lock to hold while using it.
 mlir::MLIRContext &jitContext();

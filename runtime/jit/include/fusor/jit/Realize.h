@@ -7,6 +7,7 @@
 #include <span>
 
 #include "fusor/codegen/CpuJit.h"
+#include "fusor/jit/Compiler.h"
 #include "fusor/jit/Program.h"
 #include "fusor/ir/Graph.h"
 
@@ -20,12 +21,14 @@ std::mutex &realizeMutex();
 void realize(std::span<ir::Node *const> roots);
 
 // The compiled program for `captured`, from the cache or compiled now (counted as a hit or miss).
-codegen::KernelFn lookupOrCompile(const CapturedProgram &captured);
+Compiled lookupOrCompile(const CapturedProgram &captured);
 
-// Runs `fn` on the buffers of `inputs` and fresh buffers for the outputs, which it returns.
-std::vector<std::shared_ptr<runtime::Buffer>> run(codegen::KernelFn fn,
+// Runs `compiled` on the buffers of `inputs` and fresh buffers for the outputs (on `device`),
+// which it returns.
+std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
                                                   const std::vector<runtime::Buffer *> &inputs,
-                                                  const std::vector<const ir::Node *> &outputs);
+                                                  const std::vector<const ir::Node *> &outputs,
+                                                  int device);
 
 // Counts a hit that skipped the cache lookup (fusor::jit replaying a trace).
 void noteHit();

@@ -2,6 +2,7 @@
 // from one list of names each; nothing links libcuda, so the same binary runs without a GPU.
 #pragma once
 
+#include <cublasLt.h>
 #include <cuda.h>
 #include <nvrtc.h>
 
@@ -18,7 +19,20 @@ namespace fusor::runtime::cuda {
   X(cuDeviceGet)                     \
   X(cuDeviceGetAttribute)            \
   X(cuDeviceGetName)                 \
-  X(cuGetErrorString)
+  X(cuGetErrorString)                \
+  X(cuDevicePrimaryCtxRetain)        \
+  X(cuCtxSetCurrent)                 \
+  X(cuStreamCreate)                  \
+  X(cuStreamSynchronize)             \
+  X(cuMemAlloc)                      \
+  X(cuMemFree)                       \
+  X(cuMemcpyHtoDAsync)               \
+  X(cuMemcpyDtoHAsync)               \
+  X(cuMemcpyDtoDAsync)               \
+  X(cuModuleLoadData)                \
+  X(cuModuleUnload)                  \
+  X(cuModuleGetFunction)             \
+  X(cuLaunchKernel)
 
 #define FUSOR_NVRTC_SYMBOLS(X)  \
   X(nvrtcVersion)               \
@@ -33,6 +47,20 @@ namespace fusor::runtime::cuda {
   X(nvrtcGetPTX)                \
   X(nvrtcDestroyProgram)
 
+#define FUSOR_CUBLASLT_SYMBOLS(X)    \
+  X(cublasLtCreate)                 \
+  X(cublasLtGetStatusString)        \
+  X(cublasLtMatmulDescCreate)       \
+  X(cublasLtMatmulDescDestroy)      \
+  X(cublasLtMatmulDescSetAttribute) \
+  X(cublasLtMatrixLayoutCreate)     \
+  X(cublasLtMatrixLayoutDestroy)    \
+  X(cublasLtMatmulPreferenceCreate) \
+  X(cublasLtMatmulPreferenceDestroy) \
+  X(cublasLtMatmulPreferenceSetAttribute) \
+  X(cublasLtMatmulAlgoGetHeuristic) \
+  X(cublasLtMatmul)
+
 struct DriverApi {
 #define FUSOR_DECLARE(name) decltype(&::name) name = nullptr;
   FUSOR_CUDA_DRIVER_SYMBOLS(FUSOR_DECLARE)
@@ -45,14 +73,24 @@ struct NvrtcApi {
 #undef FUSOR_DECLARE
 };
 
+struct CublasLtApi {
+#define FUSOR_DECLARE(name) decltype(&::name) name = nullptr;
+  FUSOR_CUBLASLT_SYMBOLS(FUSOR_DECLARE)
+#undef FUSOR_DECLARE
+};
+
 // The driver, initialized (cuInit), or nullptr when there is none; `why` says what failed.
 const DriverApi *driver(std::string *why = nullptr);
 // NVRTC, or nullptr when it cannot be loaded; `why` says what failed. Needs no GPU.
 const NvrtcApi *nvrtc(std::string *why = nullptr);
 
+// cuBLASLt, or nullptr when it cannot be loaded; `why` says what failed.
+const CublasLtApi *cublasLt(std::string *why = nullptr);
+
 // Throws fusor::Error "<what> failed: <driver's message> (file:line)" unless `result` is success.
 void check(CUresult result, const char *what, const char *file, int line);
 void check(nvrtcResult result, const char *what, const char *file, int line);
+void check(cublasStatus_t result, const char *what, const char *file, int line);
 #define FUSOR_CUDA_CHECK(call) ::fusor::runtime::cuda::check((call), #call, __FILE__, __LINE__)
 
 }  // namespace fusor::runtime::cuda

@@ -1,0 +1,58 @@
+// Tensors on devices: placement, and copies between the host and CUDA devices.
+#include "Trace.h"
+#include "fusor/jit/Realize.h"
+#include "fusor/runtime/cuda/Devices.h"
+
+namespace fusor {
+
+Device Tensor::device() const {
+  int d = trace::check(*this, "device", Where::current()).node()->device;
+  return d == ir::Node::kHost ? Device(kCPU) : Device(kCUDA, d);
+}
+
+namespace trace {
+
+void checkDevice(const Device &device, std::string_view op, const Where &where) {
+  if (device.is_cpu()) return;
+  if (!cuda::is_available())
+    fail(op, "CUDA was asked for but is not available: " + cuda::unavailable_reason(), {}, where);
+  if (device.index < 0 || device.index >= cuda::device_count())
+    fail(op, "there is no CUDA device " + std::to_string(device.index) + " (found " +
+                 std::to_string(cuda::device_count()) + ")",
+         {}, where);
+}
+
+Tensor place(Tensor t, const Device &device, std::string_view op, const Where &where) {
+  checkDevice(device, op, where);
+  if (t.device() == device) return t;
+  ir::Node &n = *t.node();
+  // A lazy tensor made of literals only is simply computed there.
+  bool literalsOnly = !n.realized();
+  for (const ir::NodePtr &in : n.inputs) literalsOnly &= in->op == ir::OpKind::Scalar;
+  if (literalsOnly) {
+    n.device = device.is_cuda() ? device.index : ir::Node::kHost;
+    return t;
+  }
+  return t.to(device, where);
+}
+
+}  // namespace trace
+
+Tensor Tensor::to(Device device, Where where) const {
+  trace::check(*this, "to", where);
+  trace::checkDevice(device, "to", where);
+  if (this->device() == device) return *this;
+  ir::Node *n = node_.get();
+  runtime::jit::realize({&n, 1});
+  auto copy = std::make_shared<ir::Node>();
+  copy->op = ir::OpKind::Buffer;
+  copy->dtype = n->dtype;
+  copy->shape = n->shape;
+  copy->location = where;
+  copy->device = device.is_cuda() ? device.index : ir::Node::kHost;
+  copy->buffer = runtime::Buffer::allocate(n->buffer->bytes(), copy->device);
+  runtime::Buffer::copy(*n->buffer, *copy->buffer);
+  return Tensor(std::move(copy));
+}
+
+}  // namespace fusor
