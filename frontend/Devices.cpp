@@ -10,7 +10,24 @@ Device Tensor::device() const {
   return d == ir::Node::kHost ? Device(kCPU) : Device(kCUDA, d);
 }
 
+namespace {
+Device &defaultDevice() {
+  static Device d(kCPU);
+  return d;
+}
+}  // namespace
+
+void set_default_device(Device device) {
+  trace::checkDevice(device, "set_default_device", Where::current());
+  defaultDevice() = device;
+}
+Device get_default_device() { return defaultDevice(); }
+
 namespace trace {
+
+Device deviceOf(const TensorOptions &options) {
+  return options.device_ ? *options.device_ : defaultDevice();
+}
 
 void checkDevice(const Device &device, std::string_view op, const Where &where) {
   if (device.is_cpu()) return;

@@ -58,12 +58,14 @@ Tensor from_vector(const std::vector<T> &values, std::vector<int64_t> shape, Whe
     trace::fail("from_vector", std::to_string(values.size()) + " values do not fill shape " +
                                    shape::toString(shape),
                 {}, where);
+  Tensor t;
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<uint8_t> bytes(values.begin(), values.end());
-    return fromHost(bytes.data(), kBool, std::move(shape), kBool, where);
+    t = fromHost(bytes.data(), kBool, std::move(shape), kBool, where);
   } else {
-    return fromHost(values.data(), host::dtypeOf<T>(), std::move(shape), host::dtypeOf<T>(), where);
+    t = fromHost(values.data(), host::dtypeOf<T>(), std::move(shape), host::dtypeOf<T>(), where);
   }
+  return trace::place(t, get_default_device(), "from_vector", where);  // as torch.tensor
 }
 
 template <typename T>
@@ -86,22 +88,22 @@ template Tensor from_vector<bool>(const std::vector<bool> &, std::vector<int64_t
 
 Tensor full(std::vector<int64_t> shape, Scalar value, TensorOptions options, Where where) {
   checkShape(shape, "full", where);
-  trace::checkDevice(options.device_, "full", where);
+  trace::checkDevice(trace::deviceOf(options), "full", where);
   Tensor s = trace::scalar(value, options.dtype_or(kFloat32), where);
   if (shape.empty()) {  // a literal has no device: a tensor on one holds it
-    if (options.device_.is_cpu()) return s;
+    if (trace::deviceOf(options).is_cpu()) return s;
     s = trace::make(ir::OpKind::Reshape, s.dtype(), {}, {s}, where);
   } else {
     s = s.expand(shape, where);
   }
-  return trace::place(s, options.device_, "full", where);
+  return trace::place(s, trace::deviceOf(options), "full", where);
 }
 Tensor zeros(std::vector<int64_t> shape, TensorOptions options, Where where) { return full(std::move(shape), 0, options, where); }
 Tensor ones(std::vector<int64_t> shape, TensorOptions options, Where where) { return full(std::move(shape), 1, options, where); }
 
 Tensor arange(Scalar end, TensorOptions options, Where where) { return arange(0, end, 1, options, where); }
 Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options, Where where) {
-  trace::checkDevice(options.device_, "arange", where);
+  trace::checkDevice(trace::deviceOf(options), "arange", where);
   DType dtype = options.dtype_or(kInt64);
   double a = start.toDouble(), b = end.toDouble(), s = step.toDouble();
   if (s == 0 || std::isnan(a) || std::isnan(b) || std::isnan(s) || (b - a) / s < 0)
@@ -109,22 +111,22 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options, Wher
   int64_t n = static_cast<int64_t>(std::ceil((b - a) / s));
   std::vector<double> values(n);
   for (int64_t i = 0; i < n; ++i) values[i] = a + i * s;
-  return trace::place(fromHost(values.data(), kFloat64, {n}, dtype, where), options.device_, "arange", where);
+  return trace::place(fromHost(values.data(), kFloat64, {n}, dtype, where), trace::deviceOf(options), "arange", where);
 }
 
 void manual_seed(uint64_t seed) { generator().seed(seed); }
 
 Tensor rand(std::vector<int64_t> shape, TensorOptions options, Where where) {
-  trace::checkDevice(options.device_, "rand", where);
+  trace::checkDevice(trace::deviceOf(options), "rand", where);
   Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
                     std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
-  return trace::place(t, options.device_, "rand", where);
+  return trace::place(t, trace::deviceOf(options), "rand", where);
 }
 Tensor randn(std::vector<int64_t> shape, TensorOptions options, Where where) {
-  trace::checkDevice(options.device_, "randn", where);
+  trace::checkDevice(trace::deviceOf(options), "randn", where);
   Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
                     std::normal_distribution<double>(0.0, 1.0), "randn", where);
-  return trace::place(t, options.device_, "randn", where);
+  return trace::place(t, trace::deviceOf(options), "randn", where);
 }
 
 namespace {

@@ -33,6 +33,8 @@ int64_t normalizeDim(int64_t dim, int64_t rank, std::string_view op, const Tenso
 
 Tensor cast(const Tensor &t, DType dtype, const Where &where);
 
+// The device `options` name, or the default device.
+Device deviceOf(const TensorOptions &options);
 // Throws unless `device` is the CPU or an existing CUDA device.
 void checkDevice(const Device &device, std::string_view op, const Where &where);
 // `t` on `device`: a lazy tensor of literals is retargeted, anything else copied.

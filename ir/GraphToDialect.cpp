@@ -78,7 +78,12 @@ void addAttributes(Builder &b, OperationState &state, const Node &node, Type ele
 // A realized node's data as an attribute (bools are bytes here, bits in MLIR's raw form).
 DenseElementsAttr dataOf(const Node &node, RankedTensorType type) {
   if (node.numel() == 0) return DenseElementsAttr::get(type, ArrayRef<Attribute>{});
-  const char *data = static_cast<const char *>(node.buffer->data());
+  std::shared_ptr<runtime::Buffer> host = node.buffer;
+  if (!host->onHost()) {  // device data is copied to the host first
+    host = runtime::Buffer::allocate(node.buffer->bytes());
+    runtime::Buffer::copy(*node.buffer, *host);
+  }
+  const char *data = static_cast<const char *>(host->data());
   if (node.dtype == DType::Bool) {
     llvm::SmallVector<bool> values(data, data + node.numel());
     return DenseElementsAttr::get(type, ArrayRef<bool>(values));

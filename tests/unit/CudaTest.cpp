@@ -5,8 +5,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "fusor/codegen/CudaRenderer.h"
+#include "fusor/codegen/LaunchPlanBuilder.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "fusor/fusor.h"
 #include "fusor/ir/FusorDialect.h"
 #include "fusor/passes/Pipelines.h"
@@ -48,6 +51,76 @@ TEST(CudaDriver, AvailabilityIsReportedConsistently) {
     EXPECT_GT(cuda::device_count(), 0);
     EXPECT_THROW(x.to(Device(kCUDA, cuda::device_count())), Error);  // no such device
   }
+}
+
+TEST(CudaDevices, FactoriesAndDefaultDeviceNeedCuda) {
+  if (cuda::is_available()) GTEST_SKIP() << "a GPU is present: suite_on_gpu covers this";
+  EXPECT_THROW(zeros({2, 3}, kCUDA), Error);
+  EXPECT_THROW(rand({4}, TensorOptions(kFloat64).device(Device(kCUDA, 0))), Error);
+  EXPECT_THROW(arange(5, Device(kCUDA)), Error);
+  EXPECT_THROW(set_default_device(kCUDA), Error);
+  EXPECT_EQ(get_default_device(), Device(kCPU));
+  EXPECT_FALSE(zeros({2}).is_cuda());
+  EXPECT_EQ(zeros({2}, kFloat64).dtype(), kFloat64);  // a dtype still converts to options
+}
+
+// Operands on different devices are an error when the op is recorded (no GPU needed: a node
+// placed on cuda:0 that is never computed stands in for a CUDA tensor).
+TEST(CudaDevices, MixingDevicesIsAnErrorNamingBoth) {
+  auto node = std::make_shared<ir::Node>();
+  node->op = ir::OpKind::Buffer;
+  node->dtype = kFloat32;
+  node->shape = {2};
+  node->device = 0;
+  Tensor onGpu(node), onCpu = from_vector<float>({1, 2}, {2});
+  EXPECT_TRUE(onGpu.is_cuda());
+  EXPECT_EQ(onGpu.device().str(), "cuda:0");
+  EXPECT_TRUE((onGpu * 2.0).is_cuda());  // numbers fit any device
+  try {
+    Tensor sum = onCpu + onGpu;
+    ADD_FAILURE() << "no error";
+  } catch (const Error &e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("expected all tensors on the same device"), std::string::npos) << what;
+    EXPECT_NE(what.find("on cuda:0"), std::string::npos) << what;
+  }
+}
+
+// Launch plans of the lit test's kernels: built from the host functions, serialized and
+// parsed back unchanged; malformed bytes are a fusor::Error, never a crash.
+TEST(CudaLaunchPlan, RoundTripsAndRejectsMalformedBytes) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::fusor::FusorDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(FUSOR_CUDA_KERNELS_FILE, &context);
+  ASSERT_TRUE(module);
+  mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+  mlir::fusor::buildCudaPipeline(pm);
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  int plans = 0;
+  for (auto func : module->getOps<mlir::func::FuncOp>()) {
+    if (func.isExternal()) continue;
+    mlir::FailureOr<rc::LaunchPlan> plan = fusor::codegen::buildLaunchPlan(*module, func.getName());
+    ASSERT_TRUE(mlir::succeeded(plan)) << func.getName().str();
+    ++plans;
+    std::string bytes = plan->serialize();
+    EXPECT_EQ(rc::LaunchPlan::parse(bytes).describe(), plan->describe());
+    for (size_t cut = 0; cut < bytes.size(); cut += 7)
+      EXPECT_THROW(rc::LaunchPlan::parse(bytes.substr(0, cut)), Error);
+    std::mt19937 random(plans);
+    for (int trial = 0; trial < 200; ++trial) {
+      std::string mutated = bytes;
+      mutated[random() % mutated.size()] = static_cast<char>(random());
+      try {
+        rc::LaunchPlan::parse(mutated);  // may still be well formed
+      } catch (const Error &) {
+      }
+    }
+  }
+  EXPECT_GE(plans, 7);
 }
 
 class CudaNvrtc : public ::testing::Test {

@@ -7,7 +7,9 @@
 
 namespace fusor {
 
-// Factories. Data from the host is copied; values come out in row-major order.
+// Factories. Data from the host is copied; values come out in row-major order. from_vector
+// and the factories below put the tensor on the default device (as torch.tensor does);
+// from_blob always makes a CPU tensor.
 template <typename T>
 Tensor from_vector(const std::vector<T> &values, std::vector<int64_t> shape,
                    Where where = Where::current());

@@ -18,8 +18,9 @@ void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
                  const std::string &path, Where where = Where::current());
 
 // Runs the public function of a fusor-dialect file (@main if there are several) on `inputs`:
-// its `?` sizes take the inputs' sizes, and the JIT compiles it. Bad text, a wrong number of
-// inputs or inputs of the wrong type are a fusor::Error.
+// its `?` sizes take the inputs' sizes, and the JIT compiles it for the CPU (CUDA inputs are
+// copied to the host; the results are CPU tensors). Bad text, a wrong number of inputs or
+// inputs of the wrong type are a fusor::Error.
 std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> &inputs,
                              Where where = Where::current());
 

@@ -33,7 +33,8 @@ struct Device {
 };
 
 // What a factory makes: torch::TensorOptions' dtype and device (either converts implicitly,
-// so zeros({2, 3}, kCUDA) and zeros({2, 3}, kFloat64) both work).
+// so zeros({2, 3}, kCUDA) and zeros({2, 3}, kFloat64) both work). Without a device, the
+// default device (set_default_device) is used.
 struct TensorOptions {
   TensorOptions() = default;
   TensorOptions(DType d) : dtype_(d) {}
@@ -43,8 +44,12 @@ struct TensorOptions {
   TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
   DType dtype_or(DType fallback) const { return dtype_ ? *dtype_ : fallback; }
   std::optional<DType> dtype_;
-  Device device_;
+  std::optional<Device> device_;
 };
+
+// Where factories put tensors when not told (torch.set_default_device); the CPU at first.
+void set_default_device(Device device);
+Device get_default_device();
 
 // A number used as an operand (x + 2.5), remembering where it was written.
 class Scalar {

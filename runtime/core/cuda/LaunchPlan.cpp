@@ -117,7 +117,55 @@ bool wellFormed(const Instruction &i, const LaunchPlan &plan) {
   return false;
 }
 
+void describeCode(std::string &out, const std::vector<Instruction> &code,
+                  const std::vector<std::string> &kernels, int depth) {
+  using K = Instruction::Kind;
+  auto r = [](int reg) { return "%" + std::to_string(reg); };
+  auto list = [&](const std::vector<int> &regs, size_t from, size_t to) {
+    std::string s;
+    for (size_t i = from; i < to; ++i) s += (i > from ? ", " : "") + r(regs[i]);
+    return s;
+  };
+  for (const Instruction &i : code) {
+    out += std::string(2 * depth, ' ');
+    if (i.dst >= 0 && i.kind != K::Loop) out += r(i.dst) + " = ";
+    const std::vector<int> &o = i.operands;
+    std::string imm = std::to_string(i.immediate);
+    switch (i.kind) {
+      case K::Constant: out += "const " + imm; break;
+      case K::Argument: out += "arg " + imm; break;
+      case K::Global: out += "global " + imm; break;
+      case K::Alloc: out += "alloc " + imm; break;
+      case K::Free: out += "free " + r(o[0]); break;
+      case K::Move: out += "move " + r(o[0]); break;
+      case K::Add: out += "add " + r(o[0]) + ", " + r(o[1]); break;
+      case K::Sub: out += "sub " + r(o[0]) + ", " + r(o[1]); break;
+      case K::Mul: out += "mul " + r(o[0]) + ", " + r(o[1]); break;
+      case K::Copy: out += "copy " + r(o[0]) + " <- " + r(o[1]) + ", " + imm + " bytes"; break;
+      case K::Launch:
+        out += "launch " + kernels[i.immediate] + " grid(" + list(o, 0, 3) + ") block(" +
+               list(o, 3, 6) + ") args(" + list(o, 6, o.size()) + ")";
+        break;
+      case K::Gemm: out += std::string("gemm.") + (i.immediate ? "f64" : "f32") + " " + list(o, 0, o.size()); break;
+      case K::Loop:
+        out += "for " + r(i.dst) + " = " + r(o[0]) + " to " + r(o[1]) + " step " + r(o[2]) + " {\n";
+        describeCode(out, i.body, kernels, depth + 1);
+        out += std::string(2 * depth, ' ') + "}";
+        break;
+    }
+    out += "\n";
+  }
+}
+
 }  // namespace
+
+std::string LaunchPlan::describe() const {
+  std::string out = "launch plan: " + std::to_string(arguments) + " arguments, " +
+                    std::to_string(registers) + " registers, " + std::to_string(globals.size()) +
+                    " constants\n";
+  describeCode(out, code, kernels, 0);
+  return out;
+}
 
 std::string LaunchPlan::serialize() const {
   Writer w;

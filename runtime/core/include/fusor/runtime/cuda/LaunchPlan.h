@@ -45,6 +45,8 @@ struct LaunchPlan {
   // malformed bytes.
   std::string serialize() const;
   static LaunchPlan parse(const std::string &bytes);
+  // One instruction a line ("%3 = alloc 4096", "launch k0 grid(%1, %2, %2) ..."), for tests.
+  std::string describe() const;
 };
 
 }  // namespace fusor::runtime::cuda

@@ -1,0 +1,37 @@
+// The host side of a CUDA program as the runtime runs it: buffers, launches and cuBLASLt
+// GEMMs, from --fusor-cuda-pipeline through fusor-translate --fusor-to-launch-plan.
+// RUN: fusor-opt %s --fusor-cuda-pipeline | fusor-translate --fusor-to-launch-plan | FileCheck %s
+
+// A linear layer with bias and GELU: the weight's transpose is a kernel, the matmul a GEMM
+// with beta = 0 (the zero fill folded in), the epilogue one fused kernel; temporaries are freed.
+// CHECK-LABEL: // @linear
+// CHECK: launch plan: 4 arguments
+// CHECK-DAG: %[[X:.*]] = arg 0
+// CHECK-DAG: %[[W:.*]] = arg 1
+// CHECK-DAG: %[[OUT:.*]] = arg 3
+// CHECK-DAG: %[[ZERO:.*]] = const 0
+// CHECK: %[[WT:.*]] = alloc 2048
+// CHECK: launch {{.*}} args(%[[W]], %[[WT]])
+// CHECK: gemm.f32 {{.*}}, %[[ZERO]]{{$}}
+// CHECK: launch {{.*}} args(%[[OUT]], %{{.*}})
+// CHECK: free %[[WT]]
+func.func @linear(%x: tensor<8x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf32>) -> tensor<8x32xf32> {
+  %wt = fusor.transpose %w perm = [1, 0] : tensor<32x16xf32> -> tensor<16x32xf32>
+  %h = fusor.matmul %x, %wt : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
+  %hb = fusor.add %h, %b : tensor<8x32xf32>, tensor<32xf32> -> tensor<8x32xf32>
+  %y = fusor.gelu %hb approximate = none : tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}
+
+// A batched matmul whose batch dim cannot merge into rows: a host loop of GEMMs, one per
+// batch element, offsets stepping by the batch strides.
+// CHECK-LABEL: // @batched
+// CHECK: for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:   %[[J:.*]] = move %[[I]]
+// CHECK:   mul %[[J]],
+// CHECK:   gemm.f32
+// CHECK: }
+func.func @batched(%a: tensor<3x5x7xf32>, %b: tensor<3x7x4xf32>) -> tensor<3x5x4xf32> {
+  %0 = fusor.matmul %a, %b : tensor<3x5x7xf32>, tensor<3x7x4xf32> -> tensor<3x5x4xf32>
+  return %0 : tensor<3x5x4xf32>
+}
