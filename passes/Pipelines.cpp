@@ -95,6 +95,7 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
                       pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls(gemm));
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
+                      pm.addNestedPass<func::FuncOp>(createFusorGpuBlockReductions());
                       pm.addNestedPass<func::FuncOp>(createFusorWrapSerialLinalg());
                       pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
                       // No canonicalization until mapped: it folds one-iteration loops away.

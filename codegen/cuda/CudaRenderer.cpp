@@ -56,6 +56,16 @@ class Renderer {
       os_ << (i ? ", " : "") << *type << " " << name;
     }
     os_ << ") {\n";
+    // Workgroup buffers (block reductions' partials) are __shared__ arrays.
+    for (BlockArgument buffer : func.getWorkgroupAttributions()) {
+      auto type = cast<MemRefType>(buffer.getType());
+      FailureOr<std::string> element = scalarType(type.getElementType(), func);
+      if (failed(element) || !type.hasStaticShape()) return error(func, "a workgroup buffer of dynamic size");
+      std::string n = "w" + std::to_string(next_++);
+      names_[buffer] = n;
+      os_ << "  __shared__ " << *element << " " << n << "[" << type.getNumElements() << "];\n";
+    }
+    if (!func.getPrivateAttributions().empty()) return error(func, "private attributions");
     if (failed(block(func.getBody().front(), 1))) return failure();
     os_ << "}\n";
     return success();
@@ -319,6 +329,15 @@ class Renderer {
       return define(op, std::string("(long long)blockDim.") + dimension(dim.getDimension()), depth);
     if (auto dim = dyn_cast<gpu::GridDimOp>(op))
       return define(op, std::string("(long long)gridDim.") + dimension(dim.getDimension()), depth);
+    if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+      if (shuffle.getMode() != gpu::ShuffleMode::DOWN || !shuffle.getValid().use_empty())
+        return error(op, "only gpu.shuffle down without its validity flag is supported");
+      return define(op, "__shfl_down_sync(0xffffffffu, " + o(0) + ", " + o(1) + ", " + o(2) + ")", depth);
+    }
+    if (isa<gpu::BarrierOp>(op)) {
+      os_ << indent(depth) << "__syncthreads();\n";
+      return success();
+    }
     if (isa<gpu::ReturnOp>(op)) {
       os_ << indent(depth) << "return;\n";
       return success();

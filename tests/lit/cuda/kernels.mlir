@@ -20,11 +20,15 @@ func.func @elementwise(%x: tensor<64x101xf32>, %b: tensor<101xf32>) -> tensor<64
   return %2 : tensor<64x101xf32>
 }
 
-// A row reduction: one thread per row, looping over the reduced dim.
+// A row reduction: one block per row, its threads striding over the row (coalesced), then
+// warp shuffles and a shared buffer combine their partials.
 // CHECK-LABEL: void row_sum_kernel
 // CHECK-LABEL: void row_sum_kernel_0
+// CHECK: __shared__ float
 // CHECK: for (long long
 // CHECK: fusor_maximum(
+// CHECK: __shfl_down_sync(0xffffffffu,
+// CHECK: __syncthreads();
 func.func @row_sum(%x: tensor<32x1000xf32>) -> tensor<32xf32> {
   %0 = fusor.reduce_max %x dims = [1] : tensor<32x1000xf32> -> tensor<32xf32>
   return %0 : tensor<32xf32>

@@ -112,4 +112,24 @@ def FusorWrapSerialLinalg : Pass<"fusor-wrap-serial-linalg", "func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def FusorGpuBlockReductions : Pass<"fusor-gpu-block-reductions", "func::FuncOp"> {
+  let summary = "Reductions over trailing dims as one GPU block per output, with warp shuffles";
+  let description = [{
+    A linalg.generic on buffers whose loops are parallel dims followed by at least
+    `min-reduction` reduced elements (trailing dims, one output, a recognized combiner such
+    as addf or maximumf) becomes a gpu.launch with one block per output element: each thread
+    folds a strided share of the reduced elements (the generic's fused elementwise body
+    computed on the fly), then the block combines the partials with warp shuffles
+    (gpu.shuffle down) and a small workgroup buffer, and thread 0 merges the result into the
+    output's initial value. Consecutive threads read consecutive elements of a row.
+  }];
+  let options = [
+    Option<"minReduction", "min-reduction", "int64_t", /*default=*/"64",
+           "Fewest reduced elements per output for which a block is used">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 #endif // FUSOR_PASSES_TD
