@@ -96,6 +96,7 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
                       pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls(gemm));
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuBlockReductions());
+                      pm.addNestedPass<func::FuncOp>(createFusorGpuVectorizeElementwise());
                       pm.addNestedPass<func::FuncOp>(createFusorWrapSerialLinalg());
                       pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
                       // No canonicalization until mapped: it folds one-iteration loops away.

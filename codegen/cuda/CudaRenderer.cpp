@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -82,7 +83,27 @@ class Renderer {
 
   static std::string indent(int depth) { return std::string(2 * depth, ' '); }
 
+  // CUDA's 128-bit vector types, for the vector.load/store of vectorized elementwise kernels.
+  static std::string vectorTypeName(VectorType t) {
+    if (t.getRank() != 1) return "";
+    Type e = t.getElementType();
+    int64_t n = t.getDimSize(0);
+    if (n == 4 && e.isF32()) return "float4";
+    if (n == 4 && e.isInteger(32)) return "int4";
+    if (n == 2 && e.isF64()) return "double2";
+    if (n == 2 && e.isInteger(64)) return "longlong2";
+    return "";
+  }
+
   FailureOr<std::string> scalarType(Type t, Operation *where) {
+    if (auto v = dyn_cast<VectorType>(t)) {
+      std::string name = vectorTypeName(v);
+      if (name.empty()) {
+        error(where, "vector type ") << t << " is not supported";
+        return failure();
+      }
+      return name;
+    }
     if (t.isIndex() || t.isInteger(64)) return std::string("long long");
     if (t.isInteger(32)) return std::string("int");
     if (t.isInteger(8)) return std::string("signed char");
@@ -329,6 +350,32 @@ class Renderer {
       return define(op, std::string("(long long)blockDim.") + dimension(dim.getDimension()), depth);
     if (auto dim = dyn_cast<gpu::GridDimOp>(op))
       return define(op, std::string("(long long)gridDim.") + dimension(dim.getDimension()), depth);
+    if (auto load = dyn_cast<vector::LoadOp>(op)) {
+      FailureOr<std::string> at = address(op, load.getBase(), load.getIndices());
+      FailureOr<std::string> type = scalarType(load.getVectorType(), op);
+      if (failed(at) || failed(type)) return failure();
+      return define(op, "*reinterpret_cast<const " + *type + " *>(&" + *at + ")", depth);
+    }
+    if (auto store = dyn_cast<vector::StoreOp>(op)) {
+      FailureOr<std::string> at = address(op, store.getBase(), store.getIndices());
+      FailureOr<std::string> type = scalarType(store.getVectorType(), op);
+      if (failed(at) || failed(type)) return failure();
+      os_ << indent(depth) << "*reinterpret_cast<" << *type << " *>(&" << *at << ") = " << name(store.getValueToStore()) << ";\n";
+      return success();
+    }
+    if (auto extract = dyn_cast<vector::ExtractOp>(op)) {
+      ArrayRef<int64_t> position = extract.getStaticPosition();
+      if (position.size() != 1 || position[0] < 0 || position[0] > 3 || !extract.getDynamicPosition().empty())
+        return error(op, "only constant positions in 1-D vectors are supported");
+      return define(op, name(extract.getSource()) + "." + "xyzw"[position[0]], depth);
+    }
+    if (auto build = dyn_cast<vector::FromElementsOp>(op)) {
+      FailureOr<std::string> type = scalarType(build.getType(), op);
+      if (failed(type)) return failure();
+      std::string args;
+      for (unsigned i = 0; i < op->getNumOperands(); ++i) args += (i ? ", " : "") + name(op->getOperand(i));
+      return define(op, "make_" + *type + "(" + args + ")", depth);
+    }
     if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
       if (shuffle.getMode() != gpu::ShuffleMode::DOWN || !shuffle.getValid().use_empty())
         return error(op, "only gpu.shuffle down without its validity flag is supported");

@@ -97,3 +97,24 @@ func.func @rank4(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x5x7xf32> {
   %0 = fusor.neg %x : tensor<2x3x5x7xf32>
   return %0 : tensor<2x3x5x7xf32>
 }
+
+// Whole contiguous buffers of 32-bit elements: 128-bit loads and stores, four lanes a thread.
+// CHECK-LABEL: void vectorized_kernel
+// CHECK: const float4 {{v[0-9]+}} = *reinterpret_cast<const float4 *>(&a
+// CHECK: expf(
+// CHECK: make_float4(
+// CHECK: *reinterpret_cast<float4 *>(&a
+func.func @vectorized(%x: tensor<64x1024xf32>, %y: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
+  %0 = fusor.mul %x, %y : tensor<64x1024xf32>, tensor<64x1024xf32> -> tensor<64x1024xf32>
+  %1 = fusor.exp %0 : tensor<64x1024xf32>
+  return %1 : tensor<64x1024xf32>
+}
+
+// 64-bit elements: two lanes (double2).
+// CHECK-LABEL: void vectorized_f64_kernel
+// CHECK: const double2
+// CHECK: make_double2(
+func.func @vectorized_f64(%x: tensor<6x10xf64>) -> tensor<6x10xf64> {
+  %0 = fusor.tanh %x : tensor<6x10xf64>
+  return %0 : tensor<6x10xf64>
+}

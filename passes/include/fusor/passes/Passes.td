@@ -132,4 +132,18 @@ def FusorGpuBlockReductions : Pass<"fusor-gpu-block-reductions", "func::FuncOp">
                            "::mlir::affine::AffineDialect"];
 }
 
+def FusorGpuVectorizeElementwise : Pass<"fusor-gpu-vectorize-elementwise", "func::FuncOp"> {
+  let summary = "Elementwise linalg ops on whole contiguous buffers -> 128-bit vector loads/stores";
+  let description = [{
+    An all-parallel linalg.generic whose operands are contiguous buffers of its iteration
+    shape, indexed by the identity, with 32- or 64-bit elements of one width and a size that
+    divides into 128-bit groups, becomes a one-dimensional scf.parallel over those groups:
+    each iteration loads every input as one vector (vector.load: 4 x 32 or 2 x 64 bits),
+    computes the body once per lane, and stores each output as one vector. The CUDA renderer
+    emits these as float4/int4/double2/longlong2 accesses (LDG.128/STG.128).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::vector::VectorDialect"];
+}
+
 #endif // FUSOR_PASSES_TD
