@@ -190,6 +190,29 @@ InferredType PadOp::inferResultType() {
   return fromShape(shape::pad(in.getShape(), getLow(), getHigh()), in.getElementType());
 }
 
+InferredType Conv2dOp::inferResultType() {
+  RankedTensorType in = getInput().getType();
+  if (getWeight().getType().getElementType() != in.getElementType())
+    return InferredType::fail("input and weight element types differ (promote with fusor.cast first)");
+  ArrayRef<int64_t> weight = getWeight().getType().getShape();
+  int64_t kernel[2] = {weight.size() == 4 ? weight[2] : 1, weight.size() == 4 ? weight[3] : 1};
+  shape::Window2d window{kernel, getStrides(), getPads(), getDilations()};
+  return fromShape(shape::conv2d(in.getShape(), weight, window, getGroups()), in.getElementType());
+}
+
+InferredType MaxPool2dOp::inferResultType() {
+  RankedTensorType in = getInput().getType();
+  shape::Window2d window{getKernel(), getStrides(), getPads(), getDilations(), getCeilMode()};
+  return fromShape(shape::pool2d(in.getShape(), window), in.getElementType());
+}
+
+InferredType AvgPool2dOp::inferResultType() {
+  RankedTensorType in = getInput().getType();
+  int64_t ones[2] = {1, 1};
+  shape::Window2d window{getKernel(), getStrides(), getPads(), ones, getCeilMode()};
+  return fromShape(shape::pool2d(in.getShape(), window), in.getElementType());
+}
+
 InferredType IndexSelectOp::inferResultType() {
   RankedTensorType in = getInput().getType();
   return fromShape(

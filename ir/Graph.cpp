@@ -55,6 +55,9 @@ const char *opName(OpKind op) {
     case OpKind::Pad: return "fusor.pad";
     case OpKind::IndexSelect: return "fusor.index_select";
     case OpKind::Gather: return "fusor.gather";
+    case OpKind::Conv2d: return "fusor.conv2d";
+    case OpKind::MaxPool2d: return "fusor.max_pool2d";
+    case OpKind::AvgPool2d: return "fusor.avg_pool2d";
   }
   return "";
 }

@@ -65,6 +65,25 @@ void addAttributes(Builder &b, OperationState &state, const Node &node, Type ele
       state.addAttribute("high", b.getDenseI64ArrayAttr(node.ints2));
       state.addAttribute("value", scalarAttr(b, element, node));
       break;
+    case OpKind::Conv2d:
+      state.addAttribute("strides", b.getDenseI64ArrayAttr(node.ints));
+      state.addAttribute("pads", b.getDenseI64ArrayAttr(node.ints2));
+      state.addAttribute("dilations", b.getDenseI64ArrayAttr(node.ints3));
+      state.addAttribute("groups", b.getI64IntegerAttr(node.integer));
+      break;
+    case OpKind::MaxPool2d:
+    case OpKind::AvgPool2d: {
+      llvm::ArrayRef<int64_t> kernelAndStrides(node.ints);
+      state.addAttribute("kernel", b.getDenseI64ArrayAttr(kernelAndStrides.take_front(2)));
+      state.addAttribute("strides", b.getDenseI64ArrayAttr(kernelAndStrides.drop_front(2)));
+      state.addAttribute("pads", b.getDenseI64ArrayAttr(node.ints2));
+      state.addAttribute("ceil_mode", b.getBoolAttr(node.flag));
+      if (node.op == OpKind::MaxPool2d)
+        state.addAttribute("dilations", b.getDenseI64ArrayAttr(node.ints3));
+      else
+        state.addAttribute("count_include_pad", b.getBoolAttr(node.integer != 0));
+      break;
+    }
     case OpKind::Concat:
     case OpKind::IndexSelect:
     case OpKind::Gather:

@@ -269,6 +269,82 @@ ShapeOr pad(ShapeRef input, std::span<const int64_t> low, std::span<const int64_
   return {result, {}};
 }
 
+ShapeOr windowExtent(int64_t input, int64_t kernel, int64_t stride, int64_t padLow,
+                     int64_t padHigh, int64_t dilation, bool ceilMode) {
+  if (isDynamic(input)) return {{kDynamic}, {}};
+  std::optional<int64_t> padded = checkedAdd(input, padLow);
+  if (padded) padded = checkedAdd(*padded, padHigh);
+  std::optional<int64_t> effective = checkedMul(dilation, kernel - 1);
+  if (!padded || !effective) return ShapeOr::fail(kTooLarge);
+  int64_t span = *padded - (*effective + 1);
+  if (span < 0)
+    return ShapeOr::fail(fmt::format("the window ({} with dilation {}) is larger than the padded "
+                                     "input ({})",
+                                     kernel, dilation, *padded));
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= input + padLow) --out;
+  return {{out}, {}};
+}
+
+namespace {
+
+std::string checkWindow(const Window2d &w) {
+  for (auto [name, list, size] : {std::tuple{"kernel", w.kernel, size_t{2}}, {"strides", w.strides, size_t{2}},
+                                  {"pads", w.pads, size_t{4}}, {"dilations", w.dilations, size_t{2}}})
+    if (list.size() != size)
+      return fmt::format("{} needs {} entries, got {}", name, size, list.size());
+  for (int i = 0; i < 2; ++i)
+    if (w.kernel[i] < 1 || w.strides[i] < 1 || w.dilations[i] < 1)
+      return fmt::format("kernel, strides and dilations must be positive, got kernel [{}], "
+                         "strides [{}], dilations [{}]",
+                         fmt::join(w.kernel, ", "), fmt::join(w.strides, ", "),
+                         fmt::join(w.dilations, ", "));
+  for (int64_t p : w.pads)
+    if (p < 0) return fmt::format("pads must be non-negative, got [{}]", fmt::join(w.pads, ", "));
+  return {};
+}
+
+// [N, channels, OH, OW] for `window` over `input` (rank checked by the caller).
+ShapeOr windowed(ShapeRef input, int64_t channels, const Window2d &w) {
+  Shape result = {input[0], channels};
+  for (int i = 0; i < 2; ++i) {
+    ShapeOr e = windowExtent(input[2 + i], w.kernel[i], w.strides[i], w.pads[i], w.pads[2 + i],
+                             w.dilations[i], w.ceilMode);
+    if (!e.ok()) return ShapeOr::fail(fmt::format("spatial dim {}: {}", i, e.error));
+    result.push_back(e.shape[0]);
+  }
+  return {result, {}};
+}
+
+}  // namespace
+
+ShapeOr conv2d(ShapeRef input, ShapeRef weight, const Window2d &window, int64_t groups) {
+  if (input.size() != 4 || weight.size() != 4)
+    return ShapeOr::fail(fmt::format("needs a rank-4 input [N, C, H, W] and weight [O, C/groups, "
+                                     "KH, KW], got ranks {} and {}",
+                                     input.size(), weight.size()));
+  if (std::string e = checkWindow(window); !e.empty()) return ShapeOr::fail(e);
+  if (groups < 1) return ShapeOr::fail(fmt::format("groups must be positive, got {}", groups));
+  if (isDynamic(weight[0]) || isDynamic(weight[1]) || weight[2] != window.kernel[0] ||
+      weight[3] != window.kernel[1])
+    return ShapeOr::fail("the weight's kernel size must be static and match the window");
+  if (weight[0] % groups != 0)
+    return ShapeOr::fail(fmt::format("{} output channels do not split into {} groups", weight[0], groups));
+  std::optional<int64_t> channels = checkedMul(weight[1], groups);
+  if (!channels) return ShapeOr::fail(kTooLarge);
+  if (!isDynamic(input[1]) && input[1] != *channels)
+    return ShapeOr::fail(fmt::format("the input has {} channels but the weight takes {} x {} groups",
+                                     input[1], weight[1], groups));
+  return windowed(input, weight[0], window);
+}
+
+ShapeOr pool2d(ShapeRef input, const Window2d &window) {
+  if (input.size() != 4)
+    return ShapeOr::fail(fmt::format("needs a rank-4 input [N, C, H, W], got rank {}", input.size()));
+  if (std::string e = checkWindow(window); !e.empty()) return ShapeOr::fail(e);
+  return windowed(input, input[1], window);
+}
+
 ShapeOr indexSelect(ShapeRef input, ShapeRef indices, int64_t dim) {
   if (dim < 0 || dim >= static_cast<int64_t>(input.size()))
     return ShapeOr::fail(fmt::format("dim {} is out of range for rank {}", dim, input.size()));

@@ -3,6 +3,7 @@
 #include "fusor/passes/Passes.h"
 #include "lowering/ScalarOps.h"
 #include "lowering/TensorBuilders.h"
+#include "lowering/WindowOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -278,20 +279,6 @@ struct SlicePattern : StaticPattern<OpConversionPattern<SliceOp>> {
   }
 };
 
-// Writes `source` into `dest` at `offsets` (unit strides); an empty source changes nothing
-// (and MLIR would reject its offset if it sits at the end of a dim).
-Value insertAt(OpBuilder &b, Location loc, Value source, Value dest, ArrayRef<int64_t> offsets) {
-  auto type = cast<RankedTensorType>(source.getType());
-  if (type.getNumElements() == 0) return dest;
-  SmallVector<OpFoldResult> off, sizes, strides;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    off.push_back(b.getIndexAttr(offsets[d]));
-    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
-    strides.push_back(b.getIndexAttr(1));
-  }
-  return tensor::InsertSliceOp::create(b, loc, source, dest, off, sizes, strides);
-}
-
 struct ConcatPattern : StaticPattern<OpConversionPattern<ConcatOp>> {
   using StaticPattern::StaticPattern;
   LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
@@ -300,7 +287,7 @@ struct ConcatPattern : StaticPattern<OpConversionPattern<ConcatOp>> {
     Value dest = tensor::EmptyOp::create(rw, op.getLoc(), type.getShape(), type.getElementType());
     SmallVector<int64_t> offsets(type.getRank(), 0);
     for (Value in : a.getInputs()) {
-      dest = insertAt(rw, op.getLoc(), in, dest, offsets);
+      dest = buildInsert(rw, op.getLoc(), in, dest, offsets);
       offsets[op.getDim()] += cast<RankedTensorType>(in.getType()).getDimSize(op.getDim());
     }
     rw.replaceOp(op, dest);
@@ -314,7 +301,7 @@ struct PadPattern : StaticPattern<OpConversionPattern<PadOp>> {
     if (failed(checkStatic(op, rw))) return failure();
     Value value = arith::ConstantOp::create(rw, op.getLoc(), op.getValue());
     Value filled = buildFilled(rw, op.getLoc(), op.getType(), value);
-    rw.replaceOp(op, insertAt(rw, op.getLoc(), a.getInput(), filled, op.getLow()));
+    rw.replaceOp(op, buildInsert(rw, op.getLoc(), a.getInput(), filled, op.getLow()));
     return success();
   }
 };
@@ -399,6 +386,7 @@ struct LowerToLinalgPass : impl::FusorLowerToLinalgBase<LowerToLinalgPass> {
                  ReducePattern<ReduceProdOp>, ArgmaxPattern, MatmulPattern, ReshapePattern,
                  TransposePattern, SlicePattern, ConcatPattern, PadPattern, IndexSelectPattern,
                  GatherPattern>(ctx);
+    populateWindowPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -41,6 +41,30 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResult(0);
 }
 
+Value buildInsert(OpBuilder &b, Location loc, Value source, Value dest, ArrayRef<int64_t> offsets) {
+  auto type = cast<RankedTensorType>(source.getType());
+  if (type.getNumElements() == 0) return dest;  // MLIR rejects an offset at the end of a dim
+  SmallVector<OpFoldResult> off, sizes, strides;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    off.push_back(b.getIndexAttr(offsets[d]));
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  return tensor::InsertSliceOp::create(b, loc, source, dest, off, sizes, strides);
+}
+
+Value buildPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
+                  ArrayRef<int64_t> high, Value value) {
+  if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
+      llvm::all_of(high, [](int64_t v) { return v == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) shape.push_back(type.getDimSize(d) + low[d] + high[d]);
+  Value filled = buildFilled(b, loc, type.clone(shape), value);
+  return buildInsert(b, loc, input, filled, low);
+}
+
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
   Value init = empty(b, loc, type.getShape(), type.getElementType());
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{init}).getResult(0);

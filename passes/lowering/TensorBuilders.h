@@ -12,6 +12,13 @@ using ScalarBody = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
                        RankedTensorType resultType, ScalarBody body);
 
+// Writes `source` into `dest` at `offsets` (unit strides); an empty source changes nothing.
+Value buildInsert(OpBuilder &b, Location loc, Value source, Value dest, ArrayRef<int64_t> offsets);
+
+// `input` with `low`/`high` elements of `value` added before/after each dim.
+Value buildPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
+                  ArrayRef<int64_t> high, Value value);
+
 // A tensor of `type` filled with `value`.
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value);
 

@@ -114,6 +114,26 @@ Tensor matmul(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor linear(const Tensor &x, const Tensor &weight, const Tensor &bias = {},
               Where where = Where::current());
 
+// Convolution and pooling over NCHW tensors, as torch.nn.functional. `padding` is 2 values
+// (both sides of height, width) or 4 (top, left, bottom, right); an empty `stride` of a pool
+// means the kernel size.
+Tensor conv2d(const Tensor &input, const Tensor &weight, const Tensor &bias = {},
+              std::vector<int64_t> stride = {1, 1}, std::vector<int64_t> padding = {0, 0},
+              std::vector<int64_t> dilation = {1, 1}, int64_t groups = 1,
+              Where where = Where::current());
+Tensor max_pool2d(const Tensor &input, std::vector<int64_t> kernel_size,
+                  std::vector<int64_t> stride = {}, std::vector<int64_t> padding = {0, 0},
+                  std::vector<int64_t> dilation = {1, 1}, bool ceil_mode = false,
+                  Where where = Where::current());
+Tensor avg_pool2d(const Tensor &input, std::vector<int64_t> kernel_size,
+                  std::vector<int64_t> stride = {}, std::vector<int64_t> padding = {0, 0},
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  Where where = Where::current());
+// Inference batch normalization over dim 1 with running statistics (weight, bias optional).
+Tensor batch_norm(const Tensor &input, const Tensor &running_mean, const Tensor &running_var,
+                  const Tensor &weight = {}, const Tensor &bias = {}, double eps = 1e-5,
+                  Where where = Where::current());
+
 // Shapes.
 Tensor cat(const std::vector<Tensor> &tensors, int64_t dim = 0, Where where = Where::current());
 Tensor index_select(const Tensor &x, int64_t dim, const Tensor &index, Where where = Where::current());

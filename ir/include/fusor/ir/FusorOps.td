@@ -371,6 +371,82 @@ def Fusor_PadOp : Fusor_InferredOp<"pad"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Sliding windows (NCHW)
+//===----------------------------------------------------------------------===//
+
+def Fusor_Conv2dOp : Fusor_InferredOp<"conv2d"> {
+  let summary = "2-D convolution of NCHW tensors, with groups";
+  let description = [{
+    Cross-correlates `input` [N, C, H, W] with `weight` [O, C / groups, KH, KW] as
+    torch.nn.functional.conv2d and ONNX Conv: `strides` and `dilations` are (height, width),
+    `pads` are zeros added (top, left, bottom, right). The result is [N, O, OH, OW]. A bias is
+    a separate broadcast add, which fuses with the convolution's output.
+
+    Example:
+    ```mlir
+    %y = fusor.conv2d %x, %w strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 1
+           : tensor<1x3x32x32xf32>, tensor<16x3x3x3xf32> -> tensor<1x16x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Fusor_FloatTensor:$input, Fusor_FloatTensor:$weight,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$groups);
+  let results = (outs Fusor_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `strides` `=` $strides `pads` `=` $pads `dilations` `=` $dilations
+    `groups` `=` $groups attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+}
+
+def Fusor_MaxPool2dOp : Fusor_InferredOp<"max_pool2d"> {
+  let summary = "2-D max pooling of NCHW tensors";
+  let description = [{
+    The maximum over each `kernel` window of `input` [N, C, H, W], as
+    torch.nn.functional.max_pool2d and ONNX MaxPool: padding never wins (it is -inf), NaN
+    propagates, and `ceil_mode` rounds the output size up.
+
+    Example:
+    ```mlir
+    %y = fusor.max_pool2d %x kernel = [3, 3] strides = [2, 2] pads = [1, 1, 1, 1]
+           dilations = [1, 1] ceil_mode = false : tensor<1x64x112x112xf32> -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Fusor_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
+  let results = (outs Fusor_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `kernel` `=` $kernel `strides` `=` $strides `pads` `=` $pads `dilations` `=`
+    $dilations `ceil_mode` `=` $ceil_mode attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def Fusor_AvgPool2dOp : Fusor_InferredOp<"avg_pool2d"> {
+  let summary = "2-D average pooling of NCHW tensors";
+  let description = [{
+    The mean over each `kernel` window of `input` [N, C, H, W], as
+    torch.nn.functional.avg_pool2d and ONNX AveragePool. With `count_include_pad` the padding
+    counts in the divisor (as zeros); otherwise only input elements do. Elements beyond the
+    padding that `ceil_mode` windows reach never count.
+
+    Example:
+    ```mlir
+    %y = fusor.avg_pool2d %x kernel = [2, 2] strides = [2, 2] pads = [0, 0, 0, 0]
+           ceil_mode = false count_include_pad = false : tensor<1x8x8x8xf32> -> tensor<1x8x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Fusor_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
+  let results = (outs Fusor_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `kernel` `=` $kernel `strides` `=` $strides `pads` `=` $pads `ceil_mode` `=`
+    $ceil_mode `count_include_pad` `=` $count_include_pad attr-dict `:` type($input) `->`
+    type($result)
+  }];
+}
+
 def Fusor_IndexSelectOp : Fusor_InferredOp<"index_select"> {
   let summary = "selection of slices along one dim by index (numpy.take, ONNX Gather)";
   let description = [{

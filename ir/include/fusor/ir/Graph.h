@@ -26,6 +26,8 @@ enum class OpKind : uint8_t {
   ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, Argmax, Matmul,
   // shape and data movement
   Reshape, Transpose, BroadcastTo, Slice, Concat, Pad, IndexSelect, Gather,
+  // sliding windows over NCHW
+  Conv2d, MaxPool2d, AvgPool2d,
 };
 
 // The fusor dialect op name ("fusor.add"), or "" for Buffer.
@@ -46,7 +48,9 @@ struct Node : std::enable_shared_from_this<Node> {
   // Attributes, by op: dims (reductions), perm (transpose), starts/stops/steps (slice),
   // low/high (pad) live in ints/ints2/ints3; dim (argmax, concat, index ops); flag is keepdim
   // or gelu's tanh approximation; Scalar and Pad values are `real` for floats, `integer`
-  // otherwise.
+  // otherwise. Windows: strides (conv2d) or kernel + strides (pools) in ints, pads (top, left,
+  // bottom, right) in ints2, dilations in ints3; groups (conv2d) or count_include_pad
+  // (avg_pool2d) in integer; ceil_mode in flag.
   std::vector<int64_t> ints, ints2, ints3;
   int64_t dim = 0;
   bool flag = false;

@@ -69,6 +69,25 @@ ShapeOr indexSelect(ShapeRef input, ShapeRef indices, int64_t dim);
 // input's rank and is no larger than the input in every dim but `dim`.
 ShapeOr gather(ShapeRef input, ShapeRef indices, int64_t dim);
 
+// A 2-D sliding window over NCHW: kernel (kh, kw), strides, pads (top, left, bottom, right)
+// and dilations. With ceilMode the output size rounds up, as long as the last window starts
+// inside the input or its top/left padding (torch's rule).
+struct Window2d {
+  std::span<const int64_t> kernel, strides, pads, dilations;
+  bool ceilMode = false;
+};
+
+// Output extent of a window along one spatial dim (kDynamic for a dynamic input), or an error.
+ShapeOr windowExtent(int64_t input, int64_t kernel, int64_t stride, int64_t padLow,
+                     int64_t padHigh, int64_t dilation, bool ceilMode);
+
+// Convolution of `input` [N, C, H, W] with `weight` [O, C / groups, KH, KW] over `window`
+// (its kernel is the weight's): [N, O, OH, OW].
+ShapeOr conv2d(ShapeRef input, ShapeRef weight, const Window2d &window, int64_t groups);
+
+// Max or average pooling of `input` [N, C, H, W]: [N, C, OH, OW].
+ShapeOr pool2d(ShapeRef input, const Window2d &window);
+
 // Maps a possibly negative dim (Python style) into [0, rank); returns -1 if out of range.
 int64_t normalizeDim(int64_t dim, int64_t rank);
 

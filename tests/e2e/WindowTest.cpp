@@ -1,0 +1,156 @@
+// conv2d, max_pool2d, avg_pool2d and batch_norm vs direct double-precision loops.
+#include "Reference.h"
+
+namespace fusor::testing {
+namespace {
+
+struct Geometry {
+  int64_t kernel[2], stride[2], pads[4], dilation[2];
+  bool ceil = false;
+};
+
+int64_t extent(int64_t in, int64_t k, int64_t s, int64_t lo, int64_t hi, int64_t d, bool ceil) {
+  int64_t span = in + lo + hi - (d * (k - 1) + 1);
+  int64_t out = (ceil ? (span + s - 1) / s : span / s) + 1;
+  if (ceil && (out - 1) * s >= in + lo) --out;
+  return out;
+}
+
+double at(const Ref &x, int64_t n, int64_t c, int64_t h, int64_t w) {
+  const auto &s = x.shape;
+  return x.v[((n * s[1] + c) * s[2] + h) * s[3] + w];
+}
+
+Ref convRef(const Ref &x, const Ref &w, const Geometry &g, int64_t groups) {
+  int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+  int64_t O = w.shape[0], Cg = C / groups, Og = O / groups;
+  int64_t OH = extent(H, g.kernel[0], g.stride[0], g.pads[0], g.pads[2], g.dilation[0], false);
+  int64_t OW = extent(W, g.kernel[1], g.stride[1], g.pads[1], g.pads[3], g.dilation[1], false);
+  Ref y{{N, O, OH, OW}, std::vector<double>(N * O * OH * OW)};
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          double acc = 0;
+          int64_t group = o / Og;
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t p = 0; p < g.kernel[0]; ++p)
+              for (int64_t q = 0; q < g.kernel[1]; ++q) {
+                int64_t h = i * g.stride[0] - g.pads[0] + p * g.dilation[0];
+                int64_t v = j * g.stride[1] - g.pads[1] + q * g.dilation[1];
+                if (h < 0 || h >= H || v < 0 || v >= W) continue;
+                acc += at(x, n, group * Cg + c, h, v) * at(w, o, c, p, q);
+              }
+          y.v[((n * O + o) * OH + i) * OW + j] = acc;
+        }
+  return y;
+}
+
+// Max (avg = false) or average pooling; `countPad` counts padding (not ceil overhang) in the mean.
+Ref poolRef(const Ref &x, const Geometry &g, bool avg, bool countPad) {
+  int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+  int64_t OH = extent(H, g.kernel[0], g.stride[0], g.pads[0], g.pads[2], g.dilation[0], g.ceil);
+  int64_t OW = extent(W, g.kernel[1], g.stride[1], g.pads[1], g.pads[3], g.dilation[1], g.ceil);
+  Ref y{{N, C, OH, OW}, std::vector<double>(N * C * OH * OW)};
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          double acc = avg ? 0.0 : -INFINITY;
+          int64_t count = 0;
+          for (int64_t p = 0; p < g.kernel[0]; ++p)
+            for (int64_t q = 0; q < g.kernel[1]; ++q) {
+              int64_t h = i * g.stride[0] - g.pads[0] + p * g.dilation[0];
+              int64_t v = j * g.stride[1] - g.pads[1] + q * g.dilation[1];
+              bool inside = h >= 0 && h < H && v >= 0 && v < W;
+              bool inPadding = h >= -g.pads[0] && h < H + g.pads[2] && v >= -g.pads[1] && v < W + g.pads[3];
+              if (inside) {
+                acc = avg ? acc + at(x, n, c, h, v) : std::max(acc, at(x, n, c, h, v));
+                ++count;
+              } else if (avg && countPad && inPadding) {
+                ++count;
+              }
+            }
+          y.v[((n * C + c) * OH + i) * OW + j] = avg ? acc / count : acc;
+        }
+  return y;
+}
+
+TEST(Windows, Conv2dOverStridesPadsDilationsAndGroups) {
+  struct Case {
+    std::vector<int64_t> input, weight;
+    Geometry g;
+    int64_t groups;
+  };
+  std::vector<Case> cases = {
+      {{1, 3, 7, 7}, {5, 3, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 1},
+      {{2, 4, 11, 13}, {6, 2, 3, 3}, {{3, 3}, {2, 2}, {1, 0, 2, 1}, {1, 1}}, 2},   // asymmetric pads
+      {{1, 6, 9, 9}, {6, 1, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 6},     // depthwise
+      {{2, 8, 5, 5}, {16, 8, 1, 1}, {{1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}}, 1},    // pointwise
+      {{1, 2, 13, 17}, {3, 2, 3, 5}, {{3, 5}, {3, 2}, {2, 2, 2, 2}, {2, 1}}, 1},   // dilated
+      {{1, 1, 1, 1}, {1, 1, 1, 1}, {{1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}}, 1},
+      {{1, 3, 32, 32}, {8, 3, 7, 7}, {{7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}}, 1},   // a stem
+  };
+  for (const Case &c : cases) {
+    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
+    Tensor y = conv2d(x, w, b, {c.g.stride[0], c.g.stride[1]},
+                      {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]},
+                      {c.g.dilation[0], c.g.dilation[1]}, c.groups);
+    Ref expected = zip(convRef(toRef(x), toRef(w), c.g, c.groups),
+                       Ref{{1, c.weight[0], 1, 1}, toRef(b).v}, std::plus<double>());
+    expectClose(y, expected, 1e-5, 1e-5, "conv2d " + shapeString(c.input) + " * " + shapeString(c.weight));
+    // f64 and bf16 take the same path (bf16 accumulates in f32).
+    expectClose(conv2d(x.to(kFloat64), w.to(kFloat64), {}, {c.g.stride[0], c.g.stride[1]},
+                       {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]}, {c.g.dilation[0], c.g.dilation[1]},
+                       c.groups),
+                convRef(toRef(x), toRef(w), c.g, c.groups), 1e-12, 1e-12, "conv2d f64");
+  }
+  EXPECT_THROW(conv2d(randomTensor({1, 3, 5, 5}), randomTensor({4, 2, 3, 3})), Error);  // channels
+  EXPECT_THROW(conv2d(randomTensor({1, 4, 5, 5}), randomTensor({3, 2, 3, 3}), {}, {1}, {0}, {1}, 2), Error);
+  EXPECT_THROW(conv2d(randomTensor({1, 3, 2, 2}), randomTensor({4, 3, 3, 3})), Error);  // too small
+  EXPECT_THROW(conv2d(randomInts({1, 1, 3, 3}, 0, 5), randomInts({1, 1, 1, 1}, 0, 5)), Error);
+}
+
+TEST(Windows, MaxAndAveragePooling) {
+  std::vector<std::pair<std::vector<int64_t>, Geometry>> cases = {
+      {{1, 3, 8, 8}, {{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}}},
+      {{2, 5, 11, 7}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 2, 9, 10}, {{3, 2}, {2, 3}, {1, 0, 1, 1}, {1, 1}, true}},   // ceil mode
+      {{1, 1, 6, 6}, {{3, 3}, {2, 2}, {0, 0, 0, 0}, {1, 1}, true}},    // ceil overhang
+      {{1, 4, 1, 1}, {{1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}}},
+  };
+  for (auto &[shape, g] : cases) {
+    Tensor x = randomTensor(shape);
+    std::vector<int64_t> k = {g.kernel[0], g.kernel[1]}, s = {g.stride[0], g.stride[1]};
+    std::vector<int64_t> p = {g.pads[0], g.pads[1], g.pads[2], g.pads[3]};
+    std::string what = shapeString(shape) + (g.ceil ? " ceil" : "");
+    expectClose(max_pool2d(x, k, s, p, {1, 1}, g.ceil), poolRef(toRef(x), g, false, false), 0, 0, "max " + what);
+    for (bool countPad : {false, true})
+      expectClose(avg_pool2d(x, k, s, p, g.ceil, countPad), poolRef(toRef(x), g, true, countPad), 1e-6, 1e-6,
+                  "avg " + what + (countPad ? " counting pads" : ""));
+  }
+  Geometry dilated{{3, 3}, {1, 1}, {2, 2, 2, 2}, {2, 2}};
+  Tensor x = randomTensor({1, 2, 9, 9});
+  expectClose(max_pool2d(x, {3, 3}, {1, 1}, {2, 2}, {2, 2}), poolRef(toRef(x), dilated, false, false), 0, 0,
+              "dilated max");
+  Tensor nan = from_vector<float>({1, NAN, 3, 4}, {1, 1, 2, 2});
+  EXPECT_TRUE(std::isnan(max_pool2d(nan, {2, 2}).item<float>()));  // NaN propagates, as in torch
+  EXPECT_THROW(max_pool2d(randomTensor({3, 8, 8}), {2, 2}), Error);  // rank 3
+  EXPECT_THROW(avg_pool2d(randomTensor({1, 1, 2, 2}), {3, 3}), Error);
+}
+
+TEST(Windows, BatchNormInference) {
+  Tensor x = randomTensor({2, 5, 3, 4}), mean = randomTensor({5});
+  Tensor var = abs(randomTensor({5})) + 0.5, w = randomTensor({5}), b = randomTensor({5});
+  Ref r = toRef(x), m = toRef(mean), v = toRef(var), wr = toRef(w), br = toRef(b);
+  Ref expected = r;
+  for (int64_t i = 0; i < r.numel(); ++i) {
+    int64_t c = (i / 12) % 5;
+    expected.v[i] = (r.v[i] - m.v[c]) / std::sqrt(v.v[c] + 1e-5) * wr.v[c] + br.v[c];
+  }
+  expectClose(batch_norm(x, mean, var, w, b), expected, 1e-5, 1e-5, "batch_norm");
+  EXPECT_THROW(batch_norm(x, randomTensor({4}), var), Error);
+}
+
+}  // namespace
+}  // namespace fusor::testing
