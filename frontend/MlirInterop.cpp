@@ -15,8 +15,8 @@ namespace fusor {
 
 namespace jit = runtime::jit;
 
-void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples, const std::string &path,
-                 Where where) {
+std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
+                          std::vector<Tensor> *weights, Where where) {
   std::vector<Tensor> params;
   for (const Tensor &e : examples) params.push_back(Tensor(trace::placeholder(trace::check(e, "export_mlir", where), where)));
   std::vector<Tensor> outs = fn(params);
@@ -32,22 +32,36 @@ void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples, 
     std::lock_guard<std::mutex> lock(jit::realizeMutex());
     program = jit::capture(roots).program;
   }
-  // The function takes the placeholders in order; other data it reads is compiled in.
+  // The function takes the placeholders in order; other data it reads is compiled in, or
+  // passed after them (weights).
   std::vector<ir::Node *> constants;
   for (ir::Node *in : program.inputs)
     if (std::none_of(params.begin(), params.end(), [&](const Tensor &p) { return p.node().get() == in; }))
       constants.push_back(in);
-  program.nodes.insert(program.nodes.begin(), constants.begin(), constants.end());
   program.inputs.clear();
   for (const Tensor &p : params) program.inputs.push_back(p.node().get());
+  if (weights) {
+    for (ir::Node *c : constants) {
+      program.inputs.push_back(c);
+      weights->push_back(Tensor(c->shared_from_this()));
+    }
+  } else {
+    program.nodes.insert(program.nodes.begin(), constants.begin(), constants.end());
+  }
 
   std::lock_guard<std::mutex> lock(jit::compileMutex());
   mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(jit::jitContext(), program, "main");
-  std::ofstream file(path);
-  if (!file) trace::fail("export_mlir", "cannot write '" + path + "'", {}, where);
   std::string text;
   llvm::raw_string_ostream os(text);
   module->print(os);
+  return text;
+}
+
+void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples, const std::string &path,
+                 Where where) {
+  std::string text = trace_to_mlir(fn, examples, nullptr, where);
+  std::ofstream file(path);
+  if (!file) trace::fail("export_mlir", "cannot write '" + path + "'", {}, where);
   file << text << "\n";
 }
 

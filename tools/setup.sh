@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools ninja-build cmake g++ python3
           libfmt-dev libzstd-dev googletest libgtest-dev libomp-22-dev libopenblas-dev
-          libonnx-dev libprotobuf-dev protobuf-compiler)
+          libonnx-dev libprotobuf-dev protobuf-compiler liblld-22-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

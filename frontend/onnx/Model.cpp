@@ -64,6 +64,24 @@ std::vector<std::string> Model::inputNames() const {
   return names;
 }
 
+Model::InputType Model::inputType(const std::string &name) const {
+  for (const auto &in : impl_->proto.graph().input()) {
+    if (in.name() != name || impl_->initializers.count(name)) continue;
+    if (!in.type().has_tensor_type()) throw Error("fusor::onnx: input '" + name + "' is not a tensor");
+    const auto &type = in.type().tensor_type();
+    InputType t;
+    t.dtype = dtypeOf(type.elem_type(), "input '" + name + "'");
+    if (!type.has_shape()) return t;
+    t.rank = type.shape().dim_size();
+    for (const auto &d : type.shape().dim()) {
+      t.sizes.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+      t.symbols.push_back(d.has_dim_param() ? d.dim_param() : "");
+    }
+    return t;
+  }
+  throw Error("fusor::onnx: the model has no input '" + name + "'");
+}
+
 std::vector<std::string> Model::outputNames() const {
   std::vector<std::string> names;
   for (const auto &out : impl_->proto.graph().output()) names.push_back(out.name());

@@ -140,6 +140,16 @@ const std::unordered_map<std::string, Handler> &handlers() {
       return one(y);
     };
     addWindowHandlers(h);
+    h["Trilu"] = [](const Node &n) {
+      Tensor x = n.in(0);
+      if (x.dim() < 2) n.fail("needs an input of rank 2 or more");
+      int64_t k = n.has(1) ? n.values(1).at(0) : 0;
+      int64_t rows = x.sizes()[x.dim() - 2], cols = x.sizes()[x.dim() - 1];
+      // Keeps x[..., i, j] where j - i >= k (upper) or j - i <= k (lower).
+      Tensor offset = arange(cols).reshape({1, cols}) - arange(rows).reshape({rows, 1});
+      Tensor keep = n.i("upper", 1) ? offset >= k : offset <= k;
+      return one(where(keep, x, zeros({}, x.dtype())));
+    };
     h["LayerNormalization"] = [](const Node &n) {
       Tensor x = n.in(0);
       int64_t axis = normalize(n, n.i("axis", -1), x.dim());

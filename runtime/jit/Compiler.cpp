@@ -118,6 +118,66 @@ std::mutex &compileMutex() {
 
 mlir::MLIRContext &jitContext() { return context(); }
 
+namespace {
+
+// The CPU pipeline up to the LLVM dialect (compileModule's first half); `dump` continues.
+void lowerModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
+                 std::vector<mlir::Type> *resultTypes, const Dumper &dump, std::string &diagnostics,
+                 int &step) {
+  mlir::MLIRContext &ctx = *module->getContext();
+  auto fail = [&](const std::string &what) {
+    if (fromUser) throw Error("fusor: " + what + ":\n" + diagnostics);
+    throwInternalError(what + ":\n" + diagnostics);
+  };
+  dump.write(0, "fusor", print(module));
+  if (mlir::failed(mlir::verify(module))) fail("the module does not verify");
+  if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
+    checkCudaCodegen(module, function, diagnostics);
+  mlir::fusor::CpuPipelineOptions options;
+  options.refineShapes = fromUser;  // traced shapes are static already
+  step = 1;
+  for (const mlir::fusor::PipelineStage &stage : mlir::fusor::cpuPipelineStages(options)) {
+    mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
+    stage.build(pm);
+    if (mlir::failed(pm.run(module))) fail("the " + stage.name + " stage failed");
+    dump.write(step++, stage.name, print(module));
+    if (step == 2 && resultTypes) {  // after the fusor stage: refined, still on tensors
+      auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
+      if (!func) fail("no function '" + function + "'");
+      resultTypes->assign(func.getResultTypes().begin(), func.getResultTypes().end());
+    }
+  }
+}
+
+// Collects diagnostics into `text` while alive.
+struct DiagnosticCollector {
+  DiagnosticCollector(mlir::MLIRContext &ctx, std::string &text)
+      : handler(&ctx, [&text](mlir::Diagnostic &d) {
+          llvm::raw_string_ostream os(text);
+          os << d.getLocation() << ": " << d << "\n";
+          return mlir::success();
+        }) {}
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+}  // namespace
+
+void lowerForCpu(mlir::ModuleOp module, const std::string &function, bool fromUser,
+                 std::vector<mlir::Type> *resultTypes) {
+  std::string diagnostics;
+  DiagnosticCollector collect(*module->getContext(), diagnostics);
+  int step = 0;
+  lowerModule(module, function, fromUser, resultTypes, Dumper(), diagnostics, step);
+}
+
+CudaLowering lowerForCudaTarget(mlir::ModuleOp module, const std::string &function) {
+  std::string diagnostics;
+  DiagnosticCollector collect(*module->getContext(), diagnostics);
+  if (mlir::failed(mlir::verify(module))) throw Error("fusor: the module does not verify:\n" + diagnostics);
+  CudaProgram program = lowerForCuda(module, function, diagnostics, nullptr, 0);
+  return {std::move(program.plan), std::move(program.source)};
+}
+
 codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
                                 std::vector<mlir::Type> *resultTypes) {
   mlir::MLIRContext &ctx = *module->getContext();
@@ -133,24 +193,8 @@ codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &functi
     throwInternalError(what + ":\n" + diagnostics);
   };
   Dumper dump;
-  dump.write(0, "fusor", print(module));
-  if (mlir::failed(mlir::verify(module))) return fail("the module does not verify");
-  if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
-    checkCudaCodegen(module, function, diagnostics);
-  mlir::fusor::CpuPipelineOptions options;
-  options.refineShapes = fromUser;  // traced shapes are static already
-  int step = 1;
-  for (const mlir::fusor::PipelineStage &stage : mlir::fusor::cpuPipelineStages(options)) {
-    mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
-    stage.build(pm);
-    if (mlir::failed(pm.run(module))) return fail("the " + stage.name + " stage failed");
-    dump.write(step++, stage.name, print(module));
-    if (step == 2 && resultTypes) {  // after the fusor stage: refined, still on tensors
-      auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
-      if (!func) return fail("no function '" + function + "'");
-      resultTypes->assign(func.getResultTypes().begin(), func.getResultTypes().end());
-    }
-  }
+  int step = 0;
+  lowerModule(module, function, fromUser, resultTypes, dump, diagnostics, step);
   codegen::CpuJit &jit = codegen::CpuJit::get();
   jit.setKeepIR(dump.enabled());
   std::string error;

@@ -1,11 +1,14 @@
-// fusor-run: runs an ONNX model or a fusor-dialect .mlir file through the JIT on NumPy inputs,
-// writing NumPy outputs. A .mlir function's inputs are named by position: arg0, arg1, ...
+// fusor-run: runs an ONNX model or a fusor-dialect .mlir file through the JIT, or a libNAME.so
+// made by fusor-compile, on NumPy inputs, writing NumPy outputs. A .mlir function's inputs are
+// named by position: arg0, arg1, ...
 //
-// usage: fusor-run MODEL.onnx|MODEL.mlir --input NAME=FILE.npy ... --output FILE.npy ... [--bench N]
+// usage: fusor-run MODEL.onnx|MODEL.mlir|libNAME.so --input NAME=FILE.npy ... --output FILE.npy ...
+//                  [--bench N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,11 +17,12 @@
 #include "fusor/Npy.h"
 #include "fusor/fusor.h"
 #include "fusor/onnx/Model.h"
+#include "AotModel.h"
 
 namespace {
 
 int usage(const char *why) {
-  std::fprintf(stderr, "fusor-run: %s\nusage: fusor-run MODEL.onnx|MODEL.mlir --input NAME=FILE.npy ... "
+  std::fprintf(stderr, "fusor-run: %s\nusage: fusor-run MODEL.onnx|MODEL.mlir|libNAME.so --input NAME=FILE.npy ... "
                        "--output FILE.npy ... [--bench N]\n", why);
   return 2;
 }
@@ -57,10 +61,16 @@ int main(int argc, char **argv) {
   try {
     bool mlir = model.size() > 5 && model.substr(model.size() - 5) == ".mlir";
     bool onnx = model.size() > 5 && model.substr(model.size() - 5) == ".onnx";
-    if (!mlir && !onnx) throw fusor::Error("fusor-run: " + model + ": expected a .onnx or .mlir file");
+    bool library = model.size() > 3 && model.substr(model.size() - 3) == ".so";
+    if (!mlir && !onnx && !library)
+      throw fusor::Error("fusor-run: " + model + ": expected a .onnx or .mlir file, or a library made by fusor-compile");
     std::optional<fusor::onnx::Model> m;
+    std::unique_ptr<fusor::tools::AotModel> aot;
     std::vector<std::string> inputNames, outputNames;
-    if (onnx) {
+    if (library) {
+      aot = std::make_unique<fusor::tools::AotModel>(model);
+      inputNames = aot->inputNames();
+    } else if (onnx) {
       m.emplace(fusor::onnx::Model::load(model));
       inputNames = m->inputNames();
       outputNames = m->outputNames();
@@ -76,7 +86,7 @@ int main(int argc, char **argv) {
     }
     if (!inputFiles.empty()) throw fusor::Error("fusor-run: the model has no input '" + inputFiles.begin()->first + "'");
     auto runOnce = [&] {
-      std::vector<fusor::Tensor> outs = onnx ? m->run(inputs) : fusor::run_mlir(model, inputs);
+      std::vector<fusor::Tensor> outs = aot ? aot->run(inputs) : onnx ? m->run(inputs) : fusor::run_mlir(model, inputs);
       fusor::realize(std::span<const fusor::Tensor>(outs));
       return outs;
     };

@@ -17,6 +17,11 @@ using TensorFunction = std::function<std::vector<Tensor>(const std::vector<Tenso
 void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
                  const std::string &path, Where where = Where::current());
 
+// The same as text. With `weights`, the tensors `fn` captured are not compiled in: @main takes
+// them after its inputs, and they are appended to `weights` in that order.
+std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
+                          std::vector<Tensor> *weights = nullptr, Where where = Where::current());
+
 // Runs the public function of a fusor-dialect file (@main if there are several) on `inputs`:
 // its `?` sizes take the inputs' sizes, and the JIT compiles it for the CPU (CUDA inputs are
 // copied to the host; the results are CPU tensors). Bad text, a wrong number of inputs or

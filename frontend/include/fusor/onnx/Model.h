@@ -22,6 +22,16 @@ class Model {
   std::vector<std::string> inputNames() const;
   std::vector<std::string> outputNames() const;
 
+  // A graph input's declared type: dtype and sizes (-1 for an unknown or symbolic dim, whose
+  // name is in `symbols`); no shape at all is rank -1.
+  struct InputType {
+    DType dtype = kFloat32;
+    int64_t rank = -1;
+    std::vector<int64_t> sizes;
+    std::vector<std::string> symbols;
+  };
+  InputType inputType(const std::string &name) const;
+
   // Traces the graph on `inputs` (one per input name; unknown or symbolic dims take the
   // actual sizes) and returns its outputs, still pending. An unsupported op is a fusor::Error
   // naming it and its node.

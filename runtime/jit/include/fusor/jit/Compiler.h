@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fusor/ir/GraphToDialect.h"
+#include "fusor/runtime/cuda/LaunchPlan.h"
 
 namespace fusor::runtime::cuda {
 class Executable;
@@ -30,6 +31,18 @@ Compiled compileProgram(const ir::Program &program);
 // The JIT's MLIR context, and the lock to hold while using it.
 mlir::MLIRContext &jitContext();
 std::mutex &compileMutex();
+
+// The CPU pipeline alone (for ahead-of-time compilation): `module` ends in the LLVM dialect.
+// Errors as compileModule's.
+void lowerForCpu(mlir::ModuleOp module, const std::string &function, bool fromUser,
+                 std::vector<mlir::Type> *resultTypes);
+
+// The CUDA pipeline alone: `module` ends GPU-mapped; returns its launch plan and kernel source.
+struct CudaLowering {
+  runtime::cuda::LaunchPlan plan;
+  std::string source;
+};
+CudaLowering lowerForCudaTarget(mlir::ModuleOp module, const std::string &function);
 
 // Compiles `function` of a fusor-dialect `module` in jitContext() (the caller holds
 // compileMutex()). A module from a user (`fromUser`) has its shapes refined first and its

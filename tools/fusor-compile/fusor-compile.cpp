@@ -1,0 +1,297 @@
+// fusor-compile: an ONNX model or a fusor-dialect .mlir file, compiled ahead of time into
+// OUTDIR/libNAME.so with a C API in OUTDIR/NAME.h (plus libfusor_runtime.so, which it needs).
+//
+// usage: fusor-compile MODEL.onnx|MODEL.mlir -o OUTDIR [--name NAME] [--target cpu|cuda]
+//                      [--shape INPUT=1x3x224x224 ...] [--weights-file] [--cuda-arch 90]
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "fusor/Mlir.h"
+#include "fusor/codegen/AotLibrary.h"
+#include "fusor/fusor.h"
+#include "fusor/ir/GraphToDialect.h"
+#include "fusor/jit/Compiler.h"
+#include "fusor/onnx/Model.h"
+#include "fusor/passes/Pipelines.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#ifdef FUSOR_HAS_CUDA_HEADERS
+#include "fusor/runtime/cuda/Nvrtc.h"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using fusor::Error;
+
+constexpr const char *kUsage =
+    "usage: fusor-compile MODEL.onnx|MODEL.mlir -o OUTDIR [--name NAME] [--target cpu|cuda]\n"
+    "                     [--shape INPUT=1x3x224x224 ...] [--weights-file] [--cuda-arch 90]\n";
+
+struct Options {
+  std::string model, outDir, name, target = "cpu";
+  std::map<std::string, std::vector<int64_t>> shapes;
+  bool weightsFile = false;
+  int cudaArch = 90;
+};
+
+[[noreturn]] void usageError(const std::string &why) { throw Error("fusor-compile: " + why + "\n" + kUsage); }
+
+std::vector<int64_t> parseShape(const std::string &spec, const std::string &text) {
+  std::vector<int64_t> shape;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, 'x')) {
+    char *end = nullptr;
+    long long v = std::strtoll(part.c_str(), &end, 10);
+    if (part.empty() || *end || v < 0) usageError("--shape " + spec + ": sizes are non-negative integers joined by 'x'");
+    shape.push_back(v);
+  }
+  if (text == "scalar") shape.clear();
+  else if (shape.empty()) usageError("--shape " + spec + ": no sizes");
+  return shape;
+}
+
+Options parse(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usageError(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-o") o.outDir = value();
+    else if (arg == "--name") o.name = value();
+    else if (arg == "--target") o.target = value();
+    else if (arg == "--weights-file") o.weightsFile = true;
+    else if (arg == "--cuda-arch") o.cudaArch = std::atoi(value().c_str());
+    else if (arg == "--shape") {
+      std::string spec = value();
+      size_t eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0) usageError("--shape takes INPUT=1x3x224x224");
+      o.shapes[spec.substr(0, eq)] = parseShape(spec, spec.substr(eq + 1));
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (o.model.empty() && arg.rfind("-", 0) != 0) o.model = arg;
+    else usageError("unknown argument '" + arg + "'");
+  }
+  if (o.model.empty()) usageError("no model given");
+  if (o.outDir.empty()) usageError("no output directory (-o OUTDIR)");
+  if (o.target != "cpu" && o.target != "cuda") usageError("--target is cpu or cuda, not '" + o.target + "'");
+  if (o.cudaArch < 50 || o.cudaArch > 200) usageError("--cuda-arch takes a compute capability such as 90");
+  if (o.name.empty()) {  // the file stem, as a C identifier
+    o.name = fs::path(o.model).stem().string();
+    for (char &c : o.name)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    if (o.name.empty() || std::isdigit(static_cast<unsigned char>(o.name[0]))) o.name = "m_" + o.name;
+  }
+  for (char c : o.name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      usageError("--name must be a C identifier, not '" + o.name + "'");
+  if (std::isdigit(static_cast<unsigned char>(o.name[0]))) usageError("--name must not start with a digit");
+  return o;
+}
+
+// A model as fusor-dialect text with @main(inputs..., weights...).
+struct Traced {
+  std::string text;
+  std::vector<std::string> inputNames, outputNames;
+  std::vector<fusor::Tensor> weights;
+};
+
+std::string shapeText(const std::vector<int64_t> &s) {
+  std::string t;
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? "x" : "") + std::to_string(s[i]);
+  return s.empty() ? "scalar" : t;
+}
+
+Traced traceOnnx(const Options &o) {
+  fusor::onnx::Model model = fusor::onnx::Model::load(o.model);
+  Traced t;
+  t.inputNames = model.inputNames();
+  t.outputNames = model.outputNames();
+  std::map<std::string, std::vector<int64_t>> shapes = o.shapes;
+  std::vector<fusor::Tensor> examples;
+  for (const std::string &name : t.inputNames) {
+    fusor::onnx::Model::InputType type = model.inputType(name);
+    std::vector<int64_t> shape;
+    if (auto given = shapes.find(name); given != shapes.end()) {
+      shape = given->second;
+      shapes.erase(given);
+      if (type.rank >= 0 && static_cast<int64_t>(shape.size()) != type.rank)
+        throw Error("fusor-compile: --shape " + name + "=" + shapeText(shape) + " has rank " +
+                    std::to_string(shape.size()) + ", the model's input has rank " + std::to_string(type.rank));
+      for (int64_t d = 0; d < type.rank; ++d)
+        if (type.sizes[d] >= 0 && type.sizes[d] != shape[d])
+          throw Error("fusor-compile: --shape " + name + "=" + shapeText(shape) + " conflicts with the model's size " +
+                      std::to_string(type.sizes[d]) + " in dim " + std::to_string(d));
+    } else {
+      if (type.rank < 0)
+        throw Error("fusor-compile: input '" + name + "' has no declared shape; give it with --shape " + name + "=...");
+      for (int64_t d = 0; d < type.rank; ++d)
+        if (type.sizes[d] < 0)
+          throw Error("fusor-compile: input '" + name + "' has an unknown size in dim " + std::to_string(d) +
+                      (type.symbols[d].empty() ? "" : " ('" + type.symbols[d] + "')") + "; fix it with --shape " +
+                      name + "=...");
+      shape = type.sizes;
+    }
+    examples.push_back(fusor::zeros(shape, type.dtype));
+  }
+  if (!shapes.empty()) throw Error("fusor-compile: the model has no input '" + shapes.begin()->first + "'");
+  t.text = fusor::trace_to_mlir([&](const std::vector<fusor::Tensor> &in) { return model.run(in); }, examples,
+                                &t.weights);
+  return t;
+}
+
+// A fusor-dialect file: its public function (@main if several) becomes @main, with --shape
+// fixing the sizes of arguments arg0, arg1, ...
+Traced readMlir(const Options &o, mlir::MLIRContext &ctx) {
+  std::ifstream in(o.model);
+  if (!in) throw Error("fusor-compile: cannot read " + o.model);
+  std::stringstream text;
+  text << in.rdbuf();
+  Traced t;
+  t.text = text.str();
+  return t;
+}
+
+mlir::func::FuncOp mainFunction(mlir::ModuleOp module, const std::string &path) {
+  mlir::func::FuncOp func;
+  for (auto f : module.getOps<mlir::func::FuncOp>())
+    if (!f.isExternal() && (f.isPublic() || f.getName() == "main") && (!func || f.getName() == "main")) func = f;
+  if (!func) throw Error("fusor-compile: " + path + " has no public function");
+  return func;
+}
+
+std::string findRuntimeLibrary(const char *argv0) {
+  fs::path exe = fs::canonical("/proc/self/exe");
+  for (fs::path candidate : {exe.parent_path().parent_path() / "lib" / "libfusor_runtime.so",
+                             exe.parent_path() / "libfusor_runtime.so"})
+    if (fs::exists(candidate)) return candidate.string();
+  throw Error("fusor-compile: cannot find libfusor_runtime.so next to " + exe.string() + " (in ../lib)");
+}
+
+int run(int argc, char **argv) {
+  Options o = parse(argc, argv);
+  bool onnx = fs::path(o.model).extension() == ".onnx";
+  bool mlirFile = fs::path(o.model).extension() == ".mlir";
+  if (!onnx && !mlirFile) throw Error("fusor-compile: " + o.model + ": expected a .onnx or .mlir file");
+  if (!fs::exists(o.model)) throw Error("fusor-compile: " + o.model + ": no such file");
+  std::string runtimeLibrary = findRuntimeLibrary(argv[0]);
+
+  Traced traced = onnx ? traceOnnx(o) : Traced{};
+  std::lock_guard<std::mutex> lock(fusor::runtime::jit::compileMutex());
+  mlir::MLIRContext &ctx = fusor::runtime::jit::jitContext();
+  if (mlirFile) traced = readMlir(o, ctx);
+  std::string diagnostics;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+      llvm::raw_string_ostream os(diagnostics);
+      os << d.getLocation() << ": " << d << "\n";
+      return mlir::success();
+    });
+    module = mlir::parseSourceString<mlir::ModuleOp>(traced.text, &ctx, o.model);
+  }
+  if (!module) throw Error("fusor-compile: cannot parse " + o.model + ":\n" + diagnostics);
+  mlir::func::FuncOp func = mainFunction(*module, o.model);
+  if (func.getName() != "main") func.setName("main");
+  if (mlirFile) {  // arguments named by position; --shape fixes their sizes
+    llvm::SmallVector<mlir::Type> argTypes;
+    std::map<std::string, std::vector<int64_t>> shapes = o.shapes;
+    for (const auto &[name, shape] : shapes) {
+      bool exists = false;
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) exists |= name == "arg" + std::to_string(i);
+      if (!exists) throw Error("fusor-compile: the function has no argument '" + name + "'");
+    }
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      std::string name = "arg" + std::to_string(i);
+      traced.inputNames.push_back(name);
+      auto type = llvm::dyn_cast<mlir::RankedTensorType>(func.getArgument(i).getType());
+      if (!type) throw Error("fusor-compile: argument " + name + " is not a ranked tensor");
+      if (auto given = shapes.find(name); given != shapes.end()) {
+        if (static_cast<int64_t>(given->second.size()) != type.getRank() ||
+            mlir::failed(mlir::verifyCompatibleShape(type.getShape(), given->second)))
+          throw Error("fusor-compile: --shape " + name + "=" + shapeText(given->second) + " does not fit its type");
+        type = mlir::RankedTensorType::get(given->second, type.getElementType());
+        shapes.erase(given);
+      } else if (!type.hasStaticShape()) {
+        throw Error("fusor-compile: argument " + name + " has dynamic sizes; fix them with --shape " + name + "=...");
+      }
+      func.getArgument(i).setType(type);
+      argTypes.push_back(type);
+    }
+    func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
+    for (unsigned i = 0; i < func.getNumResults(); ++i) traced.outputNames.push_back("result" + std::to_string(i));
+  }
+
+  fusor::codegen::AotModel model;
+  model.name = o.name;
+  model.weightsInFile = o.weightsFile;
+  auto tensorOf = [](const std::string &name, mlir::Type type) {
+    auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
+    std::optional<fusor::DType> dtype = tensor ? fusor::ir::fromMlirType(tensor.getElementType()) : std::nullopt;
+    if (!tensor || !tensor.hasStaticShape() || !dtype)
+      throw Error("fusor-compile: '" + name + "' needs a static shape and a fusor dtype");
+    return fusor::codegen::AotTensor{name, static_cast<int32_t>(*dtype),
+                                     std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())};
+  };
+  for (size_t i = 0; i < traced.inputNames.size(); ++i)
+    model.inputs.push_back(tensorOf(traced.inputNames[i], func.getArgument(i).getType()));
+  for (const fusor::Tensor &w : traced.weights) {
+    fusor::realize({w});
+    const auto &buffer = w.node()->buffer;
+    model.weights.emplace_back(static_cast<const char *>(buffer->data()), buffer->bytes());
+  }
+
+  std::vector<mlir::Type> resultTypes;
+  if (o.target == "cpu") {
+    fusor::runtime::jit::lowerForCpu(*module, "main", /*fromUser=*/true, &resultTypes);
+    model.cpuModule = *module;
+    model.cpuFunction = "main";
+  } else {
+#ifdef FUSOR_HAS_CUDA_HEADERS
+    {  // the result types after refinement, from a copy
+      mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
+      mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
+      mlir::fusor::cudaPipelineStages().front().build(pm);
+      if (mlir::failed(pm.run(*copy))) throw Error("fusor-compile: the module does not refine:\n" + diagnostics);
+      auto f = copy->lookupSymbol<mlir::func::FuncOp>("main");
+      resultTypes.assign(f.getResultTypes().begin(), f.getResultTypes().end());
+    }
+    fusor::runtime::jit::CudaLowering lowered = fusor::runtime::jit::lowerForCudaTarget(*module, "main");
+    model.cuda = true;
+    model.cudaArch = o.cudaArch;
+    model.cubin = fusor::runtime::cuda::compileCuda(lowered.source, o.cudaArch).image;
+    model.ptx = fusor::runtime::cuda::compileCuda(lowered.source, o.cudaArch, /*ptx=*/true).image;
+    model.plan = lowered.plan.serialize();
+#else
+    throw Error("fusor-compile: this build has no CUDA toolkit headers, so no --target cuda");
+#endif
+  }
+  if (resultTypes.size() != traced.outputNames.size())
+    throw Error("fusor-compile: the model has " + std::to_string(traced.outputNames.size()) + " outputs but " +
+                std::to_string(resultTypes.size()) + " results");
+  for (size_t i = 0; i < resultTypes.size(); ++i) model.outputs.push_back(tensorOf(traced.outputNames[i], resultTypes[i]));
+  fusor::codegen::writeAotLibrary(model, o.outDir, runtimeLibrary);
+  std::printf("fusor-compile: wrote %s/lib%s.so and %s/%s.h (%zu inputs, %zu outputs, %zu weights%s)\n",
+              o.outDir.c_str(), o.name.c_str(), o.outDir.c_str(), o.name.c_str(), model.inputs.size(),
+              model.outputs.size(), model.weights.size(), o.weightsFile ? " in a side file" : " embedded");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}
