@@ -3,6 +3,7 @@
 #include "fusor/passes/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::fusor {
@@ -38,6 +39,20 @@ struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
         return signalPassFailure();
       }
       rewriter.eraseOp(op);
+    }
+    // Parallel dims after reduction dims (a depthwise convolution's output row) come out as
+    // inner scf.parallel loops: they run sequentially in the thread of the outer one (nested
+    // OpenMP regions would cost far more than they save), where LLVM vectorizes them.
+    SmallVector<scf::ParallelOp> nested;
+    getOperation().walk([&](scf::ParallelOp loop) {
+      if (loop->getParentOfType<scf::ParallelOp>()) nested.push_back(loop);
+    });
+    for (scf::ParallelOp loop : llvm::reverse(nested)) {
+      rewriter.setInsertionPoint(loop);
+      if (failed(scf::parallelForToNestedFors(rewriter, loop))) {
+        loop->emitError("could not make an inner parallel loop sequential");
+        return signalPassFailure();
+      }
     }
   }
 };

@@ -67,6 +67,40 @@ Value buildPool(OpBuilder &b, Location loc, Value padded, Value init, ArrayRef<i
   return generic.getResult(0);
 }
 
+// A depthwise convolution (one input and one output channel per group) directly: loops
+// (n, c, oh, kh, kw, ow) with the window reductions outside the output row, so the innermost
+// loop walks contiguous outputs (and inputs, at stride 1) and vectorizes.
+Value depthwise(OpBuilder &b, Location loc, Value input, Value weight, RankedTensorType out, Type acc,
+                ArrayRef<int64_t> strides, ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
+  MLIRContext *ctx = b.getContext();
+  auto w = cast<RankedTensorType>(weight.getType());
+  Type element = w.getElementType();
+  Value padded = buildPadded(b, loc, input, {0, 0, pads[0], pads[1]}, {0, 0, pads[2], pads[3]}, zeroOf(b, loc, element));
+  Value kernel = buildReshape(b, loc, weight, RankedTensorType::get({w.getDimSize(0), w.getDimSize(2), w.getDimSize(3)}, element));
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // dims: 0 n, 1 c, 2 oh, 3 kh, 4 kw, 5 ow
+  SmallVector<AffineMap> maps{
+      AffineMap::get(6, 0, {d(0), d(1), windowCoordinate(d(2), d(3), strides[0], dilations[0]),
+                            windowCoordinate(d(5), d(4), strides[1], dilations[1])}, ctx),
+      AffineMap::get(6, 0, {d(1), d(3), d(4)}, ctx), AffineMap::get(6, 0, {d(0), d(1), d(2), d(5)}, ctx)};
+  using utils::IteratorType;
+  SmallVector<IteratorType> iterators = {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+                                         IteratorType::reduction, IteratorType::reduction, IteratorType::parallel};
+  Value init = buildFilled(b, loc, out.clone(acc), emitIdentity(b, loc, "sum", acc));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{padded, kernel}, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = emitCast(nb, l, args[0], acc), y = emitCast(nb, l, args[1], acc);
+        Value product = arith::MulFOp::create(nb, l, x, y);
+        linalg::YieldOp::create(nb, l, emitCombine(nb, l, "sum", args[2], product));
+      });
+  Value result = generic.getResult(0);
+  if (acc != element)
+    result = buildElementwise(b, loc, result, out,
+                              [&](OpBuilder &nb, Location l, ValueRange x) { return emitCast(nb, l, x[0], element); });
+  return result;
+}
+
 struct Conv2dPattern : OpConversionPattern<Conv2dOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(Conv2dOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
@@ -84,6 +118,10 @@ struct Conv2dPattern : OpConversionPattern<Conv2dOp> {
     ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
     int64_t reduced = cg * kh * kw, positions = oh * ow;
 
+    if (groups == in.getDimSize(1) && cg == 1 && og == 1) {
+      rw.replaceOp(op, depthwise(rw, loc, a.getInput(), a.getWeight(), out, acc, strides, pads, dilations));
+      return success();
+    }
     Value patches;
     bool pointwise = kh == 1 && kw == 1 && llvm::all_of(strides, [](int64_t s) { return s == 1; }) &&
                      llvm::all_of(pads, [](int64_t p) { return p == 0; });
