@@ -175,6 +175,38 @@ int fusor_aot_run(fusor_model *m, const void *const *inputs, void *const *output
   }
 }
 
+int fusor_aot_run_device(fusor_model *m, const void *const *inputs, void *const *outputs) {
+  lastError.clear();
+  try {
+    if (!m || m->d->target != FUSOR_TARGET_CUDA) throw fusor::Error("fusor_aot_run_device needs a CUDA model");
+#ifdef FUSOR_HAS_CUDA_HEADERS
+    const fusor_model_descriptor &d = *m->d;
+    std::vector<void *> buffers;
+    for (int32_t i = 0; i < d.num_inputs; ++i) buffers.push_back(const_cast<void *>(inputs[i]));
+    for (auto &w : m->deviceWeights) buffers.push_back(w->data());
+    for (int32_t o = 0; o < d.num_outputs; ++o) buffers.push_back(outputs[o]);
+    m->cuda->run(buffers.data());
+#endif
+    return 0;
+  } catch (const std::exception &e) {
+    lastError = e.what();
+    return -1;
+  }
+}
+
+int fusor_aot_synchronize(fusor_model *m) {
+  lastError.clear();
+  try {
+#ifdef FUSOR_HAS_CUDA_HEADERS
+    if (m && m->d->target == FUSOR_TARGET_CUDA) fusor::runtime::cuda::synchronize(m->device);
+#endif
+    return 0;
+  } catch (const std::exception &e) {
+    lastError = e.what();
+    return -1;
+  }
+}
+
 void fusor_aot_destroy(fusor_model *m) { delete m; }
 
 const char *fusor_aot_last_error(void) { return lastError.c_str(); }
