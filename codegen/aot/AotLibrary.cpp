@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "fusor/Error.h"
 #include "lld/Common/Driver.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -289,7 +291,18 @@ void writeAotLibrary(const AotModel &model, const std::string &outDir, const std
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("fusor-compile: cannot create " + outDir + ": " + ec.message());
-  fs::path object = dir / (model.name + ".o");
+  // The object file goes to a private temporary directory: nothing of the user's is touched.
+  fs::path scratch = fs::temp_directory_path() / ("fusor-compile-" + std::to_string(::getpid()));
+  fs::create_directories(scratch, ec);
+  if (ec) throw Error("fusor-compile: cannot create " + scratch.string() + ": " + ec.message());
+  struct RemoveAtExit {
+    fs::path path;
+    ~RemoveAtExit() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } removeScratch{scratch};
+  fs::path object = scratch / (model.name + ".o");
   {
     std::error_code fileError;
     llvm::raw_fd_ostream out(object.string(), fileError);
@@ -319,7 +332,6 @@ void writeAotLibrary(const AotModel &model, const std::string &outDir, const std
   std::string diagnostics;
   llvm::raw_string_ostream os(diagnostics);
   lld::Result result = lld::lldMain(argv, os, os, {{lld::Gnu, &lld::elf::link}});
-  fs::remove(object, ec);
   if (result.retCode != 0) throw Error("fusor-compile: linking " + library.string() + " failed:\n" + diagnostics);
 }
 

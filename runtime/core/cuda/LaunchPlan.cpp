@@ -120,7 +120,11 @@ bool wellFormed(const Instruction &i, const LaunchPlan &plan) {
 void describeCode(std::string &out, const std::vector<Instruction> &code,
                   const std::vector<std::string> &kernels, int depth) {
   using K = Instruction::Kind;
-  auto r = [](int reg) { return "%" + std::to_string(reg); };
+  auto r = [](int reg) {
+    std::string name = "%";  // appended, not `"%" + ...`: GCC 12 warns on that (-Wrestrict)
+    name += std::to_string(reg);
+    return name;
+  };
   auto list = [&](const std::vector<int> &regs, size_t from, size_t to) {
     std::string s;
     for (size_t i = from; i < to; ++i) s += (i > from ? ", " : "") + r(regs[i]);

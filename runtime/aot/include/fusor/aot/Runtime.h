@@ -69,7 +69,8 @@ fusor_model *fusor_aot_create(const fusor_model_descriptor *descriptor);
    distinct models. */
 int fusor_aot_run(fusor_model *model, const void *const *inputs, void *const *outputs);
 void fusor_aot_destroy(fusor_model *model);
-/* CUDA models only: runs on device buffers (addresses on the model's device, CUDA device 0),
+/* CUDA models only: runs on device buffers (addresses on the model's device, CUDA device 0,
+   each 16-byte aligned: kernels use 128-bit loads),
    enqueued on fusor's stream without waiting; fusor_aot_synchronize waits for it. For callers
    that keep data on the GPU (benchmarks, frameworks). 0, or -1 with the error set. */
 int fusor_aot_run_device(fusor_model *model, const void *const *inputs, void *const *outputs);
