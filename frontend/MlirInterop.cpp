@@ -85,13 +85,13 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
     module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
   }
   if (!module) trace::fail("run_mlir", "cannot read '" + path + "':\n" + diagnostics, {}, where);
-  mlir::func::FuncOp func;
-  for (auto f : module->getOps<mlir::func::FuncOp>())
-    if (!f.isExternal() && (f.isPublic() || f.getName() == "main") && (!func || f.getName() == "main")) func = f;
+  mlir::func::FuncOp func = jit::entryFunction(*module);
   if (!func) trace::fail("run_mlir", "'" + path + "' has no public function", {}, where);
   if (func.getNumArguments() != inputs.size())
-    trace::fail("run_mlir", "@" + func.getName().str() + " takes " + std::to_string(func.getNumArguments()) +
-                                " inputs, got " + std::to_string(inputs.size()), {}, where);
+    trace::fail("run_mlir", std::string("@").append(func.getName().str()).append(" takes ") +
+                                std::to_string(func.getNumArguments()) + " inputs, got " +
+                                std::to_string(inputs.size()),
+                {}, where);
   // Specialize the arguments to the inputs' sizes; fusor-refine-shapes carries them through.
   llvm::SmallVector<mlir::Type> argTypes;
   for (size_t i = 0; i < inputs.size(); ++i) {

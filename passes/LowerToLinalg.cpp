@@ -18,17 +18,6 @@ using namespace lowering;
 
 namespace {
 
-bool isLowPrecision(Type t) { return isa<Float16Type, BFloat16Type>(t); }
-
-bool allStatic(Operation *op) {
-  auto isStatic = [](Type t) {
-    auto tensor = dyn_cast<RankedTensorType>(t);
-    return tensor && tensor.hasStaticShape();
-  };
-  return llvm::all_of(op->getOperandTypes(), isStatic) &&
-         llvm::all_of(op->getResultTypes(), isStatic);
-}
-
 // Fails on dynamic sizes, which the CPU backend does not lower yet (the JIT specializes).
 template <typename Base>
 struct StaticPattern : Base {
@@ -192,7 +181,7 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
       int64_t r = i < rb.size() ? rb[rb.size() - 1 - i] : 1;
       batch[nb - 1 - i] = std::max(l, r);
     }
-    int64_t m = ls[ls.size() - 2], k = ls.back(), n = rs.back();
+    int64_t m = ls[ls.size() - 2], n = rs.back();
     unsigned dm = nb, dn = nb + 1, dk = nb + 2, loops = nb + 3;
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     auto batchExprs = [&](ArrayRef<int64_t> shape) {

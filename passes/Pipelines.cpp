@@ -52,7 +52,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
   std::vector<PipelineStage> stages;
   addSharedStages(stages, options.refineShapes);
   stages.push_back({"loops", [](OpPassManager &pm) {
-                      pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls());
+                      pm.addPass(createFusorContractionsToCalls());  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
                       pm.addPass(createLowerAffinePass());
@@ -93,7 +93,7 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
   stages.push_back({"gpu", [options](OpPassManager &pm) {
                       FusorContractionsToCallsOptions gemm;
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
-                      pm.addNestedPass<func::FuncOp>(createFusorContractionsToCalls(gemm));
+                      pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuBlockReductions());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuVectorizeElementwise());

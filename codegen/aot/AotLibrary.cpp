@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fusor/Error.h"
+#include "fusor/codegen/LlvmModules.h"
 #include "lld/Common/Driver.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -15,7 +16,6 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -36,20 +36,6 @@ std::unique_ptr<llvm::TargetMachine> hostMachine() {
   builder.setRelocationModel(llvm::Reloc::PIC_);
   builder.setCodeModel(llvm::CodeModel::Small);
   return llvm::cantFail(builder.createTargetMachine());
-}
-
-void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&machine);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
 }
 
 // Builds the descriptor and the NAME_* functions into an LLVM module.
@@ -188,21 +174,6 @@ class DescriptorBuilder {
   }
 };
 
-// `void NAME_entry(void **buffers)` calling `target(buffers[0], buffers[1], ...)`.
-llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function &target, const std::string &name) {
-  llvm::LLVMContext &ctx = module.getContext();
-  auto *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  auto *entry = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-  llvm::SmallVector<llvm::Value *> args;
-  for (unsigned i = 0; i < target.arg_size(); ++i)
-    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)));
-  b.CreateCall(&target, args);
-  b.CreateRetVoid();
-  return entry;
-}
-
 void writeFile(const fs::path &path, const std::string &bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -277,7 +248,7 @@ void writeAotLibrary(const AotModel &model, const std::string &outDir, const std
       f.addFnAttr("target-cpu", cpu);
       f.addFnAttr("target-features", features);
     }
-    entry = addPackedEntry(*module, *target, model.name + "_entry");
+    entry = addPackedEntry(*module, *target, model.name + "_entry", llvm::GlobalValue::InternalLinkage);
   } else {
     module = std::make_unique<llvm::Module>(model.name, ctx);
   }
@@ -285,7 +256,7 @@ void writeAotLibrary(const AotModel &model, const std::string &outDir, const std
   module->setTargetTriple(machine->getTargetTriple());
   DescriptorBuilder descriptor(*module, model);
   descriptor.build(entry);
-  optimize(*module, *machine);
+  optimizeModule(*module, *machine);
 
   fs::path dir(outDir);
   std::error_code ec;

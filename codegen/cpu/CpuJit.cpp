@@ -1,4 +1,5 @@
 #include "fusor/codegen/CpuJit.h"
+#include "fusor/codegen/LlvmModules.h"
 
 #include <atomic>
 #include <mutex>
@@ -12,10 +13,8 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
-#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
-#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -35,36 +34,6 @@ struct CpuJit::Impl {
 };
 
 namespace {
-
-// `void entry(void **buffers)` calling `target(buffers[0], buffers[1], ...)`.
-void addPackedEntry(llvm::Module &module, llvm::Function &target, llvm::StringRef name) {
-  llvm::LLVMContext &ctx = module.getContext();
-  auto *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-  llvm::SmallVector<llvm::Value *> args;
-  for (unsigned i = 0; i < target.arg_size(); ++i) {
-    llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), i);
-    args.push_back(b.CreateLoad(ptr, slot));
-  }
-  b.CreateCall(&target, args);
-  b.CreateRetVoid();
-}
-
-void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&machine);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
-}
 
 }  // namespace
 
@@ -135,8 +104,8 @@ KernelFn CpuJit::compile(mlir::ModuleOp module, const std::string &function, std
     f.addFnAttr("target-features", impl_->features);
   }
   std::string entryName = "fusor_entry";
-  addPackedEntry(*llvmModule, *target, entryName);
-  optimize(*llvmModule, *impl_->machine);
+  addPackedEntry(*llvmModule, *target, entryName, llvm::Function::ExternalLinkage);
+  optimizeModule(*llvmModule, *impl_->machine);
   if (impl_->keepIR) {
     impl_->lastIR.clear();
     llvm::raw_string_ostream os(impl_->lastIR);

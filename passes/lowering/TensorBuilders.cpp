@@ -41,6 +41,16 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResult(0);
 }
 
+bool isLowPrecision(Type t) { return isa<Float16Type, BFloat16Type>(t); }
+
+bool allStatic(Operation *op) {
+  auto isStatic = [](Type t) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    return tensor && tensor.hasStaticShape();
+  };
+  return llvm::all_of(op->getOperandTypes(), isStatic) && llvm::all_of(op->getResultTypes(), isStatic);
+}
+
 Value buildInsert(OpBuilder &b, Location loc, Value source, Value dest, ArrayRef<int64_t> offsets) {
   auto type = cast<RankedTensorType>(source.getType());
   if (type.getNumElements() == 0) return dest;  // MLIR rejects an offset at the end of a dim

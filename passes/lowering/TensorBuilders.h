@@ -8,6 +8,12 @@ namespace mlir::fusor::lowering {
 
 using ScalarBody = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
+// f16 and bf16, which reductions and contractions accumulate in f32.
+bool isLowPrecision(Type t);
+
+// Whether every operand and result of `op` is a tensor of static shape (what the backends lower).
+bool allStatic(Operation *op);
+
 // A linalg.generic computing `body` on `inputs` broadcast (NumPy style) to `resultType`.
 Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
                        RankedTensorType resultType, ScalarBody body);

@@ -12,16 +12,6 @@
 namespace mlir::fusor::lowering {
 namespace {
 
-bool isLowPrecision(Type t) { return isa<Float16Type, BFloat16Type>(t); }
-
-bool allStatic(Operation *op) {
-  auto isStatic = [](Type t) {
-    auto tensor = dyn_cast<RankedTensorType>(t);
-    return tensor && tensor.hasStaticShape();
-  };
-  return llvm::all_of(op->getOperandTypes(), isStatic) && llvm::all_of(op->getResultTypes(), isStatic);
-}
-
 Value zeroOf(OpBuilder &b, Location loc, Type t) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 0.0));
 }

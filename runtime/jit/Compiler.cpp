@@ -162,6 +162,13 @@ struct DiagnosticCollector {
 
 }  // namespace
 
+mlir::func::FuncOp entryFunction(mlir::ModuleOp module) {
+  mlir::func::FuncOp func;
+  for (auto f : module.getOps<mlir::func::FuncOp>())
+    if (!f.isExternal() && (f.isPublic() || f.getName() == "main") && (!func || f.getName() == "main")) func = f;
+  return func;
+}
+
 void lowerForCpu(mlir::ModuleOp module, const std::string &function, bool fromUser,
                  std::vector<mlir::Type> *resultTypes) {
   std::string diagnostics;

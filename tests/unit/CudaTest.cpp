@@ -33,6 +33,25 @@ extern "C" __global__ void scale(const float *__restrict__ x, float *__restrict_
 }
 )cuda";
 
+mlir::DialectRegistry cudaRegistry() {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::fusor::FusorDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  return registry;
+}
+
+// The lit test cuda/kernels.mlir through --fusor-cuda-pipeline, or null if that fails.
+mlir::OwningOpRef<mlir::ModuleOp> gpuMappedKernels(mlir::MLIRContext &context) {
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(FUSOR_CUDA_KERNELS_FILE, &context);
+  if (!module) return nullptr;
+  mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+  mlir::fusor::buildCudaPipeline(pm);
+  if (mlir::failed(pm.run(*module))) return nullptr;
+  return module;
+}
+
 TEST(CudaDriver, AvailabilityIsReportedConsistently) {
   Tensor x = from_vector<float>({1, 2}, {2});
   EXPECT_FALSE(x.is_cuda());
@@ -89,17 +108,9 @@ TEST(CudaDevices, MixingDevicesIsAnErrorNamingBoth) {
 // Launch plans of the lit test's kernels: built from the host functions, serialized and
 // parsed back unchanged; malformed bytes are a fusor::Error, never a crash.
 TEST(CudaLaunchPlan, RoundTripsAndRejectsMalformedBytes) {
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::fusor::FusorDialect>();
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(FUSOR_CUDA_KERNELS_FILE, &context);
+  mlir::MLIRContext context(cudaRegistry());
+  mlir::OwningOpRef<mlir::ModuleOp> module = gpuMappedKernels(context);
   ASSERT_TRUE(module);
-  mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
-  mlir::fusor::buildCudaPipeline(pm);
-  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
   int plans = 0;
   for (auto func : module->getOps<mlir::func::FuncOp>()) {
     if (func.isExternal()) continue;
@@ -183,17 +194,9 @@ TEST_F(CudaNvrtc, BadSourceIsAClearError) {
 // The kernels of the lit test cuda/kernels.mlir, through the CUDA pipeline, rendered and
 // compiled with NVRTC for sm_90 (H100) and sm_80.
 TEST_F(CudaNvrtc, RenderedKernelsCompile) {
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::fusor::FusorDialect>();
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(FUSOR_CUDA_KERNELS_FILE, &context);
+  mlir::MLIRContext context(cudaRegistry());
+  mlir::OwningOpRef<mlir::ModuleOp> module = gpuMappedKernels(context);
   ASSERT_TRUE(module);
-  mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
-  mlir::fusor::buildCudaPipeline(pm);
-  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
   mlir::FailureOr<std::string> source = fusor::codegen::renderCuda(*module);
   ASSERT_TRUE(mlir::succeeded(source));
   for (int arch : {90, 80}) {

@@ -161,9 +161,7 @@ Traced readMlir(const Options &o, mlir::MLIRContext &ctx) {
 }
 
 mlir::func::FuncOp mainFunction(mlir::ModuleOp module, const std::string &path) {
-  mlir::func::FuncOp func;
-  for (auto f : module.getOps<mlir::func::FuncOp>())
-    if (!f.isExternal() && (f.isPublic() || f.getName() == "main") && (!func || f.getName() == "main")) func = f;
+  mlir::func::FuncOp func = fusor::runtime::jit::entryFunction(module);
   if (!func) throw Error("fusor-compile: " + path + " has no public function");
   return func;
 }

@@ -72,13 +72,15 @@ def FusorLinalgToLoops : Pass<"fusor-linalg-to-loops", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
-def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "func::FuncOp"> {
+def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
   let summary = "Call the runtime GEMM for f32/f64 matmul-like linalg ops on buffers";
   let description = [{
     A linalg contraction (one m, n and k dim, any batch dims, f32 or f64 throughout) on
     buffers becomes a loop over its batch dims calling fusor_rt_gemm_f32/f64 with each
     operand's pointer, offset and row/column strides, so transposed and broadcast operands
     need no copies. A zero fill of the result just before it becomes the call's beta = 0.
+    A module pass: it declares the GEMM functions in the module, which function passes
+    running in parallel must not do.
     With `unit-stride-only` (the CUDA pipeline, whose GEMM is cuBLASLt), only contractions
     whose operands each have a unit row or column stride, and whose result has unit column
     stride, are rewritten; the others stay loops.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fusor/ir/GraphToDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "fusor/runtime/cuda/LaunchPlan.h"
 
 namespace fusor::runtime::cuda {
@@ -31,6 +32,10 @@ Compiled compileProgram(const ir::Program &program);
 // The JIT's MLIR context, and the lock to hold while using it.
 mlir::MLIRContext &jitContext();
 std::mutex &compileMutex();
+
+// The function of a user's module to run: its public one, or @main if there are several;
+// null if none.
+mlir::func::FuncOp entryFunction(mlir::ModuleOp module);
 
 // The CPU pipeline alone (for ahead-of-time compilation): `module` ends in the LLVM dialect.
 // Errors as compileModule's.
