@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 namespace fusor::runtime {
 namespace {
 
@@ -38,6 +40,10 @@ const Blas &blas() {
     }
     void *lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
     if (!lib) return out;
+    // One pool of threads: OpenBLAS runs single-threaded inside fusor's OpenMP threads (its own
+    // pthreads would compete with OpenMP's spinning workers for the same cores).
+    if (auto setThreads = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads")))
+      setThreads(1);
     out.sgemm = reinterpret_cast<SgemmFn>(dlsym(lib, "cblas_sgemm"));
     out.dgemm = reinterpret_cast<DgemmFn>(dlsym(lib, "cblas_dgemm"));
     if (out.sgemm && out.dgemm)
@@ -85,9 +91,24 @@ void gemm(Fn blasGemm, intptr_t a, int64_t oA, int64_t rsA, int64_t csA, intptr_
   bool cRowMajor = csC == 1 || n == 1;
   const int64_t kMaxInt = 2147483647;
   if (blasGemm && k > 0 && la.ok && lb.ok && cRowMajor && std::max({m, n, k, la.ld, lb.ld, rsC}) <= kMaxInt) {
-    blasGemm(kRowMajor, la.transposed ? kTrans : kNoTrans, lb.transposed ? kTrans : kNoTrans, int(m),
-             int(n), int(k), T(1), pa, int(la.ld), pb, int(lb.ld), accumulate ? T(1) : T(0), pc,
-             int(std::max<int64_t>(rsC, n)));
+    // Row or column panels of C, one per OpenMP thread, each a single-threaded BLAS call.
+    int ldc = int(std::max<int64_t>(rsC, n));
+    bool splitRows = m >= n;
+    int64_t extent = splitRows ? m : n;
+    int threads = m * n * k >= (int64_t{1} << 18) ? omp_get_max_threads() : 1;
+    int64_t panels = std::max<int64_t>(1, std::min<int64_t>(threads, extent / 16));
+#pragma omp parallel for num_threads(panels) schedule(static) if (panels > 1)
+    for (int64_t p = 0; p < panels; ++p) {
+      int64_t begin = extent * p / panels, end = extent * (p + 1) / panels;
+      if (begin == end) continue;
+      // Offsets of the panel in A (rows) or B (columns), and in C.
+      const T *a = splitRows ? pa + begin * (la.transposed ? 1 : la.ld) : pa;
+      const T *b = splitRows ? pb : pb + begin * (lb.transposed ? lb.ld : 1);
+      T *c = splitRows ? pc + begin * ldc : pc + begin;
+      int rows = int(splitRows ? end - begin : m), cols = int(splitRows ? n : end - begin);
+      blasGemm(kRowMajor, la.transposed ? kTrans : kNoTrans, lb.transposed ? kTrans : kNoTrans, rows,
+               cols, int(k), T(1), a, int(la.ld), b, int(lb.ld), accumulate ? T(1) : T(0), c, ldc);
+    }
     return;
   }
   referenceGemm(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate);
