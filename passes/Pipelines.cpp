@@ -63,7 +63,9 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createSCFToControlFlowPass());
                       pm.addPass(memref::createExpandStridedMetadataPass());
                       pm.addPass(createLowerAffinePass());
-                      pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+                      FinalizeMemRefToLLVMConversionPassOptions memrefs;
+                      memrefs.useGenericFunctions = true;  // fusor's caching allocator
+                      pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
                       pm.addPass(createConvertMathToFuncs());  // integer powers -> loops
                       pm.addPass(createConvertMathToLLVMPass());
                       pm.addPass(createConvertMathToLibmPass());

@@ -8,6 +8,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "fusor/runtime/Gemm.h"
+#include "fusor/runtime/HostAlloc.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -61,6 +62,9 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   };
   add("fusor_rt_gemm_f32", &fusor_rt_gemm_f32);
   add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
+  add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+  add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);
+  add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
   llvm::cantFail(impl_->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)));
 }
 

@@ -1,0 +1,87 @@
+#include "fusor/runtime/HostAlloc.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+
+namespace {
+
+constexpr size_t kHeader = 64;                        // keeps the user pointer 64-byte aligned
+constexpr size_t kSmallest = size_t{64} << 10;        // smaller blocks go straight to malloc
+constexpr size_t kMaxCachedBytes = size_t{1} << 30;
+
+// What precedes every pointer handed out: the block's size and where the block starts.
+struct Header {
+  size_t blockBytes;
+  size_t offset;
+};
+
+struct Cache {
+  std::mutex mutex;
+  std::multimap<size_t, void *> free;
+  size_t cached = 0;
+};
+
+Cache &cache() {
+  static Cache *c = new Cache();  // outlives compiled code running at exit
+  return *c;
+}
+
+size_t roundUp(size_t bytes) { return bytes < kSmallest ? bytes : (bytes + 4095) / 4096 * 4096; }
+
+void *takeBlock(size_t blockBytes) {
+  if (blockBytes >= kSmallest) {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free.find(blockBytes);
+    if (it != c.free.end()) {
+      void *block = it->second;
+      c.cached -= blockBytes;
+      c.free.erase(it);
+      return block;
+    }
+  }
+  return std::aligned_alloc(kHeader, (blockBytes + kHeader - 1) / kHeader * kHeader);
+}
+
+void *allocate(size_t alignment, size_t bytes) {
+  size_t extra = alignment > kHeader ? alignment : 0;
+  size_t blockBytes = roundUp(kHeader + extra + bytes);
+  auto *block = static_cast<char *>(takeBlock(blockBytes));
+  if (!block) return nullptr;  // compiled code sees a null pointer, as from malloc
+  uintptr_t user = reinterpret_cast<uintptr_t>(block) + kHeader;
+  if (extra) user = (user + alignment - 1) / alignment * alignment;
+  auto *header = reinterpret_cast<Header *>(user - sizeof(Header));
+  header->blockBytes = blockBytes;
+  header->offset = user - reinterpret_cast<uintptr_t>(block);
+  return reinterpret_cast<void *>(user);
+}
+
+}  // namespace
+
+extern "C" {
+
+void *_mlir_memref_to_llvm_alloc(size_t bytes) { return allocate(kHeader, bytes); }
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) { return allocate(alignment, bytes); }
+
+void _mlir_memref_to_llvm_free(void *pointer) {
+  if (!pointer) return;
+  auto *header = reinterpret_cast<Header *>(static_cast<char *>(pointer) - sizeof(Header));
+  size_t blockBytes = header->blockBytes;
+  void *block = static_cast<char *>(pointer) - header->offset;
+  if (blockBytes >= kSmallest) {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.cached + blockBytes <= kMaxCachedBytes) {
+      c.free.emplace(blockBytes, block);
+      c.cached += blockBytes;
+      return;
+    }
+  }
+  std::free(block);
+}
+
+}  // extern "C"
