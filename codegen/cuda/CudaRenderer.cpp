@@ -40,6 +40,13 @@ __device__ __forceinline__ unsigned short fusor_f2bf(float f) {
 }
 )cuda";
 
+// "v12": a generated name (appended, not `"v" + ...`: GCC 12 warns on that, -Wrestrict).
+std::string numbered(char prefix, uint64_t n) {
+  std::string name(1, prefix);
+  name += std::to_string(n);
+  return name;
+}
+
 class Renderer {
  public:
   explicit Renderer(std::ostringstream &os) : os_(os) {}
@@ -47,12 +54,12 @@ class Renderer {
   LogicalResult kernel(gpu::GPUModuleOp module, gpu::GPUFuncOp func) {
     // Outlining names each module after its one kernel: use one name when they agree.
     std::string name = module.getName().str();
-    if (func.getName() != module.getName()) name += "_" + func.getName().str();
+    if (func.getName() != module.getName()) name.append("_").append(func.getName().str());
     os_ << "extern \"C\" __global__ void " << name << "(";
     for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
       FailureOr<std::string> type = paramType(arg.getType(), func);
       if (failed(type)) return failure();
-      std::string name = "a" + std::to_string(i);
+      std::string name = numbered('a', i);
       names_[arg] = name;
       os_ << (i ? ", " : "") << *type << " " << name;
     }
@@ -62,7 +69,7 @@ class Renderer {
       auto type = cast<MemRefType>(buffer.getType());
       FailureOr<std::string> element = scalarType(type.getElementType(), func);
       if (failed(element) || !type.hasStaticShape()) return error(func, "a workgroup buffer of dynamic size");
-      std::string n = "w" + std::to_string(next_++);
+      std::string n = numbered('w', next_++);
       names_[buffer] = n;
       os_ << "  __shared__ " << *element << " " << n << "[" << type.getNumElements() << "];\n";
     }
@@ -142,7 +149,7 @@ class Renderer {
     std::string value = expr;
     if (isHalf(resultType) && !movesBits(op))
       value = std::string(resultType.isF16() ? "fusor_f2h(" : "fusor_f2bf(") + expr + ")";
-    std::string n = "v" + std::to_string(next_++);
+    std::string n = numbered('v', next_++);
     names_[op->getResult(0)] = n;
     os_ << indent(depth) << "const " << *type << " " << n << " = " << value << ";\n";
     return success();
@@ -163,7 +170,9 @@ class Renderer {
     }
     if (auto i = dyn_cast<IntegerAttr>(attr)) {
       if (type.isInteger(1)) return i.getValue().isZero() ? "false" : "true";
-      return "(" + std::to_string(i.getValue().getSExtValue()) + "ll)";
+      std::string text = "(";
+      text += std::to_string(i.getValue().getSExtValue());
+      return text + "ll)";
     }
     return "";
   }
@@ -273,7 +282,7 @@ class Renderer {
     for (Value r : op->getResults()) {
       FailureOr<std::string> type = scalarType(r.getType(), op);
       if (failed(type)) return failure();
-      std::string n = "v" + std::to_string(next_++);
+      std::string n = numbered('v', next_++);
       names_[r] = n;
       os_ << indent(depth) << *type << " " << n << ";\n";
     }
@@ -393,7 +402,7 @@ class Renderer {
       if (failed(declareResults(op, depth))) return failure();
       for (auto [result, init] : llvm::zip(loop.getResults(), loop.getInitArgs()))
         os_ << indent(depth) << name(result) << " = " << name(init) << ";\n";
-      std::string iv = "i" + std::to_string(next_++);
+      std::string iv = numbered('i', next_++);
       names_[loop.getInductionVar()] = iv;
       for (auto [arg, result] : llvm::zip(loop.getRegionIterArgs(), loop.getResults()))
         names_[arg] = name(result);  // the carried value lives in the result's variable
@@ -415,7 +424,7 @@ class Renderer {
     if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
       if (loop.getNumResults()) return error(op, "parallel loops with reductions are not supported yet");
       for (auto [i, iv] : llvm::enumerate(loop.getInductionVars())) {
-        std::string n = "i" + std::to_string(next_++);
+        std::string n = numbered('i', next_++);
         names_[iv] = n;
         os_ << indent(depth + i) << "for (long long " << n << " = " << name(loop.getLowerBound()[i]) << "; "
             << n << " < " << name(loop.getUpperBound()[i]) << "; " << n << " += " << name(loop.getStep()[i])

@@ -15,6 +15,15 @@ using namespace mlir;
 using runtime::cuda::Instruction;
 using K = Instruction::Kind;
 
+Instruction instruction(K kind, int dst = -1, int64_t immediate = 0, std::vector<int> operands = {}) {
+  Instruction i;
+  i.kind = kind;
+  i.dst = dst;
+  i.immediate = immediate;
+  i.operands = std::move(operands);
+  return i;
+}
+
 // Bytes a scalar or pointer parameter takes (as the renderer declares it), or 0.
 unsigned parameterBytes(Type t) {
   if (isa<MemRefType>(t) || t.isIndex()) return 8;
@@ -81,7 +90,7 @@ class Builder {
     for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
       if (!isa<MemRefType>(arg.getType()))
         return func.emitError("cannot run on CUDA: argument ") << i << " is not a buffer";
-      Instruction in{K::Argument, define(arg)};
+      Instruction in = instruction(K::Argument, define(arg));
       in.immediate = static_cast<int64_t>(i);
       plan_.code.push_back(in);
     }
@@ -101,7 +110,7 @@ class Builder {
   int define(Value v) { return regs_[v] = next_++; }
   void alias(Value result, Value source) { regs_[result] = regs_.lookup(source); }
   int constant(std::vector<Instruction> &code, int64_t value) {
-    Instruction in{K::Constant, next_++};
+    Instruction in = instruction(K::Constant, next_++);
     in.immediate = value;
     code.push_back(in);
     return in.dst;
@@ -131,33 +140,33 @@ class Builder {
         bits = static_cast<int64_t>(f.getValue().bitcastToAPInt().getZExtValue());
       else
         return unsupported(op);
-      code.push_back({K::Constant, define(c.getResult()), bits});
+      code.push_back(instruction(K::Constant, define(c.getResult()), bits));
       return success();
     }
     if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp>(op)) {
       FailureOr<int> in = use(op, op->getOperand(0));
       if (failed(in)) return failure();
-      code.push_back({K::Move, define(op->getResult(0)), 0, {*in}});
+      code.push_back(instruction(K::Move, define(op->getResult(0)), 0, {*in}));
       return success();
     }
     if (isa<arith::AddIOp, arith::SubIOp, arith::MulIOp>(op)) {
       FailureOr<int> a = use(op, op->getOperand(0)), b = use(op, op->getOperand(1));
       if (failed(a) || failed(b)) return failure();
       K kind = isa<arith::AddIOp>(op) ? K::Add : isa<arith::SubIOp>(op) ? K::Sub : K::Mul;
-      code.push_back({kind, define(op->getResult(0)), 0, {*a, *b}});
+      code.push_back(instruction(kind, define(op->getResult(0)), 0, {*a, *b}));
       return success();
     }
     if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
       FailureOr<int64_t> bytes = spanBytes(cast<MemRefType>(op->getResult(0).getType()));
       if (failed(bytes) || op->getNumOperands())
         return op->emitError("cannot run on CUDA: a buffer of dynamic size");
-      code.push_back({K::Alloc, define(op->getResult(0)), *bytes});
+      code.push_back(instruction(K::Alloc, define(op->getResult(0)), *bytes));
       return success();
     }
     if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
       FailureOr<int> in = use(op, dealloc.getMemref());
       if (failed(in)) return failure();
-      code.push_back({K::Free, -1, 0, {*in}});
+      code.push_back(instruction(K::Free, -1, 0, {*in}));
       return success();
     }
     if (auto get = dyn_cast<memref::GetGlobalOp>(op)) return global(get, code);
@@ -177,11 +186,11 @@ class Builder {
         return op->emitError("cannot run on CUDA: a buffer with a dynamic layout");
       if (!regs_.count(meta.getSource())) return use(op, meta.getSource());
       alias(meta.getBaseBuffer(), meta.getSource());
-      code.push_back({K::Constant, define(meta.getOffset()), offset});
+      code.push_back(instruction(K::Constant, define(meta.getOffset()), offset));
       for (auto [v, size] : llvm::zip(meta.getSizes(), type.getShape()))
-        code.push_back({K::Constant, define(v), size});
+        code.push_back(instruction(K::Constant, define(v), size));
       for (auto [v, stride] : llvm::zip(meta.getStrides(), strides))
-        code.push_back({K::Constant, define(v), stride});
+        code.push_back(instruction(K::Constant, define(v), stride));
       return success();
     }
     if (auto copy = dyn_cast<memref::CopyOp>(op)) return copyOp(copy, code);
@@ -189,7 +198,7 @@ class Builder {
     if (auto call = dyn_cast<func::CallOp>(op)) {
       StringRef callee = call.getCallee();
       if (callee != "fusor_rt_gemm_f32" && callee != "fusor_rt_gemm_f64") return unsupported(op);
-      Instruction in{K::Gemm, -1, callee.ends_with("f64") ? 1 : 0};
+      Instruction in = instruction(K::Gemm, -1, callee.ends_with("f64") ? 1 : 0);
       for (Value v : call.getOperands()) {
         FailureOr<int> r = use(op, v);
         if (failed(r)) return failure();
@@ -205,7 +214,7 @@ class Builder {
       auto stepValue = step ? dyn_cast<IntegerAttr>(step.getValue()) : nullptr;
       if (!stepValue || stepValue.getInt() <= 0)
         return op->emitError("cannot run on CUDA: a host loop without a constant positive step");
-      Instruction in{K::Loop};
+      Instruction in = instruction(K::Loop);
       for (Value v : {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
         FailureOr<int> r = use(op, v);
         if (failed(r)) return failure();
@@ -228,7 +237,7 @@ class Builder {
       if (failed(bytes)) return get.emitError("cannot run on CUDA: a global without dense constant data");
       plan_.globals.push_back(std::move(*bytes));
     }
-    code.push_back({K::Global, define(get.getResult()), it->second});
+    code.push_back(instruction(K::Global, define(get.getResult()), it->second));
     return success();
   }
 
@@ -243,11 +252,11 @@ class Builder {
     auto offsetBy = [&](int base, int64_t elements) {
       if (!elements) return base;
       int r = next_++;
-      code.push_back({K::Add, r, 0, {base, constant(code, elements * element)}});
+      code.push_back(instruction(K::Add, r, 0, {base, constant(code, elements * element)}));
       return r;
     };
     int s = offsetBy(*src, *from), d = offsetBy(*dst, *to);
-    code.push_back({K::Copy, -1, source.getNumElements() * element, {d, s}});
+    code.push_back(instruction(K::Copy, -1, source.getNumElements() * element, {d, s}));
     return success();
   }
 
@@ -257,10 +266,10 @@ class Builder {
       return launch.emitError("cannot run on CUDA: an async, clustered or shared-memory launch");
     std::string name = launch.getKernelModuleName().str();
     if (launch.getKernelName() != launch.getKernelModuleName())
-      name += "_" + launch.getKernelName().str();
+      name.append("_").append(launch.getKernelName().str());  // as the renderer names it
     auto [it, inserted] = kernels_.try_emplace(name, static_cast<int>(plan_.kernels.size()));
     if (inserted) plan_.kernels.push_back(name);
-    Instruction in{K::Launch, -1, it->second};
+    Instruction in = instruction(K::Launch, -1, it->second);
     gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
     gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
     for (Value v : {grid.x, grid.y, grid.z, block.x, block.y, block.z}) {
