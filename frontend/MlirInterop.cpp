@@ -1,6 +1,8 @@
 // export_mlir and run_mlir: the JIT's compiler on fusor-dialect text.
 #include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include "Trace.h"
 #include "fusor/Mlir.h"
@@ -65,6 +67,39 @@ void export_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples, 
   file << text << "\n";
 }
 
+namespace {
+
+// A file's function compiled for some input types, and its results' types.
+struct CompiledFile {
+  jit::Compiled program;
+  std::vector<std::pair<DType, std::vector<int64_t>>> results;
+};
+
+std::vector<Tensor> runCompiled(const CompiledFile &compiled, const std::vector<Tensor> &inputs, const Where &where) {
+  std::vector<ir::NodePtr> results;
+  std::vector<const ir::Node *> shapes;
+  for (const auto &[dtype, shape] : compiled.results) {
+    auto node = std::make_shared<ir::Node>();
+    node->op = ir::OpKind::Buffer;
+    node->dtype = dtype;
+    node->shape = shape;
+    node->location = where;
+    results.push_back(node);
+    shapes.push_back(node.get());
+  }
+  std::vector<runtime::Buffer *> buffers;
+  for (const Tensor &t : inputs) buffers.push_back(t.node()->buffer.get());
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs = jit::run(compiled.program, buffers, shapes, ir::Node::kHost);
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < results.size(); ++i) {
+    results[i]->buffer = outputs[i];
+    out.push_back(Tensor(results[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> &given, Where where) {
   std::vector<Tensor> inputs;  // it runs on the host
   for (const Tensor &t : given) inputs.push_back(trace::check(t, "run_mlir", where).to(kCPU, where));
@@ -72,7 +107,24 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   for (const Tensor &t : inputs) pending.push_back(t.node().get());
   jit::realize(pending);
 
+  // Compiled programs by file text and input types: a file run again does not recompile.
+  std::string text;
+  {
+    std::ifstream file(path, std::ios::binary);
+    if (file) text.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  std::string key = text;
+  for (const Tensor &t : inputs) {
+    key += "\n" + std::string(toString(t.dtype()));
+    for (int64_t d : t.sizes()) key += " " + std::to_string(d);
+  }
   std::lock_guard<std::mutex> lock(jit::compileMutex());
+  static auto *compiledFiles = new std::map<std::string, CompiledFile>();
+  auto hit = compiledFiles->find(key);
+  if (hit != compiledFiles->end()) {
+    jit::noteHit();
+    return runCompiled(hit->second, inputs, where);
+  }
   mlir::MLIRContext &ctx = jit::jitContext();
   std::string diagnostics;
   mlir::OwningOpRef<mlir::ModuleOp> module;
@@ -82,7 +134,8 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
       os << d.getLocation() << ": " << d << "\n";
       return mlir::success();
     });
-    module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
+    if (!text.empty() || std::ifstream(path)) module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx, path);
+    else diagnostics = "no such file";
   }
   if (!module) trace::fail("run_mlir", "cannot read '" + path + "':\n" + diagnostics, {}, where);
   mlir::func::FuncOp func = jit::entryFunction(*module);
@@ -107,33 +160,17 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   }
   func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
   std::vector<mlir::Type> resultTypes;
-  jit::Compiled compiled;
-  compiled.cpu = jit::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
-
-  std::vector<ir::NodePtr> results;
-  std::vector<const ir::Node *> shapes;
+  CompiledFile compiled;
+  compiled.program.cpu = jit::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
   for (mlir::Type t : resultTypes) {
     auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(t);
     std::optional<DType> dtype = tensor ? ir::fromMlirType(tensor.getElementType()) : std::nullopt;
     if (!tensor || !tensor.hasStaticShape() || !dtype)
       trace::fail("run_mlir", "a result's size is not known from the inputs", {}, where);
-    auto node = std::make_shared<ir::Node>();
-    node->op = ir::OpKind::Buffer;
-    node->dtype = *dtype;
-    node->shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-    node->location = where;
-    results.push_back(node);
-    shapes.push_back(node.get());
+    compiled.results.push_back({*dtype, std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())});
   }
-  std::vector<runtime::Buffer *> buffers;
-  for (const Tensor &t : inputs) buffers.push_back(t.node()->buffer.get());
-  std::vector<std::shared_ptr<runtime::Buffer>> outputs = jit::run(compiled, buffers, shapes, ir::Node::kHost);
-  std::vector<Tensor> out;
-  for (size_t i = 0; i < results.size(); ++i) {
-    results[i]->buffer = outputs[i];
-    out.push_back(Tensor(results[i]));
-  }
-  return out;
+  if (compiledFiles->size() >= 64) compiledFiles->clear();  // a bound, not an LRU: rarely reached
+  return runCompiled(compiledFiles->emplace(key, std::move(compiled)).first->second, inputs, where);
 }
 
 }  // namespace fusor

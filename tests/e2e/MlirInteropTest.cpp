@@ -43,6 +43,13 @@ func.func @main(%x: tensor<?x3xf32>, %y: tensor<3xf32>) -> tensor<?xf32> {
     expectClose(out[0], reduce(zip(toRef(x), toRef(y), std::multiplies<double>()), {1}, false, 0.0, std::plus<double>()),
                 1e-6, 1e-6, "dynamic rows " + std::to_string(rows));
   }
+  // The same file and input types again: no recompile, the cached program runs.
+  Tensor x = randomTensor({7, 3}), y = randomTensor({3});
+  uint64_t hits = cache_stats().hits;
+  std::vector<Tensor> again = run_mlir(path, {x, y});
+  EXPECT_EQ(cache_stats().hits, hits + 1);
+  expectClose(again[0], reduce(zip(toRef(x), toRef(y), std::multiplies<double>()), {1}, false, 0.0, std::plus<double>()),
+              1e-6, 1e-6, "cached run");
   EXPECT_THROW(run_mlir(path, {randomTensor({2, 4}), randomTensor({3})}), Error);  // 4 vs 3
   std::ofstream(path) << "func.func @main( this is not MLIR";
   try {
