@@ -128,15 +128,8 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   mlir::MLIRContext &ctx = jit::jitContext();
   std::string diagnostics;
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  {
-    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << d.getLocation() << ": " << d << "\n";
-      return mlir::success();
-    });
-    if (!text.empty() || std::ifstream(path)) module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx, path);
-    else diagnostics = "no such file";
-  }
+  if (!text.empty() || std::ifstream(path)) module = jit::parseModule(text, path, diagnostics);
+  else diagnostics = "no such file";
   if (!module) trace::fail("run_mlir", "cannot read '" + path + "':\n" + diagnostics, {}, where);
   mlir::func::FuncOp func = jit::entryFunction(*module);
   if (!func) trace::fail("run_mlir", "'" + path + "' has no public function", {}, where);

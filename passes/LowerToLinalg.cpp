@@ -91,12 +91,7 @@ struct ReducePattern : StaticPattern<OpConversionPattern<Op>> {
         return arith::DivFOp::create(b, l, x[0], n);
       });
     }
-    if (acc != element)
-      r = buildElementwise(rw, loc, r, rType.clone(element),
-                           [&](OpBuilder &b, Location l, ValueRange x) {
-                             return emitCast(b, l, x[0], element);
-                           });
-    rw.replaceOp(op, buildReshape(rw, loc, r, resultType));  // keepdim
+    rw.replaceOp(op, buildReshape(rw, loc, buildCastTo(rw, loc, r, element), resultType));  // keepdim
     return success();
   }
 };
@@ -215,12 +210,7 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
                                               : Value(arith::MulIOp::create(b, l, x, y));
           linalg::YieldOp::create(b, l, emitCombine(b, l, "sum", args[2], product));
         });
-    Value result = generic.getResult(0);
-    if (acc != element)
-      result = buildElementwise(rw, loc, result, outType.clone(element),
-                                [&](OpBuilder &b, Location l, ValueRange x) {
-                                  return emitCast(b, l, x[0], element);
-                                });
+    Value result = buildCastTo(rw, loc, generic.getResult(0), element);
     rw.replaceOp(op, buildReshape(rw, loc, result, op.getType()));
     return success();
   }

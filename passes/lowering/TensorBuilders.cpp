@@ -75,6 +75,13 @@ Value buildPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low
   return buildInsert(b, loc, input, filled, low);
 }
 
+Value buildCastTo(OpBuilder &b, Location loc, Value value, Type element) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == element) return value;
+  return buildElementwise(b, loc, value, type.clone(element),
+                          [&](OpBuilder &nb, Location l, ValueRange x) { return emitCast(nb, l, x[0], element); });
+}
+
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
   Value init = empty(b, loc, type.getShape(), type.getElementType());
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{init}).getResult(0);

@@ -25,6 +25,9 @@ Value buildInsert(OpBuilder &b, Location loc, Value source, Value dest, ArrayRef
 Value buildPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
                   ArrayRef<int64_t> high, Value value);
 
+// `value` (a tensor) with elements cast to `element`; itself if they already are.
+Value buildCastTo(OpBuilder &b, Location loc, Value value, Type element);
+
 // A tensor of `type` filled with `value`.
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value);
 

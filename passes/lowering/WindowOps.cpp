@@ -85,9 +85,7 @@ Value depthwise(OpBuilder &b, Location loc, Value input, Value weight, RankedTen
         linalg::YieldOp::create(nb, l, emitCombine(nb, l, "sum", args[2], product));
       });
   Value result = generic.getResult(0);
-  if (acc != element)
-    result = buildElementwise(b, loc, result, out,
-                              [&](OpBuilder &nb, Location l, ValueRange x) { return emitCast(nb, l, x[0], element); });
+  result = buildCastTo(b, loc, result, element);
   return result;
 }
 
@@ -153,9 +151,7 @@ struct Conv2dPattern : OpConversionPattern<Conv2dOp> {
           linalg::YieldOp::create(nb, l, emitCombine(nb, l, "sum", args[2], product));
         });
     Value result = contraction.getResult(0);
-    if (acc != element)
-      result = buildElementwise(rw, loc, result, accType.clone(element),
-                                [&](OpBuilder &nb, Location l, ValueRange x) { return emitCast(nb, l, x[0], element); });
+    result = buildCastTo(rw, loc, result, element);
     rw.replaceOp(op, buildReshape(rw, loc, result, out));
     return success();
   }
@@ -181,9 +177,7 @@ struct MaxPool2dPattern : OpConversionPattern<MaxPool2dOp> {
                              [&](OpBuilder &b, Location l, Value running, Value x) {
                                return emitCombine(b, l, "max", running, emitCast(b, l, x, acc));
                              });
-    if (acc != element)
-      result = buildElementwise(rw, loc, result, out,
-                                [&](OpBuilder &b, Location l, ValueRange x) { return emitCast(b, l, x[0], element); });
+    result = buildCastTo(rw, loc, result, element);
     rw.replaceOp(op, result);
     return success();
   }
@@ -233,9 +227,7 @@ struct AvgPool2dPattern : OpConversionPattern<AvgPool2dOp> {
                                   return arith::DivFOp::create(b, l, x[0], x[1]).getResult();
                                 });
     }
-    if (acc != element)
-      result = buildElementwise(rw, loc, result, out,
-                                [&](OpBuilder &b, Location l, ValueRange x) { return emitCast(b, l, x[0], element); });
+    result = buildCastTo(rw, loc, result, element);
     rw.replaceOp(op, result);
     return success();
   }

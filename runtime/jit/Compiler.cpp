@@ -18,6 +18,7 @@
 #include "fusor/runtime/cuda/Nvrtc.h"
 #endif
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -149,18 +150,20 @@ void lowerModule(mlir::ModuleOp module, const std::string &function, bool fromUs
   }
 }
 
-// Collects diagnostics into `text` while alive.
-struct DiagnosticCollector {
-  DiagnosticCollector(mlir::MLIRContext &ctx, std::string &text)
-      : handler(&ctx, [&text](mlir::Diagnostic &d) {
-          llvm::raw_string_ostream os(text);
-          os << d.getLocation() << ": " << d << "\n";
-          return mlir::success();
-        }) {}
-  mlir::ScopedDiagnosticHandler handler;
-};
-
 }  // namespace
+
+DiagnosticCollector::DiagnosticCollector(mlir::MLIRContext &context, std::string &text)
+    : handler_(&context, [&text](mlir::Diagnostic &d) {
+        llvm::raw_string_ostream os(text);
+        os << d.getLocation() << ": " << d << "\n";
+        return mlir::success();
+      }) {}
+
+mlir::OwningOpRef<mlir::ModuleOp> parseModule(const std::string &text, const std::string &name,
+                                              std::string &diagnostics) {
+  DiagnosticCollector collect(context(), diagnostics);
+  return mlir::parseSourceString<mlir::ModuleOp>(text, &context(), name);
+}
 
 mlir::func::FuncOp entryFunction(mlir::ModuleOp module) {
   mlir::func::FuncOp func;
@@ -189,11 +192,7 @@ codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &functi
                                 std::vector<mlir::Type> *resultTypes) {
   mlir::MLIRContext &ctx = *module->getContext();
   std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream os(diagnostics);
-    os << d.getLocation() << ": " << d << "\n";
-    return mlir::success();
-  });
+  DiagnosticCollector collect(ctx, diagnostics);
   // A user's module is only as good as its text; a traced one failing is fusor's bug.
   auto fail = [&](const std::string &what) -> codegen::KernelFn {
     if (fromUser) throw Error("fusor: " + what + ":\n" + diagnostics);
@@ -216,11 +215,7 @@ namespace {
 Compiled compileForCuda(mlir::ModuleOp module, int device) {
 #ifdef FUSOR_HAS_CUDA_HEADERS
   std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(module->getContext(), [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream os(diagnostics);
-    os << d.getLocation() << ": " << d << "\n";
-    return mlir::success();
-  });
+  DiagnosticCollector collect(*module->getContext(), diagnostics);
   Dumper dump;
   dump.write(0, "fusor", print(module));
   CudaProgram program = lowerForCuda(module, kFunction, diagnostics, &dump, 1);

@@ -150,7 +150,7 @@ Traced traceOnnx(const Options &o) {
 
 // A fusor-dialect file: its public function (@main if several) becomes @main, with --shape
 // fixing the sizes of arguments arg0, arg1, ...
-Traced readMlir(const Options &o, mlir::MLIRContext &ctx) {
+Traced readMlir(const Options &o) {
   std::ifstream in(o.model);
   if (!in) throw Error("fusor-compile: cannot read " + o.model);
   std::stringstream text;
@@ -166,7 +166,7 @@ mlir::func::FuncOp mainFunction(mlir::ModuleOp module, const std::string &path) 
   return func;
 }
 
-std::string findRuntimeLibrary(const char *argv0) {
+std::string findRuntimeLibrary() {
   fs::path exe = fs::canonical("/proc/self/exe");
   for (fs::path candidate : {exe.parent_path().parent_path() / "lib" / "libfusor_runtime.so",
                              exe.parent_path() / "libfusor_runtime.so"})
@@ -180,22 +180,14 @@ int run(int argc, char **argv) {
   bool mlirFile = fs::path(o.model).extension() == ".mlir";
   if (!onnx && !mlirFile) throw Error("fusor-compile: " + o.model + ": expected a .onnx or .mlir file");
   if (!fs::exists(o.model)) throw Error("fusor-compile: " + o.model + ": no such file");
-  std::string runtimeLibrary = findRuntimeLibrary(argv[0]);
+  std::string runtimeLibrary = findRuntimeLibrary();
 
   Traced traced = onnx ? traceOnnx(o) : Traced{};
   std::lock_guard<std::mutex> lock(fusor::runtime::jit::compileMutex());
   mlir::MLIRContext &ctx = fusor::runtime::jit::jitContext();
-  if (mlirFile) traced = readMlir(o, ctx);
+  if (mlirFile) traced = readMlir(o);
   std::string diagnostics;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  {
-    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << d.getLocation() << ": " << d << "\n";
-      return mlir::success();
-    });
-    module = mlir::parseSourceString<mlir::ModuleOp>(traced.text, &ctx, o.model);
-  }
+  mlir::OwningOpRef<mlir::ModuleOp> module = fusor::runtime::jit::parseModule(traced.text, o.model, diagnostics);
   if (!module) throw Error("fusor-compile: cannot parse " + o.model + ":\n" + diagnostics);
   mlir::func::FuncOp func = mainFunction(*module, o.model);
   if (func.getName() != "main") func.setName("main");
@@ -256,6 +248,7 @@ int run(int argc, char **argv) {
 #ifdef FUSOR_HAS_CUDA_HEADERS
     {  // the result types after refinement, from a copy
       mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
+      fusor::runtime::jit::DiagnosticCollector collect(ctx, diagnostics);
       mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
       mlir::fusor::cudaPipelineStages().front().build(pm);
       if (mlir::failed(pm.run(*copy))) throw Error("fusor-compile: the module does not refine:\n" + diagnostics);

@@ -7,6 +7,7 @@
 
 #include "fusor/ir/GraphToDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "fusor/runtime/cuda/LaunchPlan.h"
 
 namespace fusor::runtime::cuda {
@@ -32,6 +33,20 @@ Compiled compileProgram(const ir::Program &program);
 // The JIT's MLIR context, and the lock to hold while using it.
 mlir::MLIRContext &jitContext();
 std::mutex &compileMutex();
+
+// Collects the diagnostics of `context` into `text` ("loc: message" lines) while alive.
+class DiagnosticCollector {
+ public:
+  DiagnosticCollector(mlir::MLIRContext &context, std::string &text);
+
+ private:
+  mlir::ScopedDiagnosticHandler handler_;
+};
+
+// Parses fusor-dialect `text` (named `name` in locations) in jitContext(); the caller holds
+// compileMutex(). Null on failure, with the parser's messages in `diagnostics`.
+mlir::OwningOpRef<mlir::ModuleOp> parseModule(const std::string &text, const std::string &name,
+                                              std::string &diagnostics);
 
 // The function of a user's module to run: its public one, or @main if there are several;
 // null if none.
