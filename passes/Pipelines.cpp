@@ -97,6 +97,7 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
                       pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
+                      pm.addNestedPass<func::FuncOp>(createFusorGpuRowKernels());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuBlockReductions());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuVectorizeElementwise());
                       pm.addNestedPass<func::FuncOp>(createFusorWrapSerialLinalg());

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -47,17 +48,40 @@ std::string numbered(char prefix, uint64_t n) {
   return name;
 }
 
+// Kernel parameters (by position) that some launch passes views of one buffer through: they
+// may alias, so they cannot be __restrict__.
+using AliasedParams = llvm::DenseMap<std::pair<StringAttr, StringAttr>, llvm::SmallDenseSet<unsigned>>;
+
+AliasedParams findAliasedParams(ModuleOp module) {
+  AliasedParams aliased;
+  module.walk([&](gpu::LaunchFuncOp launch) {
+    llvm::DenseMap<Value, SmallVector<unsigned>> byRoot;
+    for (auto [i, arg] : llvm::enumerate(launch.getKernelOperands())) {
+      if (!isa<MemRefType>(arg.getType())) continue;
+      Value root = arg;
+      while (auto view = root.getDefiningOp<ViewLikeOpInterface>()) root = view.getViewSource();
+      byRoot[root].push_back(i);
+    }
+    auto &params = aliased[{launch.getKernelModuleName(), launch.getKernelName()}];
+    for (auto &[root, positions] : byRoot)
+      if (positions.size() > 1) params.insert(positions.begin(), positions.end());
+  });
+  return aliased;
+}
+
 class Renderer {
  public:
-  explicit Renderer(std::ostringstream &os) : os_(os) {}
+  Renderer(std::ostringstream &os, const llvm::SmallDenseSet<unsigned> *aliased) : os_(os), aliased_(aliased) {}
 
   LogicalResult kernel(gpu::GPUModuleOp module, gpu::GPUFuncOp func) {
     // Outlining names each module after its one kernel: use one name when they agree.
     std::string name = module.getName().str();
     if (func.getName() != module.getName()) name.append("_").append(func.getName().str());
     os_ << "extern \"C\" __global__ void " << name << "(";
-    for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-      FailureOr<std::string> type = paramType(arg.getType(), func);
+    // The body's arguments also hold the workgroup buffers: only the signature's are params.
+    unsigned params = func.getFunctionType().getNumInputs();
+    for (auto [i, arg] : llvm::enumerate(func.getArguments().take_front(params))) {
+      FailureOr<std::string> type = paramType(arg.getType(), func, aliased_ && aliased_->contains(i));
       if (failed(type)) return failure();
       std::string name = numbered('a', i);
       names_[arg] = name;
@@ -81,6 +105,7 @@ class Renderer {
 
  private:
   std::ostringstream &os_;
+  const llvm::SmallDenseSet<unsigned> *aliased_;
   llvm::DenseMap<Value, std::string> names_;
   unsigned next_ = 0;
 
@@ -122,11 +147,11 @@ class Renderer {
     return failure();
   }
 
-  FailureOr<std::string> paramType(Type t, Operation *where) {
+  FailureOr<std::string> paramType(Type t, Operation *where, bool mayAlias) {
     if (auto memref = dyn_cast<MemRefType>(t)) {
       FailureOr<std::string> element = scalarType(memref.getElementType(), where);
       if (failed(element)) return failure();
-      return *element + " *__restrict__";
+      return *element + (mayAlias ? " *" : " *__restrict__");
     }
     return scalarType(t, where);
   }
@@ -462,11 +487,13 @@ class Renderer {
 mlir::FailureOr<std::string> renderCuda(mlir::ModuleOp module) {
   std::ostringstream os;
   os << kPrelude;
+  AliasedParams aliased = findAliasedParams(module);
   mlir::WalkResult result = module.walk([&](mlir::gpu::GPUModuleOp gpuModule) {
     for (auto func : gpuModule.getOps<mlir::gpu::GPUFuncOp>()) {
       if (!func.isKernel()) continue;
       os << "\n";
-      Renderer renderer(os);
+      auto params = aliased.find({gpuModule.getNameAttr(), func.getNameAttr()});
+      Renderer renderer(os, params == aliased.end() ? nullptr : &params->second);
       if (mlir::failed(renderer.kernel(gpuModule, func))) return mlir::WalkResult::interrupt();
     }
     return mlir::WalkResult::advance();

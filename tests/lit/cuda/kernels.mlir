@@ -21,17 +21,72 @@ func.func @elementwise(%x: tensor<64x101xf32>, %b: tensor<101xf32>) -> tensor<64
 }
 
 // A row reduction: one block per row, its threads striding over the row (coalesced), then
-// warp shuffles and a shared buffer combine their partials.
-// CHECK-LABEL: void row_sum_kernel
-// CHECK-LABEL: void row_sum_kernel_0
+// warp shuffles and a shared buffer combine their partials. Thread 0 sets the initial value
+// in the same kernel.
+// CHECK-LABEL: void row_sum_kernel(
+// CHECK-SAME: float *__restrict__
 // CHECK: __shared__ float
+// CHECK: if (
+// CHECK: __syncthreads();
 // CHECK: for (long long
 // CHECK: fusor_maximum(
 // CHECK: __shfl_down_sync(0xffffffffu,
 // CHECK: __syncthreads();
+// CHECK-NOT: row_sum_kernel_0
 func.func @row_sum(%x: tensor<32x1000xf32>) -> tensor<32xf32> {
   %0 = fusor.reduce_max %x dims = [1] : tensor<32x1000xf32> -> tensor<32xf32>
   return %0 : tensor<32xf32>
+}
+
+// A softmax is one kernel that reads its row from global memory once: the first pass keeps
+// it in shared memory (w1), the sum and the normalization read it back from there. The
+// per-row max is read through a view of the buffer it is written to, so those parameters
+// are not __restrict__.
+// CHECK-LABEL: void softmax_kernel(
+// CHECK-SAME: float * a0
+// CHECK: __shared__ float w0[8];
+// CHECK: __shared__ float w1[1000];
+// CHECK: for (long long [[I:i[0-9]+]] =
+// CHECK-NEXT: const float [[X:v[0-9]+]] = a{{[0-9]+}}[
+// CHECK-NEXT: w1[0ll + [[I]] * 1ll] = [[X]];
+// CHECK: __shfl_down_sync
+// CHECK: for (long long [[J:i[0-9]+]] =
+// CHECK-NEXT: = w1[0ll + [[J]] * 1ll];
+// CHECK: expf(
+// CHECK: __shfl_down_sync
+// CHECK: for (long long [[K:i[0-9]+]] =
+// CHECK-NEXT: = w1[0ll + [[K]] * 1ll];
+// CHECK: expf(
+// CHECK: / v
+// CHECK-NOT: softmax_kernel_0
+func.func @softmax(%x: tensor<64x1000xf32>) -> tensor<64x1000xf32> {
+  %m = fusor.reduce_max %x dims = [1] keepdim : tensor<64x1000xf32> -> tensor<64x1xf32>
+  %s = fusor.sub %x, %m : tensor<64x1000xf32>, tensor<64x1xf32> -> tensor<64x1000xf32>
+  %e = fusor.exp %s : tensor<64x1000xf32>
+  %z = fusor.reduce_sum %e dims = [1] keepdim : tensor<64x1000xf32> -> tensor<64x1xf32>
+  %r = fusor.div %e, %z : tensor<64x1000xf32>, tensor<64x1xf32> -> tensor<64x1000xf32>
+  return %r : tensor<64x1000xf32>
+}
+
+// A layernorm is one kernel too: two reductions, the means and rsqrt computed by thread 0,
+// then the scaled and shifted row, x read from shared memory after the first pass.
+// CHECK-LABEL: void layernorm_kernel(
+// CHECK: __shared__ float w1[768];
+// CHECK-COUNT-2: __shfl_down_sync(0xffffffffu, {{.*}}, v{{[0-9]+}}, v{{[0-9]+}});
+// CHECK: rsqrtf(
+// CHECK: = w1[
+// CHECK-NOT: layernorm_kernel_0
+func.func @layernorm(%x: tensor<4x3x768xf32>, %w: tensor<768xf32>, %b: tensor<768xf32>) -> tensor<4x3x768xf32> {
+  %m = fusor.reduce_mean %x dims = [2] keepdim : tensor<4x3x768xf32> -> tensor<4x3x1xf32>
+  %c = fusor.sub %x, %m : tensor<4x3x768xf32>, tensor<4x3x1xf32> -> tensor<4x3x768xf32>
+  %sq = fusor.mul %c, %c : tensor<4x3x768xf32>, tensor<4x3x768xf32> -> tensor<4x3x768xf32>
+  %v = fusor.reduce_mean %sq dims = [2] keepdim : tensor<4x3x768xf32> -> tensor<4x3x1xf32>
+  %e = fusor.add %v, %v : tensor<4x3x1xf32>, tensor<4x3x1xf32> -> tensor<4x3x1xf32>
+  %r = fusor.rsqrt %e : tensor<4x3x1xf32>
+  %y = fusor.mul %c, %r : tensor<4x3x768xf32>, tensor<4x3x1xf32> -> tensor<4x3x768xf32>
+  %y2 = fusor.mul %y, %w : tensor<4x3x768xf32>, tensor<768xf32> -> tensor<4x3x768xf32>
+  %y3 = fusor.add %y2, %b : tensor<4x3x768xf32>, tensor<768xf32> -> tensor<4x3x768xf32>
+  return %y3 : tensor<4x3x768xf32>
 }
 
 // Integer and double kernels, comparisons and select.

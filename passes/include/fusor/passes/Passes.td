@@ -114,6 +114,29 @@ def FusorWrapSerialLinalg : Pass<"fusor-wrap-serial-linalg", "func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def FusorGpuRowKernels : Pass<"fusor-gpu-row-kernels", "func::FuncOp"> {
+  let summary = "Reductions over rows and the ops that use them as one GPU block per row";
+  let description = [{
+    Starting from a reduction over trailing dims (as fusor-gpu-block-reductions matches it),
+    gathers the run of ops around it that work on the same rows: its initial value (fill,
+    copy), later reductions over the same rows, elementwise ops over rows x elements that
+    use their results (softmax's normalization, layernorm's scale and shift), and elementwise
+    ops on the per-row results between them (a mean's division, rsqrt). The run becomes one
+    gpu.launch with a block per row: threads stride over the row for each member, block
+    reductions combine their partials, and thread 0 computes the per-row scalars. Inputs that
+    several members read are kept in shared memory after the first read (up to 40 KiB a
+    block), so a softmax or layernorm reads its row from global memory once.
+    Every access is checked to stay within its block's row, or to touch data the run never
+    writes; anything else ends the run.
+  }];
+  let options = [
+    Option<"minReduction", "min-reduction", "int64_t", /*default=*/"64",
+           "Fewest reduced elements per row for which a block is used">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def FusorGpuBlockReductions : Pass<"fusor-gpu-block-reductions", "func::FuncOp"> {
   let summary = "Reductions over trailing dims as one GPU block per output, with warp shuffles";
   let description = [{
