@@ -27,6 +27,22 @@ const Tensor &check(const Tensor &t, std::string_view op, const Where &where) {
   return t;
 }
 
+namespace {
+
+// Operands that go wherever the others are: literal-only lazy nodes (computed there), and, as
+// in torch, rank-0 host tensors (copied there).
+bool literalsOnly(const ir::Node &n) {
+  if (n.realized()) return false;
+  for (const ir::NodePtr &in : n.inputs)
+    if (in->op != ir::OpKind::Scalar) return false;
+  return true;
+}
+bool followsOthers(const ir::Node &n) {
+  return n.op == ir::OpKind::Scalar || literalsOnly(n) || (n.shape.empty() && n.device == ir::Node::kHost);
+}
+
+}  // namespace
+
 Tensor make(ir::OpKind op, DType dtype, shape::Shape shape, std::vector<Tensor> inputs,
             const Where &where) {
   auto node = std::make_shared<ir::Node>();
@@ -34,21 +50,29 @@ Tensor make(ir::OpKind op, DType dtype, shape::Shape shape, std::vector<Tensor> 
   node->dtype = dtype;
   node->shape = std::move(shape);
   node->location = where;
-  const ir::Node *placed = nullptr;  // the first operand with a device (literals have none)
+  const ir::Node *placed = nullptr;  // the first operand with a device of its own
   for (Tensor &in : inputs) {
     const ir::Node &n = *in.node();
-    if (n.op != ir::OpKind::Scalar) {
-      if (placed && n.device != placed->device)
-        throwError(std::string("fusor::") + (*ir::opName(op) ? ir::opName(op) + 6 : "op") +
-                       ": expected all tensors on the same device, but found " +
-                       ir::describe(*placed) + " and " + ir::describe(n) +
-                       " (move one with .to(device))",
-                   where);
-      if (!placed) placed = &n;
+    if (followsOthers(n)) continue;
+    if (placed && n.device != placed->device)
+      throwError(std::string("fusor::") + (*ir::opName(op) ? ir::opName(op) + 6 : "op") +
+                     ": expected all tensors on the same device, but found " + ir::describe(*placed) +
+                     " and " + ir::describe(n) + " (move one with .to(device))",
+                 where);
+    if (!placed) placed = &n;
+  }
+  int device = placed ? placed->device : ir::Node::kHost;
+  for (Tensor &in : inputs) {
+    ir::Node &n = *in.node();
+    if (n.op == ir::OpKind::Scalar || n.device == device) {
+    } else if (literalsOnly(n)) {
+      n.device = device;
+    } else {
+      in = in.to(device == ir::Node::kHost ? Device(kCPU) : Device(kCUDA, device), where);
     }
     node->inputs.push_back(in.node());
   }
-  if (placed) node->device = placed->device;
+  node->device = device;
   return Tensor(std::move(node));
 }
 

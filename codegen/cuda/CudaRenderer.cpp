@@ -30,8 +30,31 @@ template <typename T> __device__ __forceinline__ T fusor_ipow(T base, T exp) {
 }
 template <typename T> __device__ __forceinline__ T fusor_abs(T x) { return x < 0 ? -x : x; }
 // f16 and bf16 are stored as their bits; arithmetic happens in f32, as on the CPU.
+#ifdef __CUDA_ARCH__
 __device__ __forceinline__ float fusor_h2f(unsigned short h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ unsigned short fusor_f2h(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+#else  // the same conversions in portable C++, for fusor's CUDA emulator (tests)
+__device__ __forceinline__ float fusor_h2f(unsigned short h) {
+  unsigned int sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ffu;
+  if (exp == 0x1f) return __uint_as_float(sign | 0x7f800000u | (man << 13));
+  if (exp == 0) return (sign ? -1.0f : 1.0f) * (float)man * 5.9604644775390625e-8f;  // subnormal: man * 2^-24
+  return __uint_as_float(sign | ((exp + 112) << 23) | (man << 13));
+}
+__device__ __forceinline__ unsigned short fusor_f2h(float f) {
+  unsigned int u = __float_as_uint(f), sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return (unsigned short)(sign | 0x7e00u);
+  if (a >= 0x477ff000u) return (unsigned short)(sign | 0x7c00u);  // rounds past 65504: inf
+  if (a < 0x38800000u) {  // subnormal or zero: round a * 2^24 to nearest even
+    float scaled = __uint_as_float(a) * 16777216.0f;
+    unsigned int m = (unsigned int)scaled;
+    float rest = scaled - (float)m;
+    if (rest > 0.5f || (rest == 0.5f && (m & 1u))) ++m;
+    return (unsigned short)(sign | m);
+  }
+  unsigned int rounded = a + 0xfffu + ((a >> 13) & 1u);  // nearest even on the 13 dropped bits
+  return (unsigned short)(sign | (((rounded >> 13) - (112u << 10)) & 0x7fffu));
+}
+#endif
 __device__ __forceinline__ float fusor_bf2f(unsigned short b) { return __uint_as_float(((unsigned int)b) << 16); }
 __device__ __forceinline__ unsigned short fusor_f2bf(float f) {
   unsigned int u = __float_as_uint(f);

@@ -73,8 +73,9 @@ void expectError(const std::function<void()> &f, const std::string &expected, in
 
 TEST(Errors, NameShapesAndTheCallersLine) {
   Tensor a = randomTensor({2, 3}), b = randomTensor({4, 5});
-  const char *matmulError =
-      "fusor::matmul: inner dimensions differ: 3 vs 4 (operands: [2, 3] float32, [4, 5] float32)";
+  const char *matmulError = get_default_device().is_cuda()
+      ? "fusor::matmul: inner dimensions differ: 3 vs 4 (operands: [2, 3] float32 on cuda:0, [4, 5] float32 on cuda:0)"
+      : "fusor::matmul: inner dimensions differ: 3 vs 4 (operands: [2, 3] float32, [4, 5] float32)";
   expectError([&] { matmul(a, b); }, matmulError, __LINE__);
   expectError([&] { a + b; }, "fusor::add: shapes are not broadcastable", __LINE__);
   expectError([&] { a.sum({2}); }, "fusor::sum: dim 2 is out of range for rank 2", __LINE__);

@@ -1,0 +1,158 @@
+// A cuBLASLt for the CUDA emulator (tests only): column-major D = alpha op(A) op(B) + beta C
+// with an optional bias/ReLU/GELU epilogue, in double precision on host memory. It checks
+// what the real one would reject (mismatched shapes, leading dimensions too small).
+#include <cublasLt.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace {
+
+struct Desc {
+  cublasComputeType_t compute;
+  cudaDataType_t scale;
+  cublasOperation_t transA = CUBLAS_OP_N, transB = CUBLAS_OP_N;
+  cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
+  const void *bias = nullptr;
+};
+
+struct Layout {
+  cudaDataType_t type;
+  uint64_t rows, cols;
+  int64_t ld;
+};
+
+Desc *desc(cublasLtMatmulDesc_t d) { return reinterpret_cast<Desc *>(d); }
+Layout *layout(cublasLtMatrixLayout_t l) { return reinterpret_cast<Layout *>(l); }
+
+double load(const void *base, cudaDataType_t type, int64_t i) {
+  return type == CUDA_R_64F ? static_cast<const double *>(base)[i] : static_cast<const float *>(base)[i];
+}
+
+void store(void *base, cudaDataType_t type, int64_t i, double v) {
+  if (type == CUDA_R_64F) static_cast<double *>(base)[i] = v;
+  else static_cast<float *>(base)[i] = static_cast<float>(v);
+}
+
+double gelu(double x) {  // cuBLASLt's GELU is the tanh approximation
+  return 0.5 * x * (1.0 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+}
+
+template <typename T>
+cublasStatus_t create(T *out) {
+  *out = reinterpret_cast<T>(new char[256]());
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+}  // namespace
+
+extern "C" {
+
+cublasStatus_t cublasLtCreate(cublasLtHandle_t *handle) { return create(handle); }
+
+const char *cublasLtGetStatusString(cublasStatus_t status) {
+  return status == CUBLAS_STATUS_SUCCESS ? "CUBLAS_STATUS_SUCCESS" : "CUBLAS_STATUS_INVALID_VALUE (emulated)";
+}
+
+cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *out, cublasComputeType_t compute, cudaDataType_t scale) {
+  *out = reinterpret_cast<cublasLtMatmulDesc_t>(new Desc{compute, scale});
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t d) {
+  delete desc(d);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d, cublasLtMatmulDescAttributes_t attribute,
+                                              const void *buffer, size_t bytes) {
+  Desc *o = desc(d);
+  switch (attribute) {
+    case CUBLASLT_MATMUL_DESC_TRANSA:
+      if (bytes != sizeof o->transA) return CUBLAS_STATUS_INVALID_VALUE;
+      std::memcpy(&o->transA, buffer, bytes);
+      return CUBLAS_STATUS_SUCCESS;
+    case CUBLASLT_MATMUL_DESC_TRANSB:
+      if (bytes != sizeof o->transB) return CUBLAS_STATUS_INVALID_VALUE;
+      std::memcpy(&o->transB, buffer, bytes);
+      return CUBLAS_STATUS_SUCCESS;
+    case CUBLASLT_MATMUL_DESC_EPILOGUE:
+      if (bytes != sizeof o->epilogue) return CUBLAS_STATUS_INVALID_VALUE;
+      std::memcpy(&o->epilogue, buffer, bytes);
+      return CUBLAS_STATUS_SUCCESS;
+    case CUBLASLT_MATMUL_DESC_BIAS_POINTER:
+      if (bytes != sizeof o->bias) return CUBLAS_STATUS_INVALID_VALUE;
+      std::memcpy(&o->bias, buffer, bytes);
+      return CUBLAS_STATUS_SUCCESS;
+    default: return CUBLAS_STATUS_NOT_SUPPORTED;
+  }
+}
+
+cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *out, cudaDataType type, uint64_t rows, uint64_t cols,
+                                          int64_t ld) {
+  if (ld < static_cast<int64_t>(rows) || ld < 1) return CUBLAS_STATUS_INVALID_VALUE;
+  *out = reinterpret_cast<cublasLtMatrixLayout_t>(new Layout{type, rows, cols, ld});
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t l) {
+  delete layout(l);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t *out) { return create(out); }
+
+cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t p) {
+  delete[] reinterpret_cast<char *>(p);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t, cublasLtMatmulPreferenceAttributes_t,
+                                                    const void *, size_t) {
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t, cublasLtMatmulDesc_t, cublasLtMatrixLayout_t,
+                                              cublasLtMatrixLayout_t, cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
+                                              cublasLtMatmulPreference_t, int requested,
+                                              cublasLtMatmulHeuristicResult_t results[], int *found) {
+  if (requested < 1) return CUBLAS_STATUS_INVALID_VALUE;
+  std::memset(&results[0], 0, sizeof results[0]);
+  *found = 1;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const void *alpha, const void *a,
+                              cublasLtMatrixLayout_t aDesc, const void *b, cublasLtMatrixLayout_t bDesc,
+                              const void *beta, const void *c, cublasLtMatrixLayout_t cDesc, void *out,
+                              cublasLtMatrixLayout_t dDesc, const cublasLtMatmulAlgo_t *, void *, size_t,
+                              cudaStream_t) {
+  const Desc &o = *desc(d);
+  const Layout &la = *layout(aDesc), &lb = *layout(bDesc), &lc = *layout(cDesc), &ld = *layout(dDesc);
+  bool ta = o.transA == CUBLAS_OP_T, tb = o.transB == CUBLAS_OP_T;
+  uint64_t m = ta ? la.cols : la.rows, k = ta ? la.rows : la.cols;
+  uint64_t kb = tb ? lb.cols : lb.rows, n = tb ? lb.rows : lb.cols;
+  if (k != kb || ld.rows != m || ld.cols != n || lc.rows != m || lc.cols != n) return CUBLAS_STATUS_INVALID_VALUE;
+  bool f64 = o.scale == CUDA_R_64F;
+  double alphaV = f64 ? *static_cast<const double *>(alpha) : *static_cast<const float *>(alpha);
+  double betaV = f64 ? *static_cast<const double *>(beta) : *static_cast<const float *>(beta);
+  bool hasBias = o.epilogue & CUBLASLT_EPILOGUE_BIAS;
+  if (hasBias && !o.bias) return CUBLAS_STATUS_INVALID_VALUE;
+  for (uint64_t j = 0; j < n; ++j)
+    for (uint64_t i = 0; i < m; ++i) {
+      double sum = 0;
+      for (uint64_t p = 0; p < k; ++p) {
+        double x = load(a, la.type, ta ? p + i * la.ld : i + p * la.ld);
+        double y = load(b, lb.type, tb ? j + p * lb.ld : p + j * lb.ld);
+        sum += x * y;
+      }
+      double v = alphaV * sum + (betaV != 0 ? betaV * load(c, lc.type, i + j * lc.ld) : 0.0);
+      if (hasBias) v += load(o.bias, ld.type, static_cast<int64_t>(i));
+      if ((o.epilogue & ~CUBLASLT_EPILOGUE_BIAS) == CUBLASLT_EPILOGUE_RELU) v = v > 0 ? v : 0;
+      if ((o.epilogue & ~CUBLASLT_EPILOGUE_BIAS) == CUBLASLT_EPILOGUE_GELU) v = gelu(v);
+      store(out, ld.type, i + j * ld.ld, v);
+    }
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+}  // extern "C"
