@@ -1,8 +1,11 @@
 // fusor-contractions-to-calls: f32/f64 matmul-like linalg ops on buffers -> calls to the
 // runtime GEMM (fusor_rt_gemm_*), one per batch element, with any strides.
 #include "fusor/passes/Passes.h"
+#include "fusor/runtime/Gemm.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
 
 namespace mlir::fusor {
 #define GEN_PASS_DEF_FUSORCONTRACTIONSTOCALLS
@@ -25,11 +28,11 @@ bool simpleMap(AffineMap map) {
   });
 }
 
-func::FuncOp declareGemm(ModuleOp module, StringRef name) {
+func::FuncOp declareGemm(ModuleOp module, StringRef name, unsigned arguments) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name)) return f;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
-  SmallVector<Type> args(16, b.getI64Type());
+  SmallVector<Type> args(arguments, b.getI64Type());
   auto f = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
@@ -95,6 +98,108 @@ bool blasLayout(MemRefType type, int64_t row, int64_t col, bool unitColumn) {
   return !unitColumn && rs == 1 && cs >= std::max<int64_t>(rows, 1);
 }
 
+// --- Epilogues: the elementwise op after a GEMM, when cuBLASLt can apply it instead. ---
+
+bool isFloatConstant(Value v, double expected) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  auto f = c ? dyn_cast<FloatAttr>(c.getValue()) : nullptr;
+  return f && std::abs(f.getValueAsDouble() - expected) <= 1e-6 * std::abs(expected);
+}
+
+// `v` = op(x, y) for a commutative OpTy, with `x` matching `first` (either order).
+template <typename OpTy>
+bool commutes(Value v, function_ref<bool(Value)> first, function_ref<bool(Value)> second) {
+  auto op = v.getDefiningOp<OpTy>();
+  if (!op) return false;
+  Value a = op.getLhs(), b = op.getRhs();
+  return (first(a) && second(b)) || (first(b) && second(a));
+}
+
+// r = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as fusor lowers gelu(approximate="tanh").
+bool isGeluTanh(Value r, Value x) {
+  auto is = [](Value want) { return [want](Value v) { return v == want; }; };
+  auto constant = [](double c) { return [c](Value v) { return isFloatConstant(v, c); }; };
+  auto cube = [&](Value v) {
+    return commutes<arith::MulFOp>(v, [&](Value s) { return commutes<arith::MulFOp>(s, is(x), is(x)); }, is(x));
+  };
+  auto poly = [&](Value v) {
+    return commutes<arith::AddFOp>(v, is(x), [&](Value t) { return commutes<arith::MulFOp>(t, cube, constant(0.044715)); });
+  };
+  auto inner = [&](Value v) {
+    auto tanh = v.getDefiningOp<math::TanhOp>();
+    return tanh && commutes<arith::MulFOp>(tanh.getOperand(), poly, constant(std::sqrt(2.0 / M_PI)));
+  };
+  return commutes<arith::MulFOp>(
+      r, [&](Value h) { return commutes<arith::MulFOp>(h, is(x), constant(0.5)); },
+      [&](Value o) { return commutes<arith::AddFOp>(o, inner, constant(1.0)); });
+}
+
+struct Epilogue {
+  linalg::GenericOp op;  // replaced by the epilogue
+  int64_t bits = 0;      // fusor::runtime::GemmEpilogue
+  Value bias;            // a contiguous vector over n, or null
+  Value output;          // where the GEMM writes instead of C
+};
+
+// The elementwise op right after the contraction that reads its result C once, at the same
+// element, adds a bias over the last dim and/or applies relu or tanh-gelu, and writes a buffer
+// laid out as C; C must have no other readers.
+std::optional<Epilogue> matchEpilogue(Operation *contraction, Value c) {
+  Operation *next = contraction->getNextNode();
+  while (next && isa<arith::ConstantOp, memref::AllocOp>(next)) next = next->getNextNode();
+  auto op = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!op || !op.hasPureBufferSemantics() || op.getNumReductionLoops() || op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() > 2)
+    return std::nullopt;
+  auto cType = cast<MemRefType>(c.getType());
+  Value out = op.getDpsInits()[0];
+  if (out.getType() != cType || !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+    return std::nullopt;
+  for (Operation *user : c.getUsers())
+    if (user != contraction && user != op && !isa<memref::DeallocOp, linalg::FillOp>(user)) return std::nullopt;
+  Block &body = op.getRegion().front();
+  Value cValue, biasValue;
+  Epilogue e{op, 0, nullptr, out};
+  unsigned last = cType.getRank() - 1;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (in->get() == c && map.isIdentity() && !cValue) {
+      cValue = body.getArgument(in->getOperandNumber());
+      continue;
+    }
+    auto type = dyn_cast<MemRefType>(in->get().getType());
+    if (!type || type.getRank() != 1 || !type.getLayout().isIdentity() || type.getElementType() != cType.getElementType() ||
+        type.getDimSize(0) != cType.getDimSize(last) || map.getNumResults() != 1 ||
+        map.getResult(0) != getAffineDimExpr(last, op.getContext()) || in->get() == c)
+      return std::nullopt;
+    biasValue = body.getArgument(in->getOperandNumber());
+    e.bias = in->get();
+  }
+  if (!cValue) return std::nullopt;
+  Value x = cValue;  // the value the activation takes
+  Value result = body.getTerminator()->getOperand(0);
+  if (biasValue) {
+    // The sum is the first op (the activation, if any, takes it).
+    auto add = dyn_cast<arith::AddFOp>(&body.front());
+    if (!add || !((add.getLhs() == cValue && add.getRhs() == biasValue) ||
+                  (add.getLhs() == biasValue && add.getRhs() == cValue)))
+      return std::nullopt;
+    x = add.getResult();
+    e.bits |= ::fusor::runtime::kEpilogueBias;
+  }
+  if (result == x && biasValue) return e;
+  if (commutes<arith::MaximumFOp>(result, [&](Value v) { return v == x; },
+                                  [](Value v) { return isFloatConstant(v, 0.0); })) {
+    e.bits |= ::fusor::runtime::kEpilogueRelu;
+    return e;
+  }
+  if (isGeluTanh(result, x)) {
+    e.bits |= ::fusor::runtime::kEpilogueGeluTanh;
+    return e;
+  }
+  return std::nullopt;
+}
+
 struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<ContractionsToCallsPass> {
   using FusorContractionsToCallsBase::FusorContractionsToCallsBase;
 
@@ -143,15 +248,22 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     }
 
     linalg::FillOp fill = zeroFillBefore(op, c);  // before new ops come between them
-    OpBuilder builder(op);
+    // cuBLASLt epilogues: one GEMM over all of C, overwritten, its n dim C's last (unit) one.
+    std::optional<Epilogue> epilogue;
+    if (epilogues && fill && element.isF32() && loops.empty() && rows[2] + 1 == cols[2] &&
+        cols[2] == cast<MemRefType>(c.getType()).getRank() - 1)
+      epilogue = matchEpilogue(op, c);
+    OpBuilder builder(epilogue ? epilogue->op : op);
     Location loc = op.getLoc();
     auto i64 = builder.getI64Type();
     auto constant = [&](int64_t v) { return arith::ConstantOp::create(builder, loc, builder.getI64IntegerAttr(v)); };
-    BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, c)};
+    BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b),
+                           viewOf(builder, loc, epilogue ? epilogue->output : c)};
     Value accumulate = constant(fill ? 0 : 1);
     Value mSize = constant(mSizeValue), nSize = constant(ranges[n]), kSize = constant(ranges[k]);
-    func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(),
-                                    element.isF32() ? "fusor_rt_gemm_f32" : "fusor_rt_gemm_f64");
+    std::string callee = element.isF32() ? "fusor_rt_gemm_f32" : "fusor_rt_gemm_f64";
+    if (epilogue) callee += "_epilogue";
+    func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(), callee, epilogue ? 19 : 16);
     // One call per batch element; batch dims a matrix lacks (broadcast) add nothing to it.
     SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};
     for (unsigned batchDim : loops) {
@@ -172,8 +284,18 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     for (int x = 0; x < 3; ++x)
       args.append({views[x].pointer, offsets[x], views[x].strides[rows[x]], views[x].strides[cols[x]]});
     args.append({mSize, nSize, kSize, accumulate});
+    if (epilogue) {
+      args.push_back(constant(epilogue->bits));
+      if (epilogue->bias) {
+        BufferView bias = viewOf(builder, loc, epilogue->bias);
+        args.append({bias.pointer, bias.offset});
+      } else {
+        args.append({constant(0), constant(0)});
+      }
+    }
     func::CallOp::create(builder, loc, gemm, args);
     if (fill) fill.erase();
+    if (epilogue) epilogue->op.erase();
     op.erase();
   }
 };

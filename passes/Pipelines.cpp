@@ -95,6 +95,7 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
   stages.push_back({"gpu", [options](OpPassManager &pm) {
                       FusorContractionsToCallsOptions gemm;
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
+                      gemm.epilogues = true;       // bias, relu and gelu inside cuBLASLt
                       pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuRowKernels());

@@ -1,4 +1,5 @@
 // matmul and linear vs a double reference.
+#include <cmath>
 #include "Reference.h"
 
 namespace fusor::testing {
@@ -27,10 +28,27 @@ TEST(Matmul, OtherTypes) {
 }
 
 TEST(Matmul, LinearWithBiasAndEpilogue) {
+  // On CUDA these become cuBLASLt epilogues (bias, relu, tanh-gelu); elsewhere fused kernels.
+  auto relu = [](double v) { return v > 0 ? v : 0; };
+  auto geluTanh = [](double v) { return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v))); };
   Tensor x = randomTensor({10, 16}), w = randomTensor({24, 16}), b = randomTensor({24});
-  Ref expected = map(zip(matmul(toRef(x), permute(toRef(w), {1, 0})), toRef(b), std::plus<double>()),
-                     [](double v) { return v > 0 ? v : 0; });
-  expectClose(relu(linear(x, w, b)), expected, 1e-5, 1e-5, "relu(linear)");
+  Ref xw = matmul(toRef(x), permute(toRef(w), {1, 0}));
+  Ref biased = zip(xw, toRef(b), std::plus<double>());
+  expectClose(fusor::relu(linear(x, w, b)), map(biased, relu), 1e-5, 1e-5, "relu(linear)");
+  expectClose(linear(x, w, b), biased, 1e-5, 1e-5, "linear");
+  expectClose(gelu(linear(x, w, b), "tanh"), map(biased, geluTanh), 1e-5, 1e-5, "gelu_tanh(linear)");
+  expectClose(fusor::relu(matmul(x, w.t())), map(xw, relu), 1e-5, 1e-5, "relu(matmul)");
+  // A rank-3 input (two m dims merged into one GEMM), and the exact gelu, which is not an epilogue.
+  Tensor x3 = randomTensor({3, 5, 16});
+  Ref biased3 = zip(matmul(toRef(x3), permute(toRef(w), {1, 0})), toRef(b), std::plus<double>());
+  expectClose(gelu(linear(x3, w, b), "tanh"), map(biased3, geluTanh), 1e-5, 1e-5, "gelu_tanh(linear) rank 3");
+  expectClose(gelu(linear(x3, w, b)), map(biased3, [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }),
+              1e-5, 1e-5, "gelu(linear)");
+  // The product is also a result: it must be kept, so the activation stays a kernel.
+  Tensor y = linear(x, w, b), r = fusor::relu(y);
+  realize({y, r});
+  expectClose(y, biased, 1e-5, 1e-5, "linear kept");
+  expectClose(r, map(biased, relu), 1e-5, 1e-5, "relu beside it");
 }
 
 }  // namespace

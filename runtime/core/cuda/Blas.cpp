@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "fusor/Error.h"
+#include "fusor/runtime/Gemm.h"
 #include "fusor/runtime/cuda/Api.h"
 #include "fusor/runtime/cuda/Device.h"
 #include "fusor/runtime/cuda/Executable.h"
@@ -88,6 +89,22 @@ void gemm(int device, GemmType type, const int64_t *a) {
   Guard<decltype(api.cublasLtMatmulDescDestroy), cublasLtMatmulDesc_t> descGuard{api.cublasLtMatmulDescDestroy, desc};
   FUSOR_CUDA_CHECK(api.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &bView.op, sizeof bView.op));
   FUSOR_CUDA_CHECK(api.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &aView.op, sizeof aView.op));
+  // Epilogues act on C^T, n x m: its rows are C's columns, which is what the bias runs over.
+  if (int64_t bits = a[16]) {
+    int activation = bits & ~kEpilogueBias;
+    int epilogue = activation == kEpilogueRelu       ? CUBLASLT_EPILOGUE_RELU
+                   : activation == kEpilogueGeluTanh ? CUBLASLT_EPILOGUE_GELU
+                                                     : CUBLASLT_EPILOGUE_DEFAULT;
+    if (activation && epilogue == CUBLASLT_EPILOGUE_DEFAULT)
+      throwInternalError("a CUDA GEMM asks for epilogue bits " + std::to_string(bits));
+    if (bits & kEpilogueBias) {
+      epilogue |= CUBLASLT_EPILOGUE_BIAS;  // RELU_BIAS and GELU_BIAS are these bits combined
+      const void *bias = reinterpret_cast<const void *>(a[17] + a[18] * static_cast<int64_t>(element));
+      FUSOR_CUDA_CHECK(api.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
+    }
+    auto value = static_cast<cublasLtEpilogue_t>(epilogue);
+    FUSOR_CUDA_CHECK(api.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &value, sizeof value));
+  }
 
   cublasLtMatrixLayout_t layouts[3] = {nullptr, nullptr, nullptr};
   FUSOR_CUDA_CHECK(api.cublasLtMatrixLayoutCreate(&layouts[0], data, bView.rows, bView.cols, bView.ld));

@@ -123,8 +123,8 @@ struct Machine {
           break;
         }
         case K::Gemm: {
-          int64_t args[16];
-          for (int a = 0; a < 16; ++a) args[a] = r[o[a]];
+          int64_t args[19] = {};
+          for (size_t a = 0; a < o.size(); ++a) args[a] = r[o[a]];
           gemm(device, static_cast<GemmType>(i.immediate), args);
           break;
         }

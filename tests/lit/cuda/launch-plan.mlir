@@ -23,6 +23,29 @@ func.func @linear(%x: tensor<8x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf32
   return %y : tensor<8x32xf32>
 }
 
+// With the tanh GELU (or relu) the bias and activation are cuBLASLt's epilogue: one GEMM
+// with epilogue bits 5 (bias | gelu-tanh) and the bias's address, and no kernel after it.
+// CHECK-LABEL: // @linear_gelu_tanh
+// CHECK-DAG: %[[B:.*]] = arg 2
+// CHECK-DAG: %[[BITS:.*]] = const 5
+// CHECK: gemm.f32 {{.*}}, %[[BITS]], %[[BM:[0-9]+]], %{{[0-9]+}}{{$}}
+// CHECK-NOT: launch
+// CHECK-LABEL: // @linear_relu_no_bias
+// CHECK: %[[RELU:.*]] = const 2
+// CHECK: gemm.f32 {{.*}}, %[[RELU]], %{{[0-9]+}}, %{{[0-9]+}}{{$}}
+// CHECK-NOT: launch
+func.func @linear_gelu_tanh(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %b: tensor<32xf32>) -> tensor<8x32xf32> {
+  %h = fusor.matmul %x, %w : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
+  %hb = fusor.add %h, %b : tensor<8x32xf32>, tensor<32xf32> -> tensor<8x32xf32>
+  %y = fusor.gelu %hb approximate = tanh : tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}
+func.func @linear_relu_no_bias(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> tensor<8x32xf32> {
+  %h = fusor.matmul %x, %w : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
+  %y = fusor.relu %h : tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}
+
 // A batched matmul whose batch dim cannot merge into rows: a host loop of GEMMs, one per
 // batch element, offsets stepping by the batch strides.
 // CHECK-LABEL: // @batched

@@ -83,11 +83,17 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
     running in parallel must not do.
     With `unit-stride-only` (the CUDA pipeline, whose GEMM is cuBLASLt), only contractions
     whose operands each have a unit row or column stride, and whose result has unit column
-    stride, are rewritten; the others stay loops.
+    stride, are rewritten; the others stay loops. With `epilogues` (also the CUDA pipeline),
+    an elementwise op right after a single GEMM that adds a bias over the last dim and/or
+    applies relu or tanh-gelu to its result becomes part of the call
+    (fusor_rt_gemm_f32_epilogue: cuBLASLt's BIAS, RELU and GELU epilogues).
   }];
   let options = [
     Option<"unitStrideOnly", "unit-stride-only", "bool", /*default=*/"false",
            "Rewrite only operands with a unit row or column stride (BLAS-style layouts)">,
+    Option<"epilogues", "epilogues", "bool", /*default=*/"false",
+           "Fold a following bias add and relu or tanh-gelu into the call "
+           "(fusor_rt_gemm_f32_epilogue, for cuBLASLt)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];

@@ -17,6 +17,10 @@ void fusor_rt_gemm_f64(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t 
 }
 
 namespace fusor::runtime {
+// What the CUDA GEMM applies to each result element (cuBLASLt epilogues), as bits: a bias per
+// column of C (indexed by n), then at most one activation.
+enum GemmEpilogue : int64_t { kEpilogueBias = 1, kEpilogueRelu = 2, kEpilogueGeluTanh = 4 };
+
 // Which implementation runs ("OpenBLAS (core type X)" or "built-in"), for reports.
 const char *gemmBackend();
 }

@@ -20,7 +20,8 @@ struct Instruction {
     Add, Sub, Mul,  // dst = operands[0] op operands[1], as int64
     Copy,      // `immediate` bytes from operands[1]'s address to operands[0]'s
     Launch,    // kernel #immediate, grid operands[0..2], block [3..5], parameters [6..]
-    Gemm,      // immediate = GemmType, operands as fusor_rt_gemm_f32's arguments
+    Gemm,      // immediate = GemmType, operands as fusor_rt_gemm_f32's arguments, then for f32
+               // optionally the epilogue (runtime::GemmEpilogue bits), the bias pointer and offset
     Loop,      // for dst = operands[0]; dst < operands[1]; dst += operands[2]: body
   };
   Kind kind;
