@@ -179,4 +179,36 @@ TEST_F(AotOnnx, EmbeddedAndSideFileWeightsGiveTheJitResult) {
   }
 }
 
+// --target cuda builds without a GPU. Where CUDA is available (a GPU, or the CUDA emulator in
+// aot.cuda_on_emulator) the library runs and matches the JIT; elsewhere creating the model is
+// a clear error.
+TEST_F(AotOnnx, CudaTargetBuildsAnywhereAndRunsWhereCudaIs) {
+  fs::path out = dir_ / "cuda";
+  ASSERT_EQ(compile("-o " + out.string() + " --shape image=2x3x12x10 --name tiny_gpu --target cuda"), 0) << log();
+  Library lib(out / "libtiny_gpu.so");
+  ASSERT_TRUE(lib.handle && lib.descriptor) << dlerror();
+  auto create = lib.fn<fusor_model *(*)()>("tiny_gpu_create");
+  auto run = lib.fn<int (*)(fusor_model *, const void *const *, void *const *)>("tiny_gpu_run");
+  auto destroy = lib.fn<void (*)(fusor_model *)>("tiny_gpu_destroy");
+  auto lastError = lib.fn<const char *(*)()>("tiny_gpu_last_error");
+  fusor_model *model = create();
+  if (!fusor::cuda::is_available()) {
+    EXPECT_EQ(model, nullptr);
+    EXPECT_NE(std::string(lastError()).find("CUDA"), std::string::npos) << lastError();
+    return;
+  }
+  ASSERT_NE(model, nullptr) << lastError();
+  fusor::manual_seed(4);
+  Tensor image = fusor::randn({2, 3, 12, 10}, fusor::kCPU);
+  fusor::onnx::Model jitModel = fusor::onnx::Model::load((dir_ / "tiny_cnn.onnx").string());
+  std::vector<float> expected = jitModel.run({image})[0].to_vector<float>();
+  std::vector<float> input = image.to_vector<float>(), output(expected.size(), -1.0f);
+  const void *inputs[] = {input.data()};
+  void *outputs[] = {output.data()};
+  ASSERT_EQ(run(model, inputs, outputs), 0) << lastError();
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(output[i], expected[i], 1e-5f * (1 + std::abs(expected[i]))) << i;
+  destroy(model);
+}
+
 }  // namespace
