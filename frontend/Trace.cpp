@@ -61,12 +61,18 @@ Tensor make(ir::OpKind op, DType dtype, shape::Shape shape, std::vector<Tensor> 
                  where);
     if (!placed) placed = &n;
   }
+  // Only followers: the first non-literal decides, as before.
+  for (Tensor &in : inputs)
+    if (!placed && in.node()->op != ir::OpKind::Scalar) placed = in.node().get();
   int device = placed ? placed->device : ir::Node::kHost;
   for (Tensor &in : inputs) {
     ir::Node &n = *in.node();
     if (n.op == ir::OpKind::Scalar || n.device == device) {
     } else if (literalsOnly(n)) {
-      n.device = device;
+      // A copy computed there: other users of the node keep it where it was.
+      auto copy = std::make_shared<ir::Node>(n);
+      copy->device = device;
+      in = Tensor(std::move(copy));
     } else {
       in = in.to(device == ir::Node::kHost ? Device(kCPU) : Device(kCUDA, device), where);
     }

@@ -134,6 +134,12 @@ TEST(Elementwise, TypePromotionFollowsTorch) {
   EXPECT_EQ((i + 2.5).to_vector<double>(), (std::vector<double>{3.5, 4.5, 5.5}));
   EXPECT_EQ((2 - i).to_vector<int64_t>(), (std::vector<int64_t>{1, 0, -1}));
   EXPECT_EQ(((i > 1) + (i > 2)).dtype(), kBool);  // bool add is logical or
+  // Literals and rank-0 host tensors go where the other operands are (the default device here).
+  EXPECT_EQ((zeros({3}) + ones({3})).device(), get_default_device());
+  EXPECT_EQ((f + scalar_tensor(2.0, kFloat64)).device(), f.device());
+  float four = 4.0f;
+  Tensor hostScalar = from_blob(&four, {});  // always on the host
+  EXPECT_EQ((f * hostScalar).to_vector<float>(), (std::vector<float>{2.0f, 6.0f, 10.0f}));
 }
 
 TEST(Elementwise, WhereCastsAndLogicalOps) {
