@@ -44,9 +44,7 @@ Tensor place(Tensor t, const Device &device, std::string_view op, const Where &w
   if (t.device() == device) return t;
   ir::Node &n = *t.node();
   // A lazy tensor made of literals only is simply computed there.
-  bool literalsOnly = !n.realized();
-  for (const ir::NodePtr &in : n.inputs) literalsOnly &= in->op == ir::OpKind::Scalar;
-  if (literalsOnly) {
+  if (literalsOnly(n)) {
     n.device = device.is_cuda() ? device.index : ir::Node::kHost;
     return t;
   }

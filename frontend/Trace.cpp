@@ -27,16 +27,17 @@ const Tensor &check(const Tensor &t, std::string_view op, const Where &where) {
   return t;
 }
 
-namespace {
-
-// Operands that go wherever the others are: literal-only lazy nodes (computed there), and, as
-// in torch, rank-0 host tensors (copied there).
 bool literalsOnly(const ir::Node &n) {
   if (n.realized()) return false;
   for (const ir::NodePtr &in : n.inputs)
     if (in->op != ir::OpKind::Scalar) return false;
   return true;
 }
+
+namespace {
+
+// Operands that go wherever the others are: literal-only lazy nodes (computed there), and, as
+// in torch, rank-0 host tensors (copied there).
 bool followsOthers(const ir::Node &n) {
   return n.op == ir::OpKind::Scalar || literalsOnly(n) || (n.shape.empty() && n.device == ir::Node::kHost);
 }

@@ -39,6 +39,8 @@ Device deviceOf(const TensorOptions &options);
 void checkDevice(const Device &device, std::string_view op, const Where &where);
 // `t` on `device`: a lazy tensor of literals is retargeted, anything else copied.
 Tensor place(Tensor t, const Device &device, std::string_view op, const Where &where);
+// A lazy node computed from literals only (a fill, say): it can be computed on any device.
+bool literalsOnly(const ir::Node &n);
 // A graph input shaped like `like` but without data (fusor::jit and export_mlir trace on these).
 ir::NodePtr placeholder(const Tensor &like, const Where &where);
 Tensor scalar(Scalar value, DType dtype, const Where &where);

@@ -197,7 +197,7 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
                                 AffineMap::get(loops, 0, outExprs, ctx)};
     SmallVector<utils::IteratorType> iterators(loops - 1, utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    Type acc = isLowPrecision(element) ? rw.getF32Type() : element;
+    Type acc = accumulatorType(element);
     SmallVector<int64_t> outShape(batch);
     outShape.append({m, n});
     auto outType = RankedTensorType::get(outShape, acc);

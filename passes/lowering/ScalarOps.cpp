@@ -1,4 +1,5 @@
 #include "ScalarOps.h"
+#include "TensorBuilders.h"
 
 #include <cmath>
 
@@ -9,8 +10,6 @@
 
 namespace mlir::fusor::lowering {
 namespace {
-
-bool isLowPrecision(Type t) { return isa<Float16Type, BFloat16Type>(t); }
 
 Value floatConst(OpBuilder &b, Location loc, Type type, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));

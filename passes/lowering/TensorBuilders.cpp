@@ -43,6 +43,10 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
 
 bool isLowPrecision(Type t) { return isa<Float16Type, BFloat16Type>(t); }
 
+Type accumulatorType(Type element) {
+  return isLowPrecision(element) ? Float32Type::get(element.getContext()) : element;
+}
+
 bool allStatic(Operation *op) {
   auto isStatic = [](Type t) {
     auto tensor = dyn_cast<RankedTensorType>(t);

@@ -10,6 +10,8 @@ using ScalarBody = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 // f16 and bf16, which reductions and contractions accumulate in f32.
 bool isLowPrecision(Type t);
+// The type a sum or product of `element` values accumulates in: f32 for f16/bf16.
+Type accumulatorType(Type element);
 
 // Whether every operand and result of `op` is a tensor of static shape (what the backends lower).
 bool allStatic(Operation *op);

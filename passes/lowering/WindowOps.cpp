@@ -99,7 +99,7 @@ struct Conv2dPattern : OpConversionPattern<Conv2dOp> {
     auto w = cast<RankedTensorType>(a.getWeight().getType());
     RankedTensorType out = op.getType();
     Type element = in.getElementType();
-    Type acc = isLowPrecision(element) ? rw.getF32Type() : element;
+    Type acc = accumulatorType(element);
     int64_t n = in.getDimSize(0), groups = op.getGroups(), cg = w.getDimSize(1);
     int64_t o = w.getDimSize(0), og = o / groups, kh = w.getDimSize(2), kw = w.getDimSize(3);
     int64_t oh = out.getDimSize(2), ow = out.getDimSize(3);
@@ -165,7 +165,7 @@ struct MaxPool2dPattern : OpConversionPattern<MaxPool2dOp> {
     auto in = cast<RankedTensorType>(a.getInput().getType());
     RankedTensorType out = op.getType();
     Type element = in.getElementType();
-    Type acc = isLowPrecision(element) ? rw.getF32Type() : element;
+    Type acc = accumulatorType(element);
     ArrayRef<int64_t> pads = op.getPads();
     SmallVector<int64_t> extra = extraPadding(in, out, op.getKernel(), op.getStrides(), pads, op.getDilations());
     Value lowest = arith::ConstantOp::create(
@@ -191,7 +191,7 @@ struct AvgPool2dPattern : OpConversionPattern<AvgPool2dOp> {
     auto in = cast<RankedTensorType>(a.getInput().getType());
     RankedTensorType out = op.getType();
     Type element = in.getElementType();
-    Type acc = isLowPrecision(element) ? rw.getF32Type() : element;
+    Type acc = accumulatorType(element);
     ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(), pads = op.getPads();
     int64_t ones[2] = {1, 1};
     SmallVector<int64_t> extra = extraPadding(in, out, kernel, strides, pads, ones);

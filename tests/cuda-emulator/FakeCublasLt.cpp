@@ -67,23 +67,16 @@ cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t d) {
 cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d, cublasLtMatmulDescAttributes_t attribute,
                                               const void *buffer, size_t bytes) {
   Desc *o = desc(d);
+  auto set = [&](auto &field) {
+    if (bytes != sizeof field) return CUBLAS_STATUS_INVALID_VALUE;
+    std::memcpy(&field, buffer, bytes);
+    return CUBLAS_STATUS_SUCCESS;
+  };
   switch (attribute) {
-    case CUBLASLT_MATMUL_DESC_TRANSA:
-      if (bytes != sizeof o->transA) return CUBLAS_STATUS_INVALID_VALUE;
-      std::memcpy(&o->transA, buffer, bytes);
-      return CUBLAS_STATUS_SUCCESS;
-    case CUBLASLT_MATMUL_DESC_TRANSB:
-      if (bytes != sizeof o->transB) return CUBLAS_STATUS_INVALID_VALUE;
-      std::memcpy(&o->transB, buffer, bytes);
-      return CUBLAS_STATUS_SUCCESS;
-    case CUBLASLT_MATMUL_DESC_EPILOGUE:
-      if (bytes != sizeof o->epilogue) return CUBLAS_STATUS_INVALID_VALUE;
-      std::memcpy(&o->epilogue, buffer, bytes);
-      return CUBLAS_STATUS_SUCCESS;
-    case CUBLASLT_MATMUL_DESC_BIAS_POINTER:
-      if (bytes != sizeof o->bias) return CUBLAS_STATUS_INVALID_VALUE;
-      std::memcpy(&o->bias, buffer, bytes);
-      return CUBLAS_STATUS_SUCCESS;
+    case CUBLASLT_MATMUL_DESC_TRANSA: return set(o->transA);
+    case CUBLASLT_MATMUL_DESC_TRANSB: return set(o->transB);
+    case CUBLASLT_MATMUL_DESC_EPILOGUE: return set(o->epilogue);
+    case CUBLASLT_MATMUL_DESC_BIAS_POINTER: return set(o->bias);
     default: return CUBLAS_STATUS_NOT_SUPPORTED;
   }
 }
