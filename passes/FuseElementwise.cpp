@@ -26,17 +26,36 @@ size_t bodySize(Operation *op) {
 // A producer with several users is fused into each of them (recomputed), as XLA and Inductor
 // do: re-reading its inputs costs less memory traffic than writing and re-reading its result.
 // That makes a row softmax three kernels (max, sum of exp, exp / sum) instead of four.
+// A producer that only moves elements (a transpose) computes nothing, so any consumer may
+// read through it: a matmul then reads a transposed operand in place, which the GEMM call
+// takes as strides, instead of a copy made on every run.
+bool onlyMovesElements(Operation *producer) {
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  if (!generic || generic.getNumDpsInputs() != 1 || bodySize(generic) != 1) return false;
+  auto yield = cast<linalg::YieldOp>(generic.getBlock()->getTerminator());
+  return yield.getNumOperands() == 1 && yield.getOperand(0) == generic.getBlock()->getArgument(0);
+}
+
 bool computesEachElementOnce(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  return producer && consumer && consumer.getMatchingIndexingMap(fused).isPermutation() &&
-         bodySize(producer) + bodySize(consumer) <= kMaxFusedBodyOps;
+  if (!producer || !consumer || bodySize(producer) + bodySize(consumer) > kMaxFusedBodyOps) return false;
+  return consumer.getMatchingIndexingMap(fused).isPermutation() || onlyMovesElements(producer);
 }
+
+// Transposes as generics, so that they fuse into their readers like any elementwise op.
+struct GeneralizeTranspose : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op, PatternRewriter &rewriter) const override {
+    return linalg::generalizeNamedOp(rewriter, op);
+  }
+};
 
 struct FuseElementwisePass : impl::FusorFuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
+    patterns.add<GeneralizeTranspose>(ctx);
     linalg::populateElementwiseOpsFusionPatterns(patterns, computesEachElementOnce);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::populateFoldTensorEmptyPatterns(patterns);

@@ -1,9 +1,11 @@
 // fusor-linalg-to-loops: linalg ops on buffers -> loops, parallel (scf.parallel) where the
 // parallel iteration space is large enough to pay for sharing it between threads.
 #include "fusor/passes/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::fusor {
@@ -12,14 +14,77 @@ namespace mlir::fusor {
 
 namespace {
 
-// Iterations of the parallel loops, or 0 when any is dynamic.
-int64_t parallelIterations(linalg::LinalgOp op) {
-  int64_t n = 1;
+// Whether `op` is worth sharing between threads: its parallel loops give two chunks or more
+// and all its loops together run at least `threshold` iterations (a layernorm's 128 rows of
+// 768 are; starting threads would cost more than 128 rows of 8 save). False when dynamic.
+bool worthThreads(linalg::LinalgOp op, int64_t threshold) {
+  int64_t parallel = 1, all = 1;
   for (auto [range, kind] : llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray())) {
-    if (ShapedType::isDynamic(range)) return 0;
-    if (kind == utils::IteratorType::parallel) n *= range;
+    if (ShapedType::isDynamic(range)) return false;
+    all *= range;
+    if (kind == utils::IteratorType::parallel) parallel *= range;
   }
-  return n;
+  return parallel >= 2 && all >= threshold;
+}
+
+// Asks LLVM to vectorize `loop`, a loop over a parallel dim, even where its cost model or a
+// short trip count would not: fusor cannot tell LLVM that its buffers do not overlap (inside
+// OpenMP's outlined functions every pointer comes from a struct), so LLVM guards the vector
+// loop with runtime overlap checks, which it refuses for short loops unless asked.
+void markVectorizable(Operation *loop) {
+  MLIRContext *ctx = loop->getContext();
+  auto vectorize = LLVM::LoopVectorizeAttr::get(ctx, /*disable=*/BoolAttr::get(ctx, false), {}, {}, {}, {}, {}, {});
+  auto annotation = LLVM::LoopAnnotationAttr::get(ctx, {}, vectorize, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {},
+                                                  {}, {});
+  loop->setAttr(LLVM::LoopAnnotationAttr::getMnemonic(), annotation);
+}
+
+LogicalResult toNestedFors(IRRewriter &rewriter, scf::ParallelOp loop) {
+  FailureOr<scf::LoopNest> nest = scf::parallelForToNestedFors(rewriter, loop);
+  if (failed(nest)) return failure();
+  if (!nest->loops.empty()) markVectorizable(nest->loops.back());
+  return success();
+}
+
+// How many leading dims of `loop` to share between threads: the fewest giving `minChunks`
+// chunks of work, so the inner dims stay a plain loop nest that LLVM vectorizes (a collapsed
+// OpenMP loop recomputes every index by division). Keeps the innermost dim inner whenever the
+// dims before it give two chunks or more.
+unsigned threadedDims(scf::ParallelOp loop, int64_t minChunks) {
+  unsigned rank = loop.getNumLoops();
+  int64_t chunks = 1;
+  for (unsigned i = 0; i < rank; ++i) {
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()[i]);
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound()[i]);
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep()[i]);
+    if (!lb || !ub || !step || *step <= 0) return rank;
+    chunks *= llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
+    if (chunks >= minChunks) return i + 1;
+    if (i + 2 == rank && chunks >= 2) return rank - 1;
+  }
+  return rank;
+}
+
+// Splits `loop` into an scf.parallel over its first `outerDims` dims around a sequential
+// nest over the rest.
+LogicalResult splitParallelLoop(IRRewriter &rewriter, scf::ParallelOp loop, unsigned outerDims) {
+  Location loc = loop.getLoc();
+  auto take = [&](ValueRange values, bool outer) {
+    return outer ? SmallVector<Value>(values.take_front(outerDims)) : SmallVector<Value>(values.drop_front(outerDims));
+  };
+  rewriter.setInsertionPoint(loop);
+  auto outer = scf::ParallelOp::create(rewriter, loc, take(loop.getLowerBound(), true),
+                                       take(loop.getUpperBound(), true), take(loop.getStep(), true));
+  rewriter.setInsertionPointToStart(outer.getBody());
+  auto inner = scf::ParallelOp::create(rewriter, loc, take(loop.getLowerBound(), false),
+                                       take(loop.getUpperBound(), false), take(loop.getStep(), false));
+  SmallVector<Value> ivs(outer.getInductionVars());
+  llvm::append_range(ivs, inner.getInductionVars());
+  rewriter.eraseOp(inner.getBody()->getTerminator());
+  rewriter.mergeBlocks(loop.getBody(), inner.getBody(), ivs);
+  rewriter.eraseOp(loop);
+  rewriter.setInsertionPoint(inner);
+  return toNestedFors(rewriter, inner);
 }
 
 struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
@@ -31,13 +96,15 @@ struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
       rewriter.setInsertionPoint(op);
-      bool parallel = parallelIterations(op) >= parallelThreshold;
+      bool parallel = worthThreads(op, parallelThreshold);
       FailureOr<linalg::LinalgLoops> loops = parallel ? linalg::linalgOpToParallelLoops(rewriter, op)
                                                       : linalg::linalgOpToLoops(rewriter, op);
       if (failed(loops)) {
         op->emitError("could not lower to loops");
         return signalPassFailure();
       }
+      if (!parallel && !loops->empty() && op.getIteratorTypesArray().back() == utils::IteratorType::parallel)
+        markVectorizable(loops->back());
       rewriter.eraseOp(op);
     }
     // Parallel dims after reduction dims (a depthwise convolution's output row) come out as
@@ -49,8 +116,18 @@ struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
     });
     for (scf::ParallelOp loop : llvm::reverse(nested)) {
       rewriter.setInsertionPoint(loop);
-      if (failed(scf::parallelForToNestedFors(rewriter, loop))) {
+      if (failed(toNestedFors(rewriter, loop))) {
         loop->emitError("could not make an inner parallel loop sequential");
+        return signalPassFailure();
+      }
+    }
+    SmallVector<scf::ParallelOp> wide;
+    getOperation().walk([&](scf::ParallelOp loop) {
+      if (loop.getNumResults() == 0 && threadedDims(loop, minChunks) < loop.getNumLoops()) wide.push_back(loop);
+    });
+    for (scf::ParallelOp loop : wide) {
+      if (failed(splitParallelLoop(rewriter, loop, threadedDims(loop, minChunks)))) {
+        loop->emitError("could not make the inner dims of a parallel loop sequential");
         return signalPassFailure();
       }
     }

@@ -57,9 +57,9 @@ Value buildPool(OpBuilder &b, Location loc, Value padded, Value init, ArrayRef<i
   return generic.getResult(0);
 }
 
-// A depthwise convolution (one input and one output channel per group) directly: loops
-// (n, c, oh, kh, kw, ow) with the window reductions outside the output row, so the innermost
-// loop walks contiguous outputs (and inputs, at stride 1) and vectorizes.
+// A depthwise convolution (one input and one output channel per group) directly, over
+// (n, c, oh, ow, kh, kw): LLVM unrolls the small window loops, keeps each output's sum in a
+// register and vectorizes along the output row.
 Value depthwise(OpBuilder &b, Location loc, Value input, Value weight, RankedTensorType out, Type acc,
                 ArrayRef<int64_t> strides, ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
   MLIRContext *ctx = b.getContext();
@@ -68,14 +68,12 @@ Value depthwise(OpBuilder &b, Location loc, Value input, Value weight, RankedTen
   Value padded = buildPadded(b, loc, input, {0, 0, pads[0], pads[1]}, {0, 0, pads[2], pads[3]}, zeroOf(b, loc, element));
   Value kernel = buildReshape(b, loc, weight, RankedTensorType::get({w.getDimSize(0), w.getDimSize(2), w.getDimSize(3)}, element));
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  // dims: 0 n, 1 c, 2 oh, 3 kh, 4 kw, 5 ow
   SmallVector<AffineMap> maps{
-      AffineMap::get(6, 0, {d(0), d(1), windowCoordinate(d(2), d(3), strides[0], dilations[0]),
-                            windowCoordinate(d(5), d(4), strides[1], dilations[1])}, ctx),
-      AffineMap::get(6, 0, {d(1), d(3), d(4)}, ctx), AffineMap::get(6, 0, {d(0), d(1), d(2), d(5)}, ctx)};
-  using utils::IteratorType;
-  SmallVector<IteratorType> iterators = {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-                                         IteratorType::reduction, IteratorType::reduction, IteratorType::parallel};
+      AffineMap::get(6, 0, {d(0), d(1), windowCoordinate(d(2), d(4), strides[0], dilations[0]),
+                            windowCoordinate(d(3), d(5), strides[1], dilations[1])}, ctx),
+      AffineMap::get(6, 0, {d(1), d(4), d(5)}, ctx), AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.append(2, utils::IteratorType::reduction);
   Value init = buildFilled(b, loc, out.clone(acc), emitIdentity(b, loc, "sum", acc));
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, ValueRange{padded, kernel}, ValueRange{init}, maps, iterators,

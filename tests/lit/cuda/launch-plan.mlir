@@ -2,19 +2,21 @@
 // GEMMs, from --fusor-cuda-pipeline through fusor-translate --fusor-to-launch-plan.
 // RUN: fusor-opt %s --fusor-cuda-pipeline | fusor-translate --fusor-to-launch-plan | FileCheck %s
 
-// A linear layer with bias and GELU: the weight's transpose is a kernel, the matmul a GEMM
-// with beta = 0 (the zero fill folded in), the epilogue one fused kernel; temporaries are freed.
+// A linear layer with bias and GELU: the GEMM reads the weight transposed in place (row
+// stride 1, column stride 16: no transpose kernel), with beta = 0 (the zero fill folded in);
+// the epilogue is one fused kernel.
 // CHECK-LABEL: // @linear
 // CHECK: launch plan: 4 arguments
-// CHECK-DAG: %[[X:.*]] = arg 0
 // CHECK-DAG: %[[W:.*]] = arg 1
 // CHECK-DAG: %[[OUT:.*]] = arg 3
 // CHECK-DAG: %[[ZERO:.*]] = const 0
-// CHECK: %[[WT:.*]] = alloc 2048
-// CHECK: launch {{.*}} args(%[[W]], %[[WT]])
-// CHECK: gemm.f32 {{.*}}, %[[ZERO]]{{$}}
+// CHECK-DAG: %[[ONE:.*]] = const 1
+// CHECK-DAG: %[[SIXTEEN:.*]] = const 16
+// CHECK-NOT: alloc
+// CHECK: %[[WM:.*]] = move %[[W]]
+// CHECK-NOT: launch
+// CHECK: gemm.f32 {{.*}}, %[[WM]], %[[ZERO]], %[[ONE]], %[[SIXTEEN]], {{.*}}, %[[ZERO]]{{$}}
 // CHECK: launch {{.*}} args(%[[OUT]], %{{.*}})
-// CHECK: free %[[WT]]
 func.func @linear(%x: tensor<8x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf32>) -> tensor<8x32xf32> {
   %wt = fusor.transpose %w perm = [1, 0] : tensor<32x16xf32> -> tensor<16x32xf32>
   %h = fusor.matmul %x, %wt : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>

@@ -48,3 +48,19 @@ func.func @producers(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> (tensor<4x16x
   %s = fusor.reduce_sum %e dims = [1] : tensor<4x8xf32> -> tensor<4xf32>
   return %m, %s : tensor<4x16xf32>, tensor<4xf32>
 }
+
+// -----
+
+// tests that a transpose only moves elements, so a matmul reads its input in place through a
+// transposed map (the GEMM then takes it as strides) rather than a copy made on every run
+// CHECK-LABEL: func.func @matmul_transposed
+// CHECK-SAME: %[[X:[^:]*]]: tensor<8x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<8x16xf32>, tensor<32x16xf32>)
+// CHECK-NOT: linalg.generic
+func.func @matmul_transposed(%x: tensor<8x16xf32>, %w: tensor<32x16xf32>) -> tensor<8x32xf32> {
+  %wt = fusor.transpose %w perm = [1, 0] : tensor<32x16xf32> -> tensor<16x32xf32>
+  %y = fusor.matmul %x, %wt : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}

@@ -59,16 +59,20 @@ def FusorLowerStridedCopies : Pass<"fusor-lower-strided-copies", "func::FuncOp">
 def FusorLinalgToLoops : Pass<"fusor-linalg-to-loops", "func::FuncOp"> {
   let summary = "Lower linalg ops on buffers to loops, parallel ones where they are large";
   let description = [{
-    Like convert-linalg-to-loops, but an op whose parallel loops run at least
-    `parallel-threshold` iterations gets them as one scf.parallel (reductions stay scf.for
+    Like convert-linalg-to-loops, but an op whose loops run at least `parallel-threshold`
+    iterations in all gets its parallel loops as one scf.parallel (reductions stay scf.for
     inside), which the CPU pipeline then shares between threads; smaller ops stay serial, as
-    starting threads would cost more than they save.
+    starting threads would cost more than they save. Only the leading parallel dims that give
+    `min-chunks` chunks of work stay in the scf.parallel; the dims inside them become a plain
+    scf.for nest, whose innermost loop LLVM vectorizes.
   }];
   let options = [
     Option<"parallelThreshold", "parallel-threshold", "int64_t", /*default=*/"32768",
-           "Parallel iterations from which loops become scf.parallel">,
+           "Iterations (parallel and reduction) from which parallel loops become scf.parallel">,
+    Option<"minChunks", "min-chunks", "int64_t", /*default=*/"64",
+           "Chunks of work to share between threads: the leading dims giving that many stay parallel">,
   ];
-  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect"];
 }
 
