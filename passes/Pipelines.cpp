@@ -60,6 +60,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createCanonicalizerPass());
                     }});
   stages.push_back({"llvm", [](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createFusorApproximateMath());
                       pm.addPass(createSCFToControlFlowPass());
                       pm.addPass(memref::createExpandStridedMetadataPass());
                       pm.addPass(createLowerAffinePass());

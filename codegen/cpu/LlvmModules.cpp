@@ -1,5 +1,6 @@
 #include "fusor/codegen/LlvmModules.h"
 
+#include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -22,7 +23,22 @@ llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function &target, con
   return entry;
 }
 
+namespace {
+
+// fusor asks LLVM to vectorize every inner parallel loop; where a loop cannot be (a libm call
+// in it, say) LLVM says why in a remark and a warning, which are noise to a user: dropped.
+struct DropMissedTransformations : llvm::DiagnosticHandler {
+  bool handleDiagnostics(const llvm::DiagnosticInfo &info) override {
+    return info.getSeverity() == llvm::DS_Remark || info.getKind() == llvm::DK_OptimizationFailure;
+  }
+};
+
+}  // namespace
+
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LLVMContext &ctx = module.getContext();
+  std::unique_ptr<llvm::DiagnosticHandler> previous = ctx.getDiagnosticHandler();
+  ctx.setDiagnosticHandler(std::make_unique<DropMissedTransformations>());
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -34,6 +50,7 @@ void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine) {
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, mam);
+  ctx.setDiagnosticHandler(std::move(previous));
 }
 
 }  // namespace fusor::codegen

@@ -251,6 +251,7 @@ class Renderer {
         .Case([&](math::SinOp) { return single ? "sinf" : "sin"; })
         .Case([&](math::CosOp) { return single ? "cosf" : "cos"; })
         .Case([&](math::ErfOp) { return single ? "erff" : "erf"; })
+        .Case([&](math::ErfcOp) { return single ? "erfcf" : "erfc"; })
         .Case([&](math::FloorOp) { return single ? "floorf" : "floor"; })
         .Case([&](math::CeilOp) { return single ? "ceilf" : "ceil"; })
         .Case([&](math::AbsFOp) { return single ? "fabsf" : "fabs"; })

@@ -25,18 +25,19 @@ Value sigmoid(OpBuilder &b, Location loc, Value x) {
 Value gelu(OpBuilder &b, Location loc, Value x, GeluApproximation approximation) {
   Type t = x.getType();
   auto c = [&](double v) { return floatConst(b, loc, t, v); };
-  Value inner;
+  Value half = arith::MulFOp::create(b, loc, c(0.5), x);
   if (approximation == GeluApproximation::tanh) {
     // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
     Value x3 = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, x), x);
     Value poly = arith::AddFOp::create(b, loc, x, arith::MulFOp::create(b, loc, c(0.044715), x3));
-    inner = math::TanhOp::create(
+    Value inner = math::TanhOp::create(
         b, loc, arith::MulFOp::create(b, loc, c(std::sqrt(2.0 / M_PI)), poly));
-  } else {
-    inner = math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, c(M_SQRT1_2)));
+    return arith::MulFOp::create(b, loc, half, arith::AddFOp::create(b, loc, c(1.0), inner));
   }
-  Value half = arith::MulFOp::create(b, loc, c(0.5), x);
-  return arith::MulFOp::create(b, loc, half, arith::AddFOp::create(b, loc, c(1.0), inner));
+  // 1 + erf(x / sqrt 2) as erfc(-x / sqrt 2): no cancellation for negative x, where the sum
+  // is tiny and an erf near -1 would keep only its rounding error.
+  Value cdf = math::ErfcOp::create(b, loc, arith::MulFOp::create(b, loc, x, c(-M_SQRT1_2)));
+  return arith::MulFOp::create(b, loc, half, cdf);
 }
 
 // Elementwise ops on floats (already widened to f32 where needed).

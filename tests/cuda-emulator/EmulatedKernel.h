@@ -13,7 +13,7 @@
 extern "C" {
 #define FUSOR_EMU_MATH(name) float name##f(float); double name(double);
 FUSOR_EMU_MATH(exp) FUSOR_EMU_MATH(log) FUSOR_EMU_MATH(sqrt) FUSOR_EMU_MATH(tanh) FUSOR_EMU_MATH(sin)
-FUSOR_EMU_MATH(cos) FUSOR_EMU_MATH(erf) FUSOR_EMU_MATH(floor) FUSOR_EMU_MATH(ceil) FUSOR_EMU_MATH(fabs)
+FUSOR_EMU_MATH(cos) FUSOR_EMU_MATH(erf) FUSOR_EMU_MATH(erfc) FUSOR_EMU_MATH(floor) FUSOR_EMU_MATH(ceil) FUSOR_EMU_MATH(fabs)
 #undef FUSOR_EMU_MATH
 float powf(float, float);
 double pow(double, double);

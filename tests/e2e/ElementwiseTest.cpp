@@ -1,4 +1,5 @@
 // Elementwise ops vs a double reference, over awkward shapes, dtypes and broadcasting.
+#include <limits>
 #include "Reference.h"
 
 namespace fusor::testing {
@@ -50,6 +51,24 @@ TEST(Elementwise, UnaryOpsMatchReferenceOnAwkwardShapes) {
       expectClose(c.op(x), map(in, c.ref), 2e-6, 1e-6,
                   std::string(c.name) + " on " + shapeString(shape));
     }
+  }
+}
+
+// exp, log, tanh and erf are polynomials in f32 on the CPU: they must still give the limits
+// (exp(-inf) = 0 in a masked softmax), infinities and NaNs libm gives, over a wide range.
+TEST(Elementwise, TranscendentalsKeepLimitsAndSpecialValues) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> values = {-inf, -1e30f, -104.f, -88.f, -20.f, -9.5f, -3.f, -0.7f, -1e-20f, -0.f, 0.f,
+                               1e-20f, 0.3f, 1.f, 4.5f, 9.f, 20.f, 88.f, 88.5f, 1e30f, inf, nan};
+  for (int i = 0; i < 200; ++i) values.push_back(-30.f + 0.3f * float(i));  // the polynomials' range
+  Tensor x = from_vector(values, {int64_t(values.size())});
+  Ref in = toRef(x);
+  for (const UnaryCase &c : unaryCases()) {
+    std::string name = c.name;
+    if (name != "exp" && name != "log" && name != "tanh" && name != "erf" && name != "gelu" && name != "sigmoid")
+      continue;
+    // exp's relative error near its overflow and log's near 1 are where approximations slip
+    expectClose(c.op(x), map(in, c.ref), 4e-6, 1e-7, name + " at special values");
   }
 }
 

@@ -181,4 +181,15 @@ def FusorGpuVectorizeElementwise : Pass<"fusor-gpu-vectorize-elementwise", "func
                            "::mlir::memref::MemRefDialect", "::mlir::vector::VectorDialect"];
 }
 
+def FusorApproximateMath : Pass<"fusor-approximate-math", "func::FuncOp"> {
+  let summary = "f32 exp, log, tanh and erf -> polynomials, so loops using them vectorize";
+  let description = [{
+    Rewrites f32 math.exp, math.log, math.tanh and math.erf (scalars or vectors) into MLIR's
+    polynomial approximations: plain arithmetic instead of libm calls, which LLVM cannot
+    vectorize. A softmax's exponentials and an exact GELU's erf then run 8 lanes at a time.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // FUSOR_PASSES_TD
