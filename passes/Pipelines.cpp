@@ -31,6 +31,7 @@ void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes) {
                       pm.addPass(createCSEPass());
                     }});
   stages.push_back({"bufferized", [](OpPassManager &pm) {
+                      pm.addNestedPass<func::FuncOp>(createFusorUntieSharedFills());
                       bufferization::OneShotBufferizePassOptions bufferize;
                       bufferize.bufferizeFunctionBoundaries = true;
                       bufferize.functionBoundaryTypeConversion =

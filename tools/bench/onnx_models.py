@@ -8,7 +8,7 @@ and through onnxruntime with the same thread count. Prints the max error relativ
 largest reference value, and median times side by side with the ratio.
 
   python3 -m venv venv && venv/bin/pip install torch torchvision onnx onnxruntime numpy
-  venv/bin/python tools/bench/onnx_models.py [--build build] [--runs 20] [--threads 2]
+  venv/bin/python tools/bench/onnx_models.py [--build build] [--runs 20] [--rounds 3] [--threads 2]
 """
 import argparse
 import os
@@ -98,6 +98,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--build", default="build")
     p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     args = p.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -120,28 +121,34 @@ def main():
             session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
             feed = {"x": x.numpy()}
             reference = session.run(None, feed)[0]
-            times = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                session.run(None, feed)
-                times.append((time.perf_counter() - start) * 1e3)
-            ort_ms = sorted(times)[len(times) // 2]
-
-            jit_out = os.path.join(tmp, name + "_jit.npy")
-            jit_ms = fusor_run(run_tool, onnx_path, x_path, jit_out, args.runs)
+            # Rounds alternate the engines, so a slow spell of this (shared, noisy) machine
+            # falls on both; each figure is the median of the rounds' medians.
+            compiled = os.path.join(tmp, name, "lib" + name + ".so")
             done = subprocess.run([compile_tool, onnx_path, "-o", os.path.join(tmp, name), "--name", name],
                                   capture_output=True, text=True)
             if done.returncode:
                 sys.exit(f"fusor-compile {onnx_path} failed:\n{done.stderr}")
+            jit_out = os.path.join(tmp, name + "_jit.npy")
             aot_out = os.path.join(tmp, name + "_aot.npy")
-            aot_ms = fusor_run(run_tool, os.path.join(tmp, name, "lib" + name + ".so"), x_path, aot_out, args.runs)
+            ort_rounds, jit_rounds, aot_rounds = [], [], []
+            for _ in range(args.rounds):
+                times = []
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    session.run(None, feed)
+                    times.append((time.perf_counter() - start) * 1e3)
+                ort_rounds.append(sorted(times)[len(times) // 2])
+                jit_rounds.append(fusor_run(run_tool, onnx_path, x_path, jit_out, args.runs))
+                aot_rounds.append(fusor_run(run_tool, compiled, x_path, aot_out, args.runs))
+            ort_ms, jit_ms, aot_ms = (sorted(r)[len(r) // 2] for r in (ort_rounds, jit_rounds, aot_rounds))
 
             scale = float(np.abs(reference).max())
             errors = [float(np.abs(np.load(f) - reference).max()) / scale for f in (jit_out, aot_out)]
             rows.append((name, ort_ms, jit_ms, aot_ms, errors))
             print(f"{name}: done", file=sys.stderr)
 
-    print(f"threads: {args.threads}; median of {args.runs} runs; error = max |fusor - ort| / max |ort|")
+    print(f"threads: {args.threads}; median of {args.rounds} rounds' medians of {args.runs} runs; "
+          "error = max |fusor - ort| / max |ort|")
     print(f"{'model':14} {'onnxruntime ms':>15} {'fusor JIT ms':>13} {'ratio':>6} {'fusor AOT ms':>13} "
           f"{'ratio':>6} {'JIT error':>10} {'AOT error':>10}")
     for name, ort_ms, jit_ms, aot_ms, (jit_err, aot_err) in rows:

@@ -181,6 +181,16 @@ def FusorGpuVectorizeElementwise : Pass<"fusor-gpu-vectorize-elementwise", "func
                            "::mlir::memref::MemRefDialect", "::mlir::vector::VectorDialect"];
 }
 
+def FusorUntieSharedFills : Pass<"fusor-untie-shared-fills", "func::FuncOp"> {
+  let summary = "Give each user of a linalg.fill on tensors its own fill";
+  let description = [{
+    CSE merges identical fills (the zero init of two same-shaped convolutions, the border of
+    two same-shaped pads), and bufferization then fills one buffer and copies it for every
+    user but one. A fill per user writes each buffer in place instead: no copies.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def FusorApproximateMath : Pass<"fusor-approximate-math", "func::FuncOp"> {
   let summary = "f32 exp, log, tanh and erf -> polynomials, so loops using them vectorize";
   let description = [{
