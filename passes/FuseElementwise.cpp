@@ -36,11 +36,28 @@ bool onlyMovesElements(Operation *producer) {
   return yield.getNumOperands() == 1 && yield.getOperand(0) == generic.getBlock()->getArgument(0);
 }
 
+// Whether the consumer, reading the moved elements from where they are, still walks the
+// source's contiguous dim along one of its own non-batch loops: a matmul then reads a matrix
+// with a unit row or column stride, as a GEMM needs. (A batch dim innermost in memory would
+// leave it none, and a copy is cheaper than the loops a GEMM could not take.)
+bool keepsContiguousDimInMatrix(OpOperand *fused, linalg::GenericOp producer, linalg::LinalgOp consumer) {
+  AffineMap produced = producer.getIndexingMapMatchingResult(cast<OpResult>(fused->get()));
+  AffineMap read = producer.getMatchingIndexingMap(producer.getDpsInputOperand(0));
+  if (!produced.isPermutation() || read.getNumResults() == 0) return false;
+  AffineMap toSource = read.compose(inversePermutation(produced)).compose(consumer.getMatchingIndexingMap(fused));
+  auto innermost = dyn_cast<AffineDimExpr>(toSource.getResults().back());
+  if (!innermost) return false;
+  return !llvm::all_of(consumer.getIndexingMapsArray(),
+                       [&](AffineMap map) { return map.isFunctionOfDim(innermost.getPosition()); });
+}
+
 bool computesEachElementOnce(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!producer || !consumer || bodySize(producer) + bodySize(consumer) > kMaxFusedBodyOps) return false;
-  return consumer.getMatchingIndexingMap(fused).isPermutation() || onlyMovesElements(producer);
+  if (consumer.getMatchingIndexingMap(fused).isPermutation()) return true;
+  return onlyMovesElements(producer) &&
+         keepsContiguousDimInMatrix(fused, cast<linalg::GenericOp>(producer), consumer);
 }
 
 // Transposes as generics, so that they fuse into their readers like any elementwise op.

@@ -64,3 +64,17 @@ func.func @matmul_transposed(%x: tensor<8x16xf32>, %w: tensor<32x16xf32>) -> ten
   %y = fusor.matmul %x, %wt : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
   return %y : tensor<8x32xf32>
 }
+
+// -----
+
+// tests that a permutation putting the contiguous dim of its input on a matmul's batch dim
+// stays a copy: read in place, no matrix of the batched GEMM would have a unit stride
+// CHECK-LABEL: func.func @batch_dim_innermost
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{[^ ]*}} : tensor<8x16x4xf32>)
+// CHECK: linalg.generic
+func.func @batch_dim_innermost(%x: tensor<8x16x4xf32>, %w: tensor<4x16x32xf32>) -> tensor<4x8x32xf32> {
+  %xt = fusor.transpose %x perm = [2, 0, 1] : tensor<8x16x4xf32> -> tensor<4x8x16xf32>
+  %y = fusor.matmul %xt, %w : tensor<4x8x16xf32>, tensor<4x16x32xf32> -> tensor<4x8x32xf32>
+  return %y : tensor<4x8x32xf32>
+}
