@@ -1,5 +1,6 @@
-// fusor-linalg-to-loops: linalg ops on buffers -> loops, parallel (scf.parallel) where the
-// parallel iteration space is large enough to pay for sharing it between threads.
+// fusor-linalg-to-loops: linalg ops on buffers -> loops: the leading parallel dims of large
+// ops shared between threads (scf.parallel), the rest plain loops, the innermost parallel one
+// marked for vectorization.
 #include "fusor/passes/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -107,9 +108,9 @@ struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
         markVectorizable(loops->back());
       rewriter.eraseOp(op);
     }
-    // Parallel dims after reduction dims (a depthwise convolution's output row) come out as
-    // inner scf.parallel loops: they run sequentially in the thread of the outer one (nested
-    // OpenMP regions would cost far more than they save), where LLVM vectorizes them.
+    // Parallel dims after reduction dims come out as inner scf.parallel loops: they run
+    // sequentially in the thread of the outer one (nested OpenMP regions would cost far more
+    // than they save), where LLVM vectorizes them.
     SmallVector<scf::ParallelOp> nested;
     getOperation().walk([&](scf::ParallelOp loop) {
       if (loop->getParentOfType<scf::ParallelOp>()) nested.push_back(loop);
