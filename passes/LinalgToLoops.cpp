@@ -122,12 +122,13 @@ struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
         return signalPassFailure();
       }
     }
-    SmallVector<scf::ParallelOp> wide;
+    SmallVector<std::pair<scf::ParallelOp, unsigned>> wide;
     getOperation().walk([&](scf::ParallelOp loop) {
-      if (loop.getNumResults() == 0 && threadedDims(loop, minChunks) < loop.getNumLoops()) wide.push_back(loop);
+      unsigned threaded = threadedDims(loop, minChunks);
+      if (loop.getNumResults() == 0 && threaded < loop.getNumLoops()) wide.push_back({loop, threaded});
     });
-    for (scf::ParallelOp loop : wide) {
-      if (failed(splitParallelLoop(rewriter, loop, threadedDims(loop, minChunks)))) {
+    for (auto [loop, threaded] : wide) {
+      if (failed(splitParallelLoop(rewriter, loop, threaded))) {
         loop->emitError("could not make the inner dims of a parallel loop sequential");
         return signalPassFailure();
       }
