@@ -1,6 +1,7 @@
 // fusor-contractions-to-calls: f32/f64 matmul-like linalg ops on buffers -> calls to the
 // runtime GEMM (fusor_rt_gemm_*), one per batch element, with any strides.
 #include "fusor/passes/Passes.h"
+#include "gemm/CpuEpilogue.h"
 #include "fusor/runtime/Gemm.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -28,11 +29,13 @@ bool simpleMap(AffineMap map) {
   });
 }
 
-func::FuncOp declareGemm(ModuleOp module, StringRef name, unsigned arguments) {
+// `integers` i64 arguments, then `floats` f32 ones.
+func::FuncOp declareGemm(ModuleOp module, StringRef name, unsigned integers, unsigned floats = 0) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name)) return f;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
-  SmallVector<Type> args(arguments, b.getI64Type());
+  SmallVector<Type> args(integers, b.getI64Type());
+  args.append(floats, b.getF32Type());
   auto f = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
@@ -234,6 +237,7 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     if (merged) mSizeValue *= ranges[dims->m[0]];
     else loops.append(dims->m.begin(), dims->m.end() - 1);
     loops.append(dims->n.begin(), dims->n.end() - 1);
+    llvm::erase_if(loops, [&](unsigned d) { return ranges[d] == 1; });  // one call covers them
     // Per operand, the memref dims that walk (row, column) of its matrix.
     int64_t rows[3] = {positionOf(maps[0], m), positionOf(maps[1], k), positionOf(maps[2], m)};
     int64_t cols[3] = {positionOf(maps[0], k), positionOf(maps[1], n), positionOf(maps[2], n)};
@@ -248,22 +252,28 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     }
 
     linalg::FillOp fill = zeroFillBefore(op, c);  // before new ops come between them
-    // cuBLASLt epilogues: one GEMM over all of C, overwritten, its n dim C's last (unit) one.
+    // Epilogues: one GEMM over all of C, overwritten, its n dim C's last (unit) one.
+    auto cType = cast<MemRefType>(c.getType());
+    bool oneGemmOverC = fill && element.isF32() && loops.empty() && rows[2] + 1 == cols[2] &&
+                        cols[2] == cType.getRank() - 1;
     std::optional<Epilogue> epilogue;
-    if (epilogues && fill && element.isF32() && loops.empty() && rows[2] + 1 == cols[2] &&
-        cols[2] == cast<MemRefType>(c.getType()).getRank() - 1)
-      epilogue = matchEpilogue(op, c);
-    OpBuilder builder(epilogue ? epilogue->op : op);
+    std::optional<CpuEpilogue> cpuEpilogue;
+    if (epilogues && oneGemmOverC) epilogue = matchEpilogue(op, c);
+    if (cpuEpilogues && oneGemmOverC) cpuEpilogue = matchCpuEpilogue(op, c, mSizeValue, ranges[n]);
+    Operation *replaced = epilogue ? epilogue->op : cpuEpilogue ? cpuEpilogue->op : nullptr;
+    OpBuilder builder(replaced ? replaced : op.getOperation());
     Location loc = op.getLoc();
     auto i64 = builder.getI64Type();
     auto constant = [&](int64_t v) { return arith::ConstantOp::create(builder, loc, builder.getI64IntegerAttr(v)); };
-    BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b),
-                           viewOf(builder, loc, epilogue ? epilogue->output : c)};
-    Value accumulate = constant(fill ? 0 : 1);
+    Value result = epilogue ? epilogue->output : cpuEpilogue ? outputAsC(builder, *cpuEpilogue, cType) : c;
+    BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, result)};
+    Value accumulate = constant(fill && !(cpuEpilogue && cpuEpilogue->addsToOutput) ? 0 : 1);
     Value mSize = constant(mSizeValue), nSize = constant(ranges[n]), kSize = constant(ranges[k]);
     std::string callee = element.isF32() ? "fusor_rt_gemm_f32" : "fusor_rt_gemm_f64";
     if (epilogue) callee += "_epilogue";
-    func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(), callee, epilogue ? 19 : 16);
+    if (cpuEpilogue) callee += "_fused";
+    func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(), callee,
+                                    epilogue ? 19 : cpuEpilogue ? 21 : 16, cpuEpilogue ? 2 : 0);
     // One call per batch element; batch dims a matrix lacks (broadcast) add nothing to it.
     SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};
     for (unsigned batchDim : loops) {
@@ -293,9 +303,26 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
         args.append({constant(0), constant(0)});
       }
     }
+    if (cpuEpilogue) {
+      args.push_back(constant(cpuEpilogue->biasKind));
+      if (cpuEpilogue->bias) {
+        BufferView bias = viewOf(builder, loc, cpuEpilogue->bias);
+        args.append({bias.pointer, bias.offset});
+      } else {
+        args.append({constant(0), constant(0)});
+      }
+      if (cpuEpilogue->residual) {
+        BufferView residual = viewOf(builder, loc, cpuEpilogue->residual);
+        args.append({residual.pointer, residual.offset});
+      } else {
+        args.append({constant(0), constant(0)});
+      }
+      auto [lo, hi] = boundsOf(builder, *cpuEpilogue);
+      args.append({lo, hi});
+    }
     func::CallOp::create(builder, loc, gemm, args);
     if (fill) fill.erase();
-    if (epilogue) epilogue->op.erase();
+    if (replaced) replaced->erase();
     op.erase();
   }
 };

@@ -26,6 +26,7 @@ size_t bodySize(Operation *op) {
 // A producer with several users is fused into each of them (recomputed), as XLA and Inductor
 // do: re-reading its inputs costs less memory traffic than writing and re-reading its result.
 // That makes a row softmax three kernels (max, sum of exp, exp / sum) instead of four.
+// (Unless one of the users cannot take it in: see computesEachElementOnce.)
 // A producer that only moves elements (a transpose) computes nothing, so any consumer may
 // read through it: a matmul then reads a transposed operand in place, which the GEMM call
 // takes as strides, instead of a copy made on every run.
@@ -51,13 +52,24 @@ bool keepsContiguousDimInMatrix(OpOperand *fused, linalg::GenericOp producer, li
                        [&](AffineMap map) { return map.isFunctionOfDim(innermost.getPosition()); });
 }
 
-bool computesEachElementOnce(OpOperand *fused) {
+bool fusesInto(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!producer || !consumer || bodySize(producer) + bodySize(consumer) > kMaxFusedBodyOps) return false;
   if (consumer.getMatchingIndexingMap(fused).isPermutation()) return true;
   return onlyMovesElements(producer) &&
          keepsContiguousDimInMatrix(fused, cast<linalg::GenericOp>(producer), consumer);
+}
+
+// A producer that one of its users cannot take in (a matmul, say, or the function's return)
+// is written to memory anyway, so the others read it from there instead of recomputing it.
+// Then a convolution's bias add stays beside the GEMM, whose epilogue it can become, instead
+// of being copied into the residual add after it.
+bool computesEachElementOnce(OpOperand *fused) {
+  if (!fusesInto(fused)) return false;
+  for (OpOperand &use : fused->get().getDefiningOp()->getUses())
+    if (!fusesInto(&use)) return false;
+  return true;
 }
 
 // Transposes as generics, so that they fuse into their readers like any elementwise op.

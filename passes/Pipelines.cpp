@@ -53,7 +53,9 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
   std::vector<PipelineStage> stages;
   addSharedStages(stages, options.refineShapes);
   stages.push_back({"loops", [](OpPassManager &pm) {
-                      pm.addPass(createFusorContractionsToCalls());  // declares the GEMM in the module
+                      FusorContractionsToCallsOptions gemm;
+                      gemm.cpuEpilogues = true;  // bias and clamp applied as C is stored
+                      pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
                       pm.addPass(createLowerAffinePass());

@@ -61,6 +61,7 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
     runtime[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported};
   };
   add("fusor_rt_gemm_f32", &fusor_rt_gemm_f32);
+  add("fusor_rt_gemm_f32_fused", &fusor_rt_gemm_f32_fused);
   add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);

@@ -1,10 +1,13 @@
 #include "fusor/runtime/Gemm.h"
 
+#include "GemmKernel.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <omp.h>
@@ -79,44 +82,113 @@ void referenceGemm(const T *a, int64_t rsA, int64_t csA, const T *b, int64_t rsB
   }
 }
 
+// Runs panel(rowBegin, rowEnd, colBegin, colEnd) over C split into one panel per OpenMP thread,
+// along its longer side, at multiples of `rowAlign` rows or `colAlign` columns.
+template <typename Panel>
+void inPanels(int64_t m, int64_t n, int64_t k, int64_t rowAlign, int64_t colAlign, Panel panel) {
+  bool splitRows = m >= n;
+  int64_t extent = splitRows ? m : n, align = splitRows ? rowAlign : colAlign;
+  int64_t units = (extent + align - 1) / align;
+  int threads = m * n * k >= (int64_t{1} << 18) ? omp_get_max_threads() : 1;
+  int64_t panels = std::max<int64_t>(1, std::min<int64_t>(threads, units));
+#pragma omp parallel for num_threads(panels) schedule(static) if (panels > 1)
+  for (int64_t p = 0; p < panels; ++p) {
+    int64_t begin = units * p / panels * align, end = std::min(extent, units * (p + 1) / panels * align);
+    if (begin >= end) continue;
+    if (splitRows) panel(begin, end, int64_t{0}, n);
+    else panel(int64_t{0}, m, begin, end);
+  }
+}
+
+// The epilogue over rows [i0, i1) and columns [j0, j1) of C, after the product is stored.
+void applyEpilogue(float *c, int64_t rsC, int64_t csC, int64_t i0, int64_t i1, int64_t j0,
+                   int64_t j1, const GemmEpilogueOp &e) {
+  for (int64_t i = i0; i < i1; ++i) {
+    float *row = c + i * rsC;
+    const float *residual = e.residual ? e.residual + i * rsC : nullptr;
+    for (int64_t j = j0; j < j1; ++j) {
+      float v = row[j * csC];
+      if (e.biasKind == GemmEpilogueOp::kBiasPerRow) v += e.bias[i];
+      if (e.biasKind == GemmEpilogueOp::kBiasPerColumn) v += e.bias[j];
+      if (residual) v += residual[j * csC];
+      row[j * csC] = std::min(std::max(v, e.lo), e.hi);  // NaN stays NaN
+    }
+  }
+}
+
+// Through OpenBLAS (or the reference loop): panels of C, one single-threaded BLAS call each,
+// the epilogue (if any, f32 only) applied to each panel by its thread right after.
 template <typename T, typename Fn>
-void gemm(Fn blasGemm, intptr_t a, int64_t oA, int64_t rsA, int64_t csA, intptr_t b, int64_t oB,
-          int64_t rsB, int64_t csB, intptr_t c, int64_t oC, int64_t rsC, int64_t csC, int64_t m,
-          int64_t n, int64_t k, bool accumulate) {
-  const T *pa = reinterpret_cast<const T *>(a) + oA;
-  const T *pb = reinterpret_cast<const T *>(b) + oB;
-  T *pc = reinterpret_cast<T *>(c) + oC;
-  if (m == 0 || n == 0) return;
+void blasGemm(Fn blasGemm, const T *pa, int64_t rsA, int64_t csA, const T *pb, int64_t rsB,
+              int64_t csB, T *pc, int64_t rsC, int64_t csC, int64_t m, int64_t n, int64_t k,
+              bool accumulate, const GemmEpilogueOp *epilogue = nullptr) {
+  auto finish = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    if constexpr (std::is_same_v<T, float>)
+      if (epilogue) applyEpilogue(pc, rsC, csC, i0, i1, j0, j1, *epilogue);
+  };
   Layout la = layoutOf(rsA, csA, m, k), lb = layoutOf(rsB, csB, k, n);
   bool cRowMajor = csC == 1 || n == 1;
   const int64_t kMaxInt = 2147483647;
-  if (blasGemm && k > 0 && la.ok && lb.ok && cRowMajor && std::max({m, n, k, la.ld, lb.ld, rsC}) <= kMaxInt) {
-    // Row or column panels of C, one per OpenMP thread, each a single-threaded BLAS call.
-    int ldc = int(std::max<int64_t>(rsC, n));
-    bool splitRows = m >= n;
-    int64_t extent = splitRows ? m : n;
-    int threads = m * n * k >= (int64_t{1} << 18) ? omp_get_max_threads() : 1;
-    int64_t panels = std::max<int64_t>(1, std::min<int64_t>(threads, extent / 16));
-#pragma omp parallel for num_threads(panels) schedule(static) if (panels > 1)
-    for (int64_t p = 0; p < panels; ++p) {
-      int64_t begin = extent * p / panels, end = extent * (p + 1) / panels;
-      if (begin == end) continue;
-      // Offsets of the panel in A (rows) or B (columns), and in C.
-      const T *a = splitRows ? pa + begin * (la.transposed ? 1 : la.ld) : pa;
-      const T *b = splitRows ? pb : pb + begin * (lb.transposed ? lb.ld : 1);
-      T *c = splitRows ? pc + begin * ldc : pc + begin;
-      int rows = int(splitRows ? end - begin : m), cols = int(splitRows ? n : end - begin);
-      blasGemm(kRowMajor, la.transposed ? kTrans : kNoTrans, lb.transposed ? kTrans : kNoTrans, rows,
-               cols, int(k), T(1), a, int(la.ld), b, int(lb.ld), accumulate ? T(1) : T(0), c, ldc);
-    }
+  if (!blasGemm || k == 0 || !la.ok || !lb.ok || !cRowMajor || std::max({m, n, k, la.ld, lb.ld, rsC}) > kMaxInt) {
+    referenceGemm(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate);
+    finish(0, m, 0, n);
     return;
   }
-  referenceGemm(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate);
+  int ldc = int(std::max<int64_t>(rsC, n));
+  inPanels(m, n, k, 16, 16, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    const T *a = pa + i0 * (la.transposed ? 1 : la.ld);
+    const T *b = pb + j0 * (lb.transposed ? lb.ld : 1);
+    blasGemm(kRowMajor, la.transposed ? kTrans : kNoTrans, lb.transposed ? kTrans : kNoTrans,
+             int(i1 - i0), int(j1 - j0), int(k), T(1), a, int(la.ld), b, int(lb.ld),
+             accumulate ? T(1) : T(0), pc + i0 * ldc + j0, ldc);
+    finish(i0, i1, j0, j1);
+  });
+}
+
+// FUSOR_CPU_GEMM=openblas: OpenBLAS for f32 as well (the epilogue then a pass per panel).
+bool useGemmKernelF32() {
+  static const bool use = [] {
+    const char *choice = std::getenv("FUSOR_CPU_GEMM");
+    return hasGemmKernelF32() && !(choice && std::string(choice) == "openblas");
+  }();
+  return use;
+}
+
+// f32 on CPUs with AVX2: fusor's own kernel, with the epilogue fused; C row- or column-major.
+bool kernelGemmF32(const float *pa, int64_t rsA, int64_t csA, const float *pb, int64_t rsB,
+                   int64_t csB, float *pc, int64_t rsC, int64_t csC, int64_t m, int64_t n,
+                   int64_t k, bool accumulate, GemmEpilogueOp epilogue) {
+  if (!useGemmKernelF32()) return false;
+  if (!(csC == 1 || n == 1)) {
+    if (!(rsC == 1 || m == 1)) return false;
+    // Column-major C: compute C^T = B^T A^T, which is row-major.
+    int64_t rsAT = csB, csAT = rsB, rsBT = csA, csBT = rsA;
+    std::swap(pa, pb);
+    std::swap(m, n);
+    rsA = rsAT, csA = csAT, rsB = rsBT, csB = csBT;
+    std::swap(rsC, csC);
+    if (epilogue.biasKind != GemmEpilogueOp::kNoBias)
+      epilogue.biasKind = epilogue.biasKind == GemmEpilogueOp::kBiasPerRow ? GemmEpilogueOp::kBiasPerColumn
+                                                                          : GemmEpilogueOp::kBiasPerRow;
+  }
+  inPanels(m, n, k, 6, 16, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    GemmEpilogueOp panel = epilogue;
+    if (panel.biasKind == GemmEpilogueOp::kBiasPerRow) panel.bias += i0;
+    if (panel.biasKind == GemmEpilogueOp::kBiasPerColumn) panel.bias += j0;
+    if (panel.residual) panel.residual += i0 * rsC + j0;
+    gemmKernelF32(pa + i0 * rsA, rsA, csA, pb + j0 * csB, rsB, csB, pc + i0 * rsC + j0, rsC,
+                  i1 - i0, j1 - j0, k, accumulate, panel);
+  });
+  return true;
 }
 
 }  // namespace
 
-const char *gemmBackend() { return blas().name.c_str(); }
+const char *gemmBackend() {
+  static const std::string name =
+      useGemmKernelF32() ? "fusor's AVX2 kernel (f32), " + blas().name + " (f64)" : blas().name;
+  return name.c_str();
+}
 
 }  // namespace fusor::runtime
 
@@ -126,12 +198,39 @@ extern "C" void fusor_rt_gemm_f32(intptr_t a, int64_t oA, int64_t rsA, int64_t c
                                   int64_t oB, int64_t rsB, int64_t csB, intptr_t c, int64_t oC,
                                   int64_t rsC, int64_t csC, int64_t m, int64_t n, int64_t k,
                                   int64_t accumulate) {
-  gemm<float>(blas().sgemm, a, oA, rsA, csA, b, oB, rsB, csB, c, oC, rsC, csC, m, n, k, accumulate);
+  if (m == 0 || n == 0) return;
+  const float *pa = reinterpret_cast<const float *>(a) + oA, *pb = reinterpret_cast<const float *>(b) + oB;
+  float *pc = reinterpret_cast<float *>(c) + oC;
+  if (!kernelGemmF32(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, {}))
+    blasGemm(blas().sgemm, pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate);
+}
+
+extern "C" void fusor_rt_gemm_f32_fused(intptr_t a, int64_t oA, int64_t rsA, int64_t csA,
+                                        intptr_t b, int64_t oB, int64_t rsB, int64_t csB,
+                                        intptr_t c, int64_t oC, int64_t rsC, int64_t csC,
+                                        int64_t m, int64_t n, int64_t k, int64_t accumulate,
+                                        int64_t biasKind, intptr_t bias, int64_t biasOffset,
+                                        intptr_t residual, int64_t residualOffset, float lo,
+                                        float hi) {
+  if (m == 0 || n == 0) return;
+  const float *pa = reinterpret_cast<const float *>(a) + oA, *pb = reinterpret_cast<const float *>(b) + oB;
+  float *pc = reinterpret_cast<float *>(c) + oC;
+  GemmEpilogueOp epilogue;
+  epilogue.biasKind = static_cast<GemmEpilogueOp::BiasKind>(biasKind);
+  epilogue.bias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
+  epilogue.residual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
+  epilogue.lo = lo;
+  epilogue.hi = hi;
+  if (!kernelGemmF32(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, epilogue))
+    blasGemm(blas().sgemm, pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, &epilogue);
 }
 
 extern "C" void fusor_rt_gemm_f64(intptr_t a, int64_t oA, int64_t rsA, int64_t csA, intptr_t b,
                                   int64_t oB, int64_t rsB, int64_t csB, intptr_t c, int64_t oC,
                                   int64_t rsC, int64_t csC, int64_t m, int64_t n, int64_t k,
                                   int64_t accumulate) {
-  gemm<double>(blas().dgemm, a, oA, rsA, csA, b, oB, rsB, csB, c, oC, rsC, csC, m, n, k, accumulate);
+  if (m == 0 || n == 0) return;
+  blasGemm(blas().dgemm, reinterpret_cast<const double *>(a) + oA, rsA, csA,
+           reinterpret_cast<const double *>(b) + oB, rsB, csB, reinterpret_cast<double *>(c) + oC,
+           rsC, csC, m, n, k, accumulate);
 }

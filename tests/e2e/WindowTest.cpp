@@ -111,6 +111,41 @@ TEST(Windows, Conv2dOverStridesPadsDilationsAndGroups) {
   EXPECT_THROW(conv2d(randomInts({1, 1, 3, 3}, 0, 5), randomInts({1, 1, 1, 1}, 0, 5)), Error);
 }
 
+TEST(Windows, ConvolutionEpiloguesMatchReference) {
+  // On the CPU the GEMM adds the bias and a residual and clamps as it stores the result: bias
+  // per output channel (a row of the GEMM), per feature for linear (a column).
+  struct Case {
+    std::vector<int64_t> input, weight;
+    int64_t pad;
+  };
+  std::vector<Case> cases = {{{1, 5, 7, 11}, {13, 5, 1, 1}, 0},
+                             {{2, 3, 9, 9}, {7, 3, 3, 3}, 1},
+                             {{1, 17, 3, 3}, {1, 17, 1, 1}, 0},
+                             {{1, 8, 23, 29}, {31, 8, 1, 1}, 0},
+                             {{1, 300, 5, 5}, {6, 300, 1, 1}, 0}};  // more than one K slice
+  auto clampRef = [](double v) { return std::min(std::max(v, -0.5), 0.5); };
+  auto reluRef = [](double v) { return v > 0 ? v : 0.0; };
+  for (const Case &c : cases) {
+    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
+    Geometry g{{c.weight[2], c.weight[3]}, {1, 1}, {c.pad, c.pad, c.pad, c.pad}, {1, 1}};
+    Ref conv = zip(convRef(toRef(x), toRef(w), g, 1), Ref{{1, c.weight[0], 1, 1}, toRef(b).v}, std::plus<double>());
+    Tensor skip = randomTensor(conv.shape);
+    Ref withSkip = zip(conv, toRef(skip), std::plus<double>());
+    auto y = [&] { return conv2d(x, w, b, {1, 1}, {c.pad, c.pad, c.pad, c.pad}); };
+    std::string name = "conv2d " + shapeString(c.input) + " * " + shapeString(c.weight);
+    double tol = 1e-5 * std::sqrt(double(c.weight[1] * c.weight[2] * c.weight[3]));
+    expectClose(minimum(maximum(y(), scalar_tensor(-0.5, kFloat32)), scalar_tensor(0.5, kFloat32)),
+                map(conv, clampRef), tol, tol, name + " clamped");
+    expectClose(relu(add(y(), skip)), map(withSkip, reluRef), tol, tol, name + " + skip, relu");
+    expectClose(add(skip, y()), withSkip, tol, tol, name + " + skip");
+    // The convolution kept as a result beside its activation: no epilogue.
+    Tensor kept = y(), activated = relu(kept);
+    realize({kept, activated});
+    expectClose(kept, conv, tol, tol, name + " kept");
+    expectClose(activated, map(conv, reluRef), tol, tol, name + " kept, relu");
+  }
+}
+
 TEST(Windows, MaxAndAveragePooling) {
   std::vector<std::pair<std::vector<int64_t>, Geometry>> cases = {
       {{1, 3, 8, 8}, {{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}}},

@@ -90,7 +90,11 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
     stride, are rewritten; the others stay loops. With `epilogues` (also the CUDA pipeline),
     an elementwise op right after a single GEMM that adds a bias over the last dim and/or
     applies relu or tanh-gelu to its result becomes part of the call
-    (fusor_rt_gemm_f32_epilogue: cuBLASLt's BIAS, RELU and GELU epilogues).
+    (fusor_rt_gemm_f32_epilogue: cuBLASLt's BIAS, RELU and GELU epilogues). With
+    `cpu-epilogues` (the CPU pipeline), such an op that reads C through reshapes, adds a bias
+    per row or per column of C and/or clamps (relu, relu6, clip with constant or 0-d bounds),
+    writing a dense buffer, becomes part of the call (fusor_rt_gemm_f32_fused), which then
+    writes that buffer directly.
   }];
   let options = [
     Option<"unitStrideOnly", "unit-stride-only", "bool", /*default=*/"false",
@@ -98,6 +102,9 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
     Option<"epilogues", "epilogues", "bool", /*default=*/"false",
            "Fold a following bias add and relu or tanh-gelu into the call "
            "(fusor_rt_gemm_f32_epilogue, for cuBLASLt)">,
+    Option<"cpuEpilogues", "cpu-epilogues", "bool", /*default=*/"false",
+           "Fold a following bias add (per row or column) and clamp into the call "
+           "(fusor_rt_gemm_f32_fused, for the CPU GEMM)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];

@@ -14,6 +14,17 @@ void fusor_rt_gemm_f64(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t 
                        intptr_t b, int64_t offsetB, int64_t rowStrideB, int64_t colStrideB,
                        intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
                        int64_t m, int64_t n, int64_t k, int64_t accumulate);
+
+// The CPU's fused GEMM: C = A B (+ C) as above, then each element gets a bias (biasKind 1: per
+// row, bias[biasOffset + i]; 2: per column, bias[biasOffset + j]; 0: none), then a residual
+// laid out as C is (residual + residualOffset, or none if residual is 0), and is clamped to
+// [lo, hi], before C is stored.
+void fusor_rt_gemm_f32_fused(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t colStrideA,
+                             intptr_t b, int64_t offsetB, int64_t rowStrideB, int64_t colStrideB,
+                             intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
+                             int64_t m, int64_t n, int64_t k, int64_t accumulate, int64_t biasKind,
+                             intptr_t bias, int64_t biasOffset, intptr_t residual,
+                             int64_t residualOffset, float lo, float hi);
 }
 
 namespace fusor::runtime {
@@ -21,6 +32,7 @@ namespace fusor::runtime {
 // column of C (indexed by n), then at most one activation.
 enum GemmEpilogue : int64_t { kEpilogueBias = 1, kEpilogueRelu = 2, kEpilogueGeluTanh = 4 };
 
-// Which implementation runs ("OpenBLAS (core type X)" or "built-in"), for reports.
+// Which implementation runs (fusor's kernel for f32 on AVX2 CPUs, "OpenBLAS (core type X)" or
+// "built-in"), for reports.
 const char *gemmBackend();
 }

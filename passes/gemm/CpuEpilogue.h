@@ -1,0 +1,34 @@
+// The elementwise op after a GEMM that the CPU GEMM (fusor_rt_gemm_f32_fused) can apply as it
+// stores C: a bias per row or per column of C, a residual (skip connection), then a clamp
+// (relu, relu6, clip).
+#pragma once
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace mlir::fusor {
+
+struct CpuEpilogue {
+  linalg::GenericOp op;  // replaced by the epilogue
+  Value output;          // op's result buffer, where the GEMM writes instead of C
+  int64_t biasKind = 0;  // 0: none, 1: per row of C, 2: per column (GemmEpilogueOp::BiasKind)
+  Value bias;            // the bias buffer, when biasKind != 0
+  Value residual;        // a buffer laid out as C, added after the bias, or null
+  bool addsToOutput = false;  // the residual is the output: the GEMM accumulates into it
+  Value lo, hi;          // f32 bounds, each a constant or a 0-d input; null: unbounded
+};
+
+// The all-parallel linalg.generic right after `contraction` (only views and allocations in
+// between) that reads C, a rows x cols row-major matrix, once at each element, through
+// reshapes of C, and writes the result to a contiguous buffer of as many elements, with a
+// body of at most a bias add, a residual add and a clamp; C must have no other readers.
+std::optional<CpuEpilogue> matchCpuEpilogue(Operation *contraction, Value c, int64_t rows, int64_t cols);
+
+// `epilogue.output` reshaped to C's type, built before the epilogue op.
+Value outputAsC(OpBuilder &b, const CpuEpilogue &epilogue, MemRefType cType);
+
+// The f32 scalar operands lo and hi (±inf when unbounded), built before the epilogue op.
+std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue);
+
+}  // namespace mlir::fusor

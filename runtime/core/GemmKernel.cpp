@@ -1,0 +1,249 @@
+// A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in MC-row
+// blocks; each slice of B and block of A is packed into contiguous micro-panels (any input
+// strides, zero-padded edges), and a 6x16 AVX2 tile of C accumulates in 12 registers.
+// Unlike a BLAS call, C is not pre-scaled in a separate pass, and the epilogue (bias, clamp) is
+// applied as the tile is stored, so a convolution's output is written once.
+#include "GemmKernel.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+namespace fusor::runtime {
+namespace {
+
+constexpr int64_t kTileRows = 6, kTileCols = 16;
+// A KC x 16 panel of B stays in L1 while the MC x KC block of A (in L2) streams past it.
+constexpr int64_t kDepth = 256, kBlockRows = 96, kBlockCols = 2048;
+
+struct PackBuffers {
+  float *a, *b;
+  PackBuffers() {
+    a = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * kBlockRows * kDepth));
+    b = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * kBlockCols * kDepth));
+  }
+  ~PackBuffers() {
+    std::free(a);
+    std::free(b);
+  }
+};
+
+PackBuffers &packBuffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
+// rows x depth of A (from `a`) as ceil(rows / 6) panels, each depth x 6, zero-padded.
+void packA(const float *a, int64_t rsA, int64_t csA, int64_t rows, int64_t depth, float *out) {
+  for (int64_t i0 = 0; i0 < rows; i0 += kTileRows) {
+    int64_t valid = std::min(kTileRows, rows - i0);
+    for (int64_t p = 0; p < depth; ++p) {
+      for (int64_t r = 0; r < valid; ++r) out[r] = a[(i0 + r) * rsA + p * csA];
+      for (int64_t r = valid; r < kTileRows; ++r) out[r] = 0.0f;
+      out += kTileRows;
+    }
+  }
+}
+
+// depth x cols of B as ceil(cols / 16) panels, each depth x 16, zero-padded.
+__attribute__((target("avx2,fma"))) void packB(const float *b, int64_t rsB, int64_t csB,
+                                                int64_t depth, int64_t cols, float *out) {
+  for (int64_t j0 = 0; j0 < cols; j0 += kTileCols) {
+    int64_t valid = std::min(kTileCols, cols - j0);
+    const float *panel = b + j0 * csB;
+    if (valid == kTileCols && csB == 1) {
+      for (int64_t p = 0; p < depth; ++p, out += kTileCols) {
+        const float *row = panel + p * rsB;
+        _mm256_store_ps(out, _mm256_loadu_ps(row));
+        _mm256_store_ps(out + 8, _mm256_loadu_ps(row + 8));
+      }
+      continue;
+    }
+    for (int64_t p = 0; p < depth; ++p, out += kTileCols) {
+      for (int64_t j = 0; j < valid; ++j) out[j] = panel[p * rsB + j * csB];
+      for (int64_t j = valid; j < kTileCols; ++j) out[j] = 0.0f;
+    }
+  }
+}
+
+// How a tile is stored: added to C or not, and whether this is the last slice of K (the
+// epilogue's turn). Row and column are the tile's position in the whole C, for the bias.
+struct TileStore {
+  bool addToC, last;
+  int64_t row, col;
+  const float *residual;  // the residual's element at the tile's corner, or null
+};
+
+__attribute__((target("avx2,fma"))) inline __m256 clamp(__m256 v, __m256 lo, __m256 hi) {
+  // maxps/minps return their second operand when either is NaN: NaN propagates, as in torch.
+  return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+}
+
+// One element through the epilogue, in the order the vector code applies it.
+inline float finish(float v, const GemmEpilogueOp &epilogue, int64_t row, int64_t col, const float *residual) {
+  if (epilogue.biasKind == GemmEpilogueOp::kBiasPerRow) v += epilogue.bias[row];
+  if (epilogue.biasKind == GemmEpilogueOp::kBiasPerColumn) v += epilogue.bias[col];
+  if (residual) v += *residual;
+  return std::min(std::max(v, epilogue.lo), epilogue.hi);  // NaN stays NaN
+}
+
+// Where a tile's six rows of A come from: packed (six interleaved values per step of K) or
+// read in place from a row-major A (one pointer per row, unit step).
+struct TileRowsOfA {
+  const float *row[kTileRows];
+  int64_t step;
+};
+
+// Eight floats, or those of them `mask` selects (at C's right edge), the others 0.
+__attribute__((target("avx2,fma"))) inline __m256 loadColumns(const float *x, bool full, __m256i mask) {
+  return full ? _mm256_loadu_ps(x) : _mm256_maskload_ps(x, mask);
+}
+
+// The K loop: acc[r][h] = sum_p A[r][p] * B[p][8h, 8h + 8) for h < Halves (one half where
+// C's right edge leaves at most 8 columns, which halves the work there).
+template <int Halves>
+__attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const TileRowsOfA &a, const float *bp,
+                                                          __m256 (&acc)[kTileRows][2]) {
+  const float *a0 = a.row[0], *a1 = a.row[1], *a2 = a.row[2], *a3 = a.row[3], *a4 = a.row[4], *a5 = a.row[5];
+  const int64_t step = a.step;
+  // Named accumulators: GCC keeps an array of them in memory, not in registers.
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < depth; ++p) {
+    __m256 b0 = _mm256_load_ps(bp), x;
+    int64_t o = p * step;
+    if constexpr (Halves == 2) {
+      __m256 b1 = _mm256_load_ps(bp + 8);
+      x = _mm256_broadcast_ss(a0 + o), c00 = _mm256_fmadd_ps(x, b0, c00), c01 = _mm256_fmadd_ps(x, b1, c01);
+      x = _mm256_broadcast_ss(a1 + o), c10 = _mm256_fmadd_ps(x, b0, c10), c11 = _mm256_fmadd_ps(x, b1, c11);
+      x = _mm256_broadcast_ss(a2 + o), c20 = _mm256_fmadd_ps(x, b0, c20), c21 = _mm256_fmadd_ps(x, b1, c21);
+      x = _mm256_broadcast_ss(a3 + o), c30 = _mm256_fmadd_ps(x, b0, c30), c31 = _mm256_fmadd_ps(x, b1, c31);
+      x = _mm256_broadcast_ss(a4 + o), c40 = _mm256_fmadd_ps(x, b0, c40), c41 = _mm256_fmadd_ps(x, b1, c41);
+      x = _mm256_broadcast_ss(a5 + o), c50 = _mm256_fmadd_ps(x, b0, c50), c51 = _mm256_fmadd_ps(x, b1, c51);
+    } else {
+      c00 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + o), b0, c00);
+      c10 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + o), b0, c10);
+      c20 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + o), b0, c20);
+      c30 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + o), b0, c30);
+      c40 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + o), b0, c40);
+      c50 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + o), b0, c50);
+    }
+    bp += kTileCols;
+  }
+  acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11, acc[2][0] = c20, acc[2][1] = c21;
+  acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
+}
+
+__attribute__((target("avx2,fma"))) void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
+                                               float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                               const TileStore &store,
+                                               const GemmEpilogueOp &epilogue) {
+  __m256 acc[kTileRows][2];
+  if (cols > kTileCols / 2) multiply<2>(depth, a, bp, acc);
+  else multiply<1>(depth, a, bp, acc);
+  const bool full = cols == kTileCols;
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(cols)), lane);
+  const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(cols) - 8), lane);
+  const bool epilogueNow = store.last;
+  const auto biasKind = epilogueNow ? epilogue.biasKind : GemmEpilogueOp::kNoBias;
+  const float *residual = epilogueNow ? store.residual : nullptr;
+  const bool clamps = epilogueNow && (epilogue.lo > -__builtin_inff() || epilogue.hi < __builtin_inff());
+  const __m256 lo = _mm256_set1_ps(epilogue.lo), hi = _mm256_set1_ps(epilogue.hi);
+  __m256 bias0 = _mm256_setzero_ps(), bias1 = bias0;
+  if (biasKind == GemmEpilogueOp::kBiasPerColumn) {
+    bias0 = loadColumns(epilogue.bias + store.col, full, mask0);
+    bias1 = loadColumns(epilogue.bias + store.col + 8, full, mask1);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    float *out = c + r * ldc;
+    __m256 v0 = acc[r][0], v1 = acc[r][1];
+    if (store.addToC) {
+      v0 = _mm256_add_ps(v0, loadColumns(out, full, mask0));
+      v1 = _mm256_add_ps(v1, loadColumns(out + 8, full, mask1));
+    }
+    if (biasKind != GemmEpilogueOp::kNoBias) {
+      if (biasKind == GemmEpilogueOp::kBiasPerRow) bias0 = bias1 = _mm256_set1_ps(epilogue.bias[store.row + r]);
+      v0 = _mm256_add_ps(v0, bias0);
+      v1 = _mm256_add_ps(v1, bias1);
+    }
+    if (residual) {
+      v0 = _mm256_add_ps(v0, loadColumns(residual + r * ldc, full, mask0));
+      v1 = _mm256_add_ps(v1, loadColumns(residual + r * ldc + 8, full, mask1));
+    }
+    if (clamps) {
+      v0 = clamp(v0, lo, hi);
+      v1 = clamp(v1, lo, hi);
+    }
+    if (full) {
+      _mm256_storeu_ps(out, v0);
+      _mm256_storeu_ps(out + 8, v1);
+    } else {
+      _mm256_maskstore_ps(out, mask0, v0);
+      _mm256_maskstore_ps(out + 8, mask1, v1);
+    }
+  }
+}
+
+}  // namespace
+
+bool hasGemmKernelF32() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return has;
+}
+
+void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB,
+                   int64_t csB, float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
+                   bool accumulate, const GemmEpilogueOp &epilogue) {
+  PackBuffers &buffers = packBuffers();
+  if (k == 0) {  // no products: C keeps its value (or is 0), then the epilogue
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        const float *residual = epilogue.residual ? epilogue.residual + i * ldc + j : nullptr;
+        c[i * ldc + j] = finish(accumulate ? c[i * ldc + j] : 0.0f, epilogue, i, j, residual);
+      }
+    return;
+  }
+  for (int64_t j0 = 0; j0 < n; j0 += kBlockCols) {
+    int64_t cols = std::min(kBlockCols, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += kDepth) {
+      int64_t depth = std::min(kDepth, k - p0);
+      packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, buffers.b);
+      bool addToC = accumulate || p0 > 0, last = p0 + depth == k;
+      for (int64_t i0 = 0; i0 < m; i0 += kBlockRows) {
+        int64_t rows = std::min(kBlockRows, m - i0);
+        // A row-major A is read in place; otherwise its block is packed.
+        bool packedA = csA != 1;
+        if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
+        for (int64_t jr = 0; jr < cols; jr += kTileCols) {
+          const float *bp = buffers.b + jr * depth;
+          for (int64_t ir = 0; ir < rows; ir += kTileRows) {
+            int64_t tileRows = std::min(kTileRows, rows - ir);
+            TileRowsOfA rowsOfA;
+            if (packedA) {
+              rowsOfA.step = kTileRows;
+              for (int64_t r = 0; r < kTileRows; ++r) rowsOfA.row[r] = buffers.a + ir * depth + r;
+            } else {
+              // Rows past the edge read row 0 again; their results are not stored.
+              rowsOfA.step = 1;
+              for (int64_t r = 0; r < kTileRows; ++r)
+                rowsOfA.row[r] = a + (i0 + ir + (r < tileRows ? r : 0)) * rsA + p0;
+            }
+            int64_t corner = (i0 + ir) * ldc + j0 + jr;
+            TileStore store{addToC, last, i0 + ir, j0 + jr, epilogue.residual ? epilogue.residual + corner : nullptr};
+            tile(depth, rowsOfA, bp, c + corner, ldc, tileRows,
+                 std::min(kTileCols, cols - jr), store, epilogue);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace fusor::runtime

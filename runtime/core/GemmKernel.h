@@ -1,0 +1,29 @@
+// fusor's own f32 GEMM for x86 CPUs with AVX2 and FMA: packed panels, a 6x16 register tile,
+// and the epilogue (bias, clamp) applied while each tile of C is still in registers.
+#pragma once
+
+#include <cstdint>
+
+namespace fusor::runtime {
+
+// What is applied to each element of C = A B (+ C) before it is stored: a bias indexed by
+// the row or the column of C, then a residual laid out as C is (a skip connection), then a
+// clamp to [lo, hi] (relu: [0, inf]; relu6: [0, 6]).
+struct GemmEpilogueOp {
+  enum BiasKind { kNoBias, kBiasPerRow, kBiasPerColumn };
+  BiasKind biasKind = kNoBias;
+  const float *bias = nullptr;
+  const float *residual = nullptr;
+  float lo = -__builtin_inff(), hi = __builtin_inff();
+};
+
+// Whether this CPU runs the kernel (AVX2 and FMA).
+bool hasGemmKernelF32();
+
+// C[i][j] (+)= sum_p A[i][p] B[p][j], then the epilogue. A and B with any strides; C row-major
+// with row stride ldc. Single-threaded: callers split C across threads.
+void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB,
+                   int64_t csB, float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
+                   bool accumulate, const GemmEpilogueOp &epilogue);
+
+}  // namespace fusor::runtime
