@@ -75,8 +75,23 @@ Value buildPadded(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < type.getRank(); ++d) shape.push_back(type.getDimSize(d) + low[d] + high[d]);
-  Value filled = buildFilled(b, loc, type.clone(shape), value);
-  return buildInsert(b, loc, input, filled, low);
+  if (type.getNumElements() == 0) return buildFilled(b, loc, type.clone(shape), value);
+  // The input, then only the border filled (a strip per padded side, through slices of the
+  // result, which bufferize in place): not the whole buffer filled and then overwritten.
+  Value padded = buildInsert(b, loc, input, empty(b, loc, shape, type.getElementType()), low);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    for (auto [offset, width] : {std::pair{int64_t{0}, low[d]}, {low[d] + type.getDimSize(d), high[d]}}) {
+      if (width == 0) continue;
+      SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes, strides(shape.size(), b.getIndexAttr(1));
+      for (int64_t size : shape) sizes.push_back(b.getIndexAttr(size));
+      offsets[d] = b.getIndexAttr(offset);
+      sizes[d] = b.getIndexAttr(width);
+      Value strip = tensor::ExtractSliceOp::create(b, loc, padded, offsets, sizes, strides);
+      Value filled = linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{strip}).getResult(0);
+      padded = tensor::InsertSliceOp::create(b, loc, filled, padded, offsets, sizes, strides);
+    }
+  }
+  return padded;
 }
 
 Value buildCastTo(OpBuilder &b, Location loc, Value value, Type element) {
