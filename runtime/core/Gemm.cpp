@@ -171,6 +171,21 @@ bool kernelGemmF32(const float *pa, int64_t rsA, int64_t csA, const float *pb, i
       epilogue.biasKind = epilogue.biasKind == GemmEpilogueOp::kBiasPerRow ? GemmEpilogueOp::kBiasPerColumn
                                                                           : GemmEpilogueOp::kBiasPerRow;
   }
+  // A single output row (or column) with B's columns (or A's rows) contiguous along K.
+  if ((m == 1 && rsB == 1) || (n == 1 && csA == 1)) {
+    bool row = m == 1;
+    inPanels(m, n, k, 1, 1, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+      GemmEpilogueOp panel = epilogue;
+      bool alongOutputs = epilogue.biasKind == (row ? GemmEpilogueOp::kBiasPerColumn : GemmEpilogueOp::kBiasPerRow);
+      if (panel.biasKind != GemmEpilogueOp::kNoBias && alongOutputs) panel.bias += row ? j0 : i0;
+      if (panel.residual) panel.residual += i0 * rsC + j0 * csC;
+      if (row)
+        gemvKernelF32(pa, csA, pb + j0 * csB, csB, j1 - j0, k, pc + j0 * csC, csC, accumulate, panel, alongOutputs);
+      else
+        gemvKernelF32(pb, rsB, pa + i0 * rsA, rsA, i1 - i0, k, pc + i0 * rsC, rsC, accumulate, panel, alongOutputs);
+    });
+    return true;
+  }
   inPanels(m, n, k, 6, 16, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     GemmEpilogueOp panel = epilogue;
     if (panel.biasKind == GemmEpilogueOp::kBiasPerRow) panel.bias += i0;

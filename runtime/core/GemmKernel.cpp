@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 namespace fusor::runtime {
 namespace {
@@ -242,6 +243,56 @@ void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int
           }
         }
       }
+    }
+  }
+}
+
+namespace {
+
+__attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+// sum_p x[p] * row[p] for four rows at once; x contiguous.
+__attribute__((target("avx2,fma"))) void dot4(const float *x, const float *const row[4], int64_t depth,
+                                               float out[4]) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  int64_t p = 0;
+  for (; p + 8 <= depth; p += 8) {
+    __m256 v = _mm256_loadu_ps(x + p);
+    for (int r = 0; r < 4; ++r) acc[r] = _mm256_fmadd_ps(v, _mm256_loadu_ps(row[r] + p), acc[r]);
+  }
+  for (int r = 0; r < 4; ++r) {
+    out[r] = horizontalSum(acc[r]);
+    for (int64_t q = p; q < depth; ++q) out[r] += x[q] * row[r][q];
+  }
+}
+
+}  // namespace
+
+void gemvKernelF32(const float *x, int64_t sx, const float *rows, int64_t ld, int64_t count,
+                   int64_t depth, float *y, int64_t sy, bool accumulate,
+                   const GemmEpilogueOp &epilogue, int64_t biasStep) {
+  // A strided x is copied once, so that every dot product reads it contiguously.
+  thread_local std::vector<float> contiguous;
+  if (sx != 1 && depth > 1) {
+    contiguous.resize(depth);
+    for (int64_t p = 0; p < depth; ++p) contiguous[p] = x[p * sx];
+    x = contiguous.data();
+  }
+  GemmEpilogueOp one = epilogue;  // the bias for output t as a per-row bias at t * biasStep
+  one.biasKind = epilogue.biasKind == GemmEpilogueOp::kNoBias ? GemmEpilogueOp::kNoBias : GemmEpilogueOp::kBiasPerRow;
+  for (int64_t t0 = 0; t0 < count; t0 += 4) {
+    const float *row[4];
+    for (int r = 0; r < 4; ++r) row[r] = rows + std::min(t0 + r, count - 1) * ld;
+    float sums[4];
+    dot4(x, row, depth, sums);
+    for (int64_t t = t0; t < std::min(t0 + 4, count); ++t) {
+      float v = sums[t - t0] + (accumulate ? y[t * sy] : 0.0f);
+      const float *residual = epilogue.residual ? epilogue.residual + t * sy : nullptr;
+      y[t * sy] = finish(v, one, t * biasStep, 0, residual);
     }
   }
 }

@@ -26,4 +26,12 @@ void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int
                    int64_t csB, float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
                    bool accumulate, const GemmEpilogueOp &epilogue);
 
+// One row or column of C, as dot products: y[t * sy] (+)= sum_p x[p * sx] * rows[t * ld + p]
+// for t in [0, count), then the epilogue with bias[t * biasStep] (biasStep 0: one bias for
+// all; ignored without a bias) and the residual laid out as y. For a vector times a
+// transposed matrix (a classifier's Gemm), where the tiled kernel would waste 5 of 6 rows.
+void gemvKernelF32(const float *x, int64_t sx, const float *rows, int64_t ld, int64_t count,
+                   int64_t depth, float *y, int64_t sy, bool accumulate,
+                   const GemmEpilogueOp &epilogue, int64_t biasStep);
+
 }  // namespace fusor::runtime

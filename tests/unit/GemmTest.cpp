@@ -86,7 +86,8 @@ TEST(Gemm, F32MatchesReferenceOverLayoutsAndEdges) {
   std::mt19937 rng(7);
   // Sizes around the 6x16 tile, the 96-row and 2048-column blocks and the 256-deep slices.
   const int64_t shapes[][3] = {{1, 1, 1},   {1, 17, 5},   {7, 1, 3},     {6, 16, 1},  {13, 31, 0},
-                               {5, 33, 257}, {97, 50, 16}, {192, 2049, 3}, {37, 49, 600}};
+                               {5, 33, 257}, {97, 50, 16}, {192, 2049, 3}, {37, 49, 600},
+                               {1, 1000, 301}, {1003, 1, 77}};  // one row or column: dot products
   for (auto [m, n, k] : shapes)
     for (int layout = 0; layout < 8; ++layout)
       for (int threads : {1, 2}) {
@@ -99,7 +100,8 @@ TEST(Gemm, F32MatchesReferenceOverLayoutsAndEdges) {
 TEST(Gemm, F32FusedEpilogueAddsBiasAndResidualAndClamps) {
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity();
-  const int64_t shapes[][3] = {{1, 1, 1}, {7, 19, 5}, {96, 113, 27}, {13, 2050, 300}, {40, 3, 0}};
+  const int64_t shapes[][3] = {{1, 1, 1},   {7, 19, 5},  {96, 113, 27}, {13, 2050, 300},
+                               {40, 3, 0},  {1, 997, 70}, {45, 1, 33}};
   for (auto [m, n, k] : shapes)
     for (int64_t biasKind : {0, 1, 2})
       for (auto [lo, hi] : {std::pair{-inf, inf}, {0.0f, inf}, {0.0f, 6.0f}, {-0.5f, 0.25f}})
