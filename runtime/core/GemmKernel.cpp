@@ -18,6 +18,7 @@ namespace {
 constexpr int64_t kTileRows = 6, kTileCols = 16;
 // A KC x 16 panel of B stays in L1 while the MC x KC block of A (in L2) streams past it.
 constexpr int64_t kDepth = 256, kBlockRows = 96, kBlockCols = 2048;
+constexpr int64_t kL2Floats = 64 * 1024;  // a quarter of a 1 MiB L2, half of a 512 KiB one
 
 struct PackBuffers {
   float *a, *b;
@@ -217,10 +218,13 @@ void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int
       int64_t depth = std::min(kDepth, k - p0);
       packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, buffers.b);
       bool addToC = accumulate || p0 > 0, last = p0 + depth == k;
-      for (int64_t i0 = 0; i0 < m; i0 += kBlockRows) {
-        int64_t rows = std::min(kBlockRows, m - i0);
-        // A row-major A is read in place; otherwise its block is packed.
-        bool packedA = csA != 1;
+      // A row-major A is read in place; otherwise its block is packed. In place, the rows a
+      // panel of B meets while it is in L1 are limited by L2 (rows x depth of A), not by the
+      // pack buffer, so more of them share it.
+      bool packedA = csA != 1;
+      int64_t blockRows = packedA ? kBlockRows : std::max(kBlockRows, kL2Floats / depth / kTileRows * kTileRows);
+      for (int64_t i0 = 0; i0 < m; i0 += blockRows) {
+        int64_t rows = std::min(blockRows, m - i0);
         if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
         for (int64_t jr = 0; jr < cols; jr += kTileCols) {
           const float *bp = buffers.b + jr * depth;

@@ -87,7 +87,8 @@ TEST(Gemm, F32MatchesReferenceOverLayoutsAndEdges) {
   // Sizes around the 6x16 tile, the 96-row and 2048-column blocks and the 256-deep slices.
   const int64_t shapes[][3] = {{1, 1, 1},   {1, 17, 5},   {7, 1, 3},     {6, 16, 1},  {13, 31, 0},
                                {5, 33, 257}, {97, 50, 16}, {192, 2049, 3}, {37, 49, 600},
-                               {1, 1000, 301}, {1003, 1, 77}};  // one row or column: dot products
+                               {1, 1000, 301}, {1003, 1, 77},  // one row or column: dot products
+                               {65, 513, 515}};                 // large: OpenBLAS by default
   for (auto [m, n, k] : shapes)
     for (int layout = 0; layout < 8; ++layout)
       for (int threads : {1, 2}) {
