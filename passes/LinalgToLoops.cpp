@@ -2,6 +2,8 @@
 // ops shared between threads (scf.parallel), the rest plain loops, the innermost parallel one
 // marked for vectorization.
 #include "fusor/passes/Passes.h"
+#include "loops/LoopHints.h"
+#include "loops/ReductionNests.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -14,31 +16,6 @@ namespace mlir::fusor {
 #include "fusor/passes/Passes.h.inc"
 
 namespace {
-
-// Whether `op` is worth sharing between threads: its parallel loops give two chunks or more
-// and all its loops together run at least `threshold` iterations (a layernorm's 128 rows of
-// 768 are; starting threads would cost more than 128 rows of 8 save). False when dynamic.
-bool worthThreads(linalg::LinalgOp op, int64_t threshold) {
-  int64_t parallel = 1, all = 1;
-  for (auto [range, kind] : llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray())) {
-    if (ShapedType::isDynamic(range)) return false;
-    all *= range;
-    if (kind == utils::IteratorType::parallel) parallel *= range;
-  }
-  return parallel >= 2 && all >= threshold;
-}
-
-// Asks LLVM to vectorize `loop`, a loop over a parallel dim, even where its cost model or a
-// short trip count would not: fusor cannot tell LLVM that its buffers do not overlap (inside
-// OpenMP's outlined functions every pointer comes from a struct), so LLVM guards the vector
-// loop with runtime overlap checks, which it refuses for short loops unless asked.
-void markVectorizable(Operation *loop) {
-  MLIRContext *ctx = loop->getContext();
-  auto vectorize = LLVM::LoopVectorizeAttr::get(ctx, /*disable=*/BoolAttr::get(ctx, false), {}, {}, {}, {}, {}, {});
-  auto annotation = LLVM::LoopAnnotationAttr::get(ctx, {}, vectorize, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {},
-                                                  {}, {});
-  loop->setAttr(LLVM::LoopAnnotationAttr::getMnemonic(), annotation);
-}
 
 LogicalResult toNestedFors(IRRewriter &rewriter, scf::ParallelOp loop) {
   FailureOr<scf::LoopNest> nest = scf::parallelForToNestedFors(rewriter, loop);
@@ -92,6 +69,7 @@ struct LinalgToLoopsPass : impl::FusorLinalgToLoopsBase<LinalgToLoopsPass> {
   using FusorLinalgToLoopsBase::FusorLinalgToLoopsBase;
 
   void runOnOperation() override {
+    lowerReductionNests(getOperation(), parallelThreshold);
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());

@@ -1,5 +1,7 @@
 #include "gemm/CpuEpilogue.h"
 
+#include "BufferRoots.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -9,17 +11,6 @@ namespace mlir::fusor {
 namespace {
 
 bool isReshape(Operation *op) { return isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(op); }
-
-// The buffer a chain of views starts from.
-Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp, memref::SubViewOp, memref::CastOp,
-             memref::ReinterpretCastOp>(def))
-      break;
-    v = def->getOperand(0);
-  }
-  return v;
-}
 
 // Whether every use of `c`, also through reshapes, is by `contraction`, `epilogue`, a fill or
 // a dealloc; `reshapes` collects the reshapes of c.
@@ -106,8 +97,8 @@ int64_t biasKindOf(linalg::GenericOp op, OpOperand *operand, ArrayRef<int64_t> s
 bool isResidual(linalg::GenericOp op, OpOperand *operand, Value c, Value output) {
   auto type = dyn_cast<MemRefType>(operand->get().getType());
   return type && type.getElementType().isF32() && op.getMatchingIndexingMap(operand).isIdentity() &&
-         isDenseRowMajor(type) && rootOf(operand->get()) != rootOf(output) &&
-         rootOf(operand->get()) != rootOf(c);
+         isDenseRowMajor(type) && bufferRootOf(operand->get()) != bufferRootOf(output) &&
+         bufferRootOf(operand->get()) != bufferRootOf(c);
 }
 
 }  // namespace
@@ -131,7 +122,7 @@ std::optional<CpuEpilogue> matchCpuEpilogue(Operation *contraction, Value c, int
     return std::nullopt;
   // The GEMM writes the output while it reads A and B.
   for (Value input : contraction->getOperands().drop_back())
-    if (rootOf(input) == rootOf(e.output) && rootOf(e.output) != rootOf(c)) return std::nullopt;
+    if (bufferRootOf(input) == bufferRootOf(e.output) && bufferRootOf(e.output) != bufferRootOf(c)) return std::nullopt;
   llvm::SmallPtrSet<Value, 4> reshapesOfC;
   reshapesOfC.insert(c);
   if (!onlyUsedBy(c, contraction, op, reshapesOfC)) return std::nullopt;

@@ -49,7 +49,8 @@ func.func @few_rows(%x: memref<4x30000xf32>, %y: memref<4x30000xf32>) {
 // are not reassociated)
 // CHECK-LABEL: func.func @row_sums
 // CHECK: scf.parallel ({{[^)]*}}) = {{.*}} to (%c128)
-// CHECK-NEXT: scf.for {{.*}} to %c768
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: scf.for {{.*}} to %c768 {{.*}} iter_args
 // CHECK-NOT: loop_annotation
 // CHECK: return
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
@@ -79,6 +80,85 @@ func.func @small(%x: memref<8x100xf32>, %y: memref<8x100xf32>) {
   ^bb0(%a: f32, %o: f32):
     %n = arith.negf %a : f32
     linalg.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+// tests that a reduction (a depthwise 3x3 window here) is one loop nest with the fill of its
+// output before it and the elementwise op after it: the accumulator starts at the fill value
+// in a register, and the bias add and clip apply before the only store; no fill, no second
+// pass, and the reduction's own buffer (read by nothing else) is never written
+// CHECK-LABEL: func.func @window_fill_and_epilogue
+// CHECK-NOT: linalg.
+// CHECK: scf.parallel
+// CHECK: %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %cst)
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: %[[B:.*]] = memref.load %arg2
+// CHECK: %[[BIASED:.*]] = arith.addf %[[SUM]], %[[B]]
+// CHECK: arith.maximumf %[[BIASED]]
+// CHECK: arith.minimumf
+// CHECK-NEXT: memref.store {{.*}}, %arg3
+// CHECK-NOT: memref.store
+// CHECK: return
+#input = affine_map<(n, c, h, w, kh, kw) -> (n, c, h + kh, w + kw)>
+#weight = affine_map<(n, c, h, w, kh, kw) -> (c, kh, kw)>
+#output = affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>
+#id4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#channel = affine_map<(n, c, h, w) -> (c)>
+func.func @window_fill_and_epilogue(%x: memref<1x64x58x58xf32>, %k: memref<64x3x3xf32>, %bias: memref<64xf32>,
+                                    %y: memref<1x64x56x56xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %acc = memref.alloc() : memref<1x64x56x56xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<1x64x56x56xf32>)
+  linalg.generic {indexing_maps = [#input, #weight, #output],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %k : memref<1x64x58x58xf32>, memref<64x3x3xf32>) outs(%acc : memref<1x64x56x56xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id4, #channel, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%acc, %bias : memref<1x64x56x56xf32>, memref<64xf32>) outs(%y : memref<1x64x56x56xf32>) {
+  ^bb0(%v: f32, %b: f32, %o: f32):
+    %t = arith.addf %v, %b : f32
+    %r = arith.maximumf %t, %zero : f32
+    %c = arith.minimumf %r, %six : f32
+    linalg.yield %c : f32
+  }
+  memref.dealloc %acc : memref<1x64x56x56xf32>
+  return
+}
+
+// -----
+
+// tests that a reduction whose result is read again later is still stored beside the
+// consumer's result
+// CHECK-LABEL: func.func @sum_kept
+// CHECK: %[[SUM:.*]] = scf.for
+// CHECK: memref.store %[[SUM]], %arg1
+// CHECK: memref.store {{.*}}, %arg2
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#rows = affine_map<(d0, d1) -> (d0)>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @sum_kept(%x: memref<16x30xf32>, %sum: memref<16xf32>, %mean: memref<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 30.0 : f32
+  linalg.fill ins(%zero : f32) outs(%sum : memref<16xf32>)
+  linalg.generic {indexing_maps = [#id2, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<16x30xf32>) outs(%sum : memref<16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%sum : memref<16xf32>) outs(%mean : memref<16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %d = arith.divf %v, %n : f32
+    linalg.yield %d : f32
   }
   return
 }

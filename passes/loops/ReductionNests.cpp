@@ -1,0 +1,223 @@
+#include "loops/ReductionNests.h"
+
+#include "BufferRoots.h"
+#include "loops/LoopHints.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::fusor {
+namespace {
+
+struct ReductionNest {
+  linalg::FillOp fill;         // the output's initialization, or null: start from its contents
+  linalg::GenericOp reduction;
+  linalg::GenericOp consumer;  // or null
+  bool storeReduction;         // the reduction's own result is read elsewhere too
+};
+
+// Whether `map` reads dims 0..count-1 in order, nothing else.
+bool readsLeadingDims(AffineMap map, unsigned count) {
+  if (map.getNumResults() != count) return false;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d || d.getPosition() != i) return false;
+  }
+  return true;
+}
+
+// Every op that reaches `root`'s elements (through views), except views themselves.
+SmallVector<Operation *> accessesOf(Value root) {
+  SmallVector<Operation *> out;
+  SmallVector<Value> work = {root};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (isInertOp(user) && user->getNumResults() == 1 && user->getOperand(0) == v) {
+        work.push_back(user->getResult(0));
+        continue;
+      }
+      out.push_back(user);
+    }
+  }
+  return out;
+}
+
+std::optional<ReductionNest> matchNest(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      op.getNumResults() != 0)
+    return std::nullopt;
+  unsigned parallel = op.getNumParallelLoops();
+  for (auto [i, kind] : llvm::enumerate(op.getIteratorTypesArray()))
+    if ((i < parallel) != (kind == utils::IteratorType::parallel)) return std::nullopt;
+  if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic)) return std::nullopt;
+  Value out = op.getDpsInits()[0];
+  if (!readsLeadingDims(op.getMatchingIndexingMap(op.getDpsInitOperand(0)), parallel)) return std::nullopt;
+  Value root = bufferRootOf(out);
+  for (Value input : op.getDpsInputs())
+    if (bufferRootOf(input) == root) return std::nullopt;
+
+  ReductionNest nest{nullptr, op, nullptr, true};
+  // The fill of exactly this buffer, with nothing else touching it in between.
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(prev);
+    if (fill && fill.getOutputs()[0] == out) {
+      nest.fill = fill;
+      break;
+    }
+    if (llvm::any_of(prev->getOperands(), [&](Value v) { return isa<MemRefType>(v.getType()) && bufferRootOf(v) == root; }))
+      break;
+  }
+
+  // The consumer: all parallel over the same dims, reading the result element for element
+  // once, and not otherwise reading the reduction's buffer or writing what it reads.
+  Operation *next = op->getNextNode();
+  while (next && isInertOp(next)) next = next->getNextNode();
+  auto consumer = dyn_cast_or_null<linalg::GenericOp>(next);
+  auto outType = cast<MemRefType>(out.getType());
+  if (consumer && consumer.hasPureBufferSemantics() && consumer.getNumResults() == 0 &&
+      consumer.getNumDpsInits() == 1 && consumer.getNumLoops() == parallel &&
+      consumer.getNumParallelLoops() == parallel &&
+      consumer.getStaticLoopRanges() == ArrayRef(op.getStaticLoopRanges()).take_front(parallel) &&
+      readsLeadingDims(consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)), parallel)) {
+    Value result = consumer.getDpsInits()[0];
+    int readsOfOut = 0;
+    bool ok = true;
+    for (OpOperand *in : consumer.getDpsInputOperands()) {
+      if (in->get() == out && readsLeadingDims(consumer.getMatchingIndexingMap(in), parallel)) ++readsOfOut;
+      else if (bufferRootOf(in->get()) == root) ok = false;
+      else if (result != out && bufferRootOf(in->get()) == bufferRootOf(result)) ok = false;
+    }
+    for (Value input : op.getDpsInputs())
+      if (bufferRootOf(input) == bufferRootOf(result)) ok = false;
+    if (ok && readsOfOut == 1 && outType.getShape() == cast<MemRefType>(result.getType()).getShape())
+      nest.consumer = consumer;
+  }
+  // The reduction's result is stored as well unless only these ops and deallocs touch it.
+  if (nest.consumer && isa<OpResult>(root)) {
+    nest.storeReduction = llvm::any_of(accessesOf(root), [&](Operation *user) {
+      return user != op && user != nest.fill.getOperation() && user != nest.consumer.getOperation() &&
+             !isa<memref::DeallocOp>(user);
+    });
+  }
+  if (nest.consumer && nest.consumer.getDpsInits()[0] == out) nest.storeReduction = false;
+  return nest;
+}
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+// memref[map(ivs)].
+SmallVector<Value> indicesOf(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs) {
+  SmallVector<Value> indices;
+  for (unsigned i = 0; i < map.getNumResults(); ++i) {
+    AffineExpr e = map.getResult(i);
+    if (auto d = dyn_cast<AffineDimExpr>(e)) indices.push_back(ivs[d.getPosition()]);
+    else if (auto c = dyn_cast<AffineConstantExpr>(e)) indices.push_back(indexConstant(b, loc, c.getValue()));
+    else indices.push_back(affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), ivs));
+  }
+  return indices;
+}
+
+// Clones `op`'s body at b with its block arguments bound to `args` and linalg.index to `ivs`;
+// returns the yielded value.
+Value inlineBody(OpBuilder &b, linalg::GenericOp op, ValueRange args, ValueRange ivs) {
+  Block &body = op.getRegion().front();
+  IRMapping mapping;
+  mapping.map(body.getArguments(), args);
+  for (Operation &inner : body.without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  return mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
+}
+
+void lower(ReductionNest nest, int64_t parallelThreshold) {
+  linalg::GenericOp op = nest.reduction;
+  Location loc = op.getLoc();
+  OpBuilder b(nest.consumer ? nest.consumer.getOperation() : op.getOperation());
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned parallel = op.getNumParallelLoops();
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  SmallVector<Value> uppers;
+  for (int64_t r : ranges) uppers.push_back(indexConstant(b, loc, r));
+
+  // The output elements: threaded (split and vectorized later like any scf.parallel) or not.
+  SmallVector<Value> ivs;
+  if (worthThreads(op, parallelThreshold)) {
+    auto loop = scf::ParallelOp::create(b, loc, SmallVector<Value>(parallel, zero),
+                                        ArrayRef(uppers).take_front(parallel), SmallVector<Value>(parallel, one));
+    b.setInsertionPointToStart(loop.getBody());
+    llvm::append_range(ivs, loop.getInductionVars());
+  } else {
+    scf::ForOp innermost;
+    for (unsigned d = 0; d < parallel; ++d) {
+      innermost = scf::ForOp::create(b, loc, zero, uppers[d], one);
+      b.setInsertionPoint(innermost.getBody()->getTerminator());
+      ivs.push_back(innermost.getInductionVar());
+    }
+    if (innermost) markVectorizable(innermost);
+  }
+  Value out = op.getDpsInits()[0];
+  SmallVector<Value> outIndices(ivs.begin(), ivs.end());
+  Value init = nest.fill ? nest.fill.getInputs()[0] : memref::LoadOp::create(b, loc, out, outIndices).getResult();
+
+  // The reduction loops, the accumulator carried through them.
+  SmallVector<scf::ForOp> reductionLoops;
+  Value carried = init;
+  for (unsigned d = parallel; d < ranges.size(); ++d) {
+    auto loop = scf::ForOp::create(b, loc, zero, uppers[d], one, ValueRange{carried});
+    reductionLoops.push_back(loop);
+    b.setInsertionPointToStart(loop.getBody());
+    ivs.push_back(loop.getInductionVar());
+    carried = loop.getRegionIterArgs()[0];
+  }
+  SmallVector<Value> args;
+  for (OpOperand *in : op.getDpsInputOperands())
+    args.push_back(memref::LoadOp::create(b, loc, in->get(), indicesOf(b, loc, op.getMatchingIndexingMap(in), ivs)));
+  args.push_back(carried);
+  scf::YieldOp::create(b, loc, inlineBody(b, op, args, ivs));
+  for (unsigned i = reductionLoops.size() - 1; i > 0; --i) {
+    b.setInsertionPointToEnd(reductionLoops[i - 1].getBody());
+    scf::YieldOp::create(b, loc, reductionLoops[i].getResult(0));
+  }
+  b.setInsertionPointAfter(reductionLoops.front());
+  Value reduced = reductionLoops.front().getResult(0);
+  ivs.resize(parallel);
+
+  if (nest.storeReduction || !nest.consumer) memref::StoreOp::create(b, loc, reduced, out, outIndices);
+  if (linalg::GenericOp consumer = nest.consumer) {
+    Value result = consumer.getDpsInits()[0];
+    SmallVector<Value> consumerArgs;
+    for (OpOperand *in : consumer.getDpsInputOperands())
+      consumerArgs.push_back(in->get() == out ? reduced
+                                              : memref::LoadOp::create(b, loc, in->get(),
+                                                                       indicesOf(b, loc, consumer.getMatchingIndexingMap(in), ivs))
+                                                    .getResult());
+    Block &body = consumer.getRegion().front();
+    bool readsResult = !body.getArguments().back().use_empty();
+    consumerArgs.push_back(result == out ? reduced
+                           : readsResult ? memref::LoadOp::create(b, loc, result, outIndices).getResult()
+                                         : Value(reduced));  // unused
+    memref::StoreOp::create(b, loc, inlineBody(b, consumer, consumerArgs, ivs), result, outIndices);
+    consumer.erase();
+  }
+  op.erase();
+  if (nest.fill) nest.fill.erase();
+}
+
+}  // namespace
+
+void lowerReductionNests(func::FuncOp func, int64_t parallelThreshold) {
+  SmallVector<linalg::GenericOp> reductions;
+  func.walk([&](linalg::GenericOp op) {
+    if (op.getNumReductionLoops() > 0) reductions.push_back(op);
+  });
+  for (linalg::GenericOp op : reductions)
+    if (std::optional<ReductionNest> nest = matchNest(op)) lower(*nest, parallelThreshold);
+}
+
+}  // namespace mlir::fusor
