@@ -294,29 +294,20 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     for (int x = 0; x < 3; ++x)
       args.append({views[x].pointer, offsets[x], views[x].strides[rows[x]], views[x].strides[cols[x]]});
     args.append({mSize, nSize, kSize, accumulate});
+    // A buffer as (pointer, offset), or (0, 0) for none.
+    auto appendBuffer = [&](Value buffer) {
+      if (!buffer) return args.append({constant(0), constant(0)});
+      BufferView view = viewOf(builder, loc, buffer);
+      args.append({view.pointer, view.offset});
+    };
     if (epilogue) {
       args.push_back(constant(epilogue->bits));
-      if (epilogue->bias) {
-        BufferView bias = viewOf(builder, loc, epilogue->bias);
-        args.append({bias.pointer, bias.offset});
-      } else {
-        args.append({constant(0), constant(0)});
-      }
+      appendBuffer(epilogue->bias);
     }
     if (cpuEpilogue) {
       args.push_back(constant(cpuEpilogue->biasKind));
-      if (cpuEpilogue->bias) {
-        BufferView bias = viewOf(builder, loc, cpuEpilogue->bias);
-        args.append({bias.pointer, bias.offset});
-      } else {
-        args.append({constant(0), constant(0)});
-      }
-      if (cpuEpilogue->residual) {
-        BufferView residual = viewOf(builder, loc, cpuEpilogue->residual);
-        args.append({residual.pointer, residual.offset});
-      } else {
-        args.append({constant(0), constant(0)});
-      }
+      appendBuffer(cpuEpilogue->bias);
+      appendBuffer(cpuEpilogue->residual);
       auto [lo, hi] = boundsOf(builder, *cpuEpilogue);
       args.append({lo, hi});
     }
