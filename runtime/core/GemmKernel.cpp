@@ -1,8 +1,9 @@
-// A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in MC-row
-// blocks; each slice of B and block of A is packed into contiguous micro-panels (any input
-// strides, zero-padded edges), and a 6x16 AVX2 tile of C accumulates in 12 registers.
-// Unlike a BLAS call, C is not pre-scaled in a separate pass, and the epilogue (bias, clamp) is
-// applied as the tile is stored, so a convolution's output is written once.
+// A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in blocks;
+// each slice of B is packed into contiguous 16-column micro-panels (any strides, zero-padded
+// edges), A is read in place when row-major (packed otherwise), and a 6x16 AVX2 tile of C
+// accumulates in 12 registers. Unlike a BLAS call, C is not pre-scaled in a separate pass, and
+// the epilogue (bias, residual, clamp) is applied as the tile is stored, so a convolution's
+// output is written once.
 #include "GemmKernel.h"
 
 #include <immintrin.h>
