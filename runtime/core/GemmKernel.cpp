@@ -140,7 +140,7 @@ __attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const Ti
   acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
 }
 
-__attribute__((target("avx2,fma"))) void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
+__attribute__((target("avx2,fma"), always_inline)) inline void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
                                                float *c, int64_t ldc, int64_t rows, int64_t cols,
                                                const TileStore &store,
                                                const GemmEpilogueOp &epilogue) {
@@ -201,9 +201,12 @@ bool hasGemmKernelF32() {
   return has;
 }
 
-void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB,
-                   int64_t csB, float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
-                   bool accumulate, const GemmEpilogueOp &epilogue) {
+// Compiled for AVX2 as a whole, so that the tile (short for a small K) is inlined into it.
+__attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t rsA, int64_t csA,
+                                                        const float *b, int64_t rsB, int64_t csB,
+                                                        float *c, int64_t ldc, int64_t m, int64_t n,
+                                                        int64_t k, bool accumulate,
+                                                        const GemmEpilogueOp &epilogue) {
   PackBuffers &buffers = packBuffers();
   if (k == 0) {  // no products: C keeps its value (or is 0), then the epilogue
     for (int64_t i = 0; i < m; ++i)
