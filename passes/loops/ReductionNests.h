@@ -11,7 +11,8 @@ namespace mlir::fusor {
 // output element for element, one loop nest: per output element the accumulator starts at the
 // fill value in a register, runs through the reduction loops, and goes through the consumer's
 // body before it is stored. That saves the fill's pass and the consumer's pass over memory
-// (and their thread starts). The parallel dims become an scf.parallel when `threaded`.
+// (and their thread starts). The parallel dims become an scf.parallel when the reduction is
+// worth threads (see worthThreads), else plain loops, the innermost marked for vectorization.
 void lowerReductionNests(func::FuncOp func, int64_t parallelThreshold);
 
 }  // namespace mlir::fusor
