@@ -1,10 +1,10 @@
 // fusor-linalg-to-loops: linalg ops on buffers -> loops: the leading parallel dims of large
 // ops shared between threads (scf.parallel), the rest plain loops, the innermost parallel one
-// marked for vectorization.
+// marked for vectorization; a reduction with its fill and elementwise consumer as one nest.
 #include "fusor/passes/Passes.h"
 #include "loops/LoopHints.h"
 #include "loops/ReductionNests.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"  // a dependent dialect (loop annotations)
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"

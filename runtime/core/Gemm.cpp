@@ -103,17 +103,11 @@ void inPanels(int64_t m, int64_t n, int64_t k, int64_t rowAlign, int64_t colAlig
 // The epilogue over rows [i0, i1) and columns [j0, j1) of C, after the product is stored.
 void applyEpilogue(float *c, int64_t rsC, int64_t csC, int64_t i0, int64_t i1, int64_t j0,
                    int64_t j1, const GemmEpilogueOp &e) {
-  for (int64_t i = i0; i < i1; ++i) {
-    float *row = c + i * rsC;
-    const float *residual = e.residual ? e.residual + i * rsC : nullptr;
+  for (int64_t i = i0; i < i1; ++i)
     for (int64_t j = j0; j < j1; ++j) {
-      float v = row[j * csC];
-      if (e.biasKind == GemmEpilogueOp::kBiasPerRow) v += e.bias[i];
-      if (e.biasKind == GemmEpilogueOp::kBiasPerColumn) v += e.bias[j];
-      if (residual) v += residual[j * csC];
-      row[j * csC] = std::min(std::max(v, e.lo), e.hi);  // NaN stays NaN
+      int64_t at = i * rsC + j * csC;
+      c[at] = applyEpilogue(c[at], e, i, j, e.residual ? e.residual + at : nullptr);
     }
-  }
 }
 
 // Through OpenBLAS (or the reference loop): panels of C, one single-threaded BLAS call each,

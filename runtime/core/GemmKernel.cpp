@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
 #include <vector>
 
 namespace fusor::runtime {
@@ -82,14 +81,6 @@ struct TileStore {
 __attribute__((target("avx2,fma"))) inline __m256 clamp(__m256 v, __m256 lo, __m256 hi) {
   // maxps/minps return their second operand when either is NaN: NaN propagates, as in torch.
   return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-}
-
-// One element through the epilogue, in the order the vector code applies it.
-inline float finish(float v, const GemmEpilogueOp &epilogue, int64_t row, int64_t col, const float *residual) {
-  if (epilogue.biasKind == GemmEpilogueOp::kBiasPerRow) v += epilogue.bias[row];
-  if (epilogue.biasKind == GemmEpilogueOp::kBiasPerColumn) v += epilogue.bias[col];
-  if (residual) v += *residual;
-  return std::min(std::max(v, epilogue.lo), epilogue.hi);  // NaN stays NaN
 }
 
 // Where a tile's six rows of A come from: packed (six interleaved values per step of K) or
@@ -212,7 +203,7 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
         const float *residual = epilogue.residual ? epilogue.residual + i * ldc + j : nullptr;
-        c[i * ldc + j] = finish(accumulate ? c[i * ldc + j] : 0.0f, epilogue, i, j, residual);
+        c[i * ldc + j] = applyEpilogue(accumulate ? c[i * ldc + j] : 0.0f, epilogue, i, j, residual);
       }
     return;
   }
@@ -300,7 +291,7 @@ void gemvKernelF32(const float *x, int64_t sx, const float *rows, int64_t ld, in
     for (int64_t t = t0; t < std::min(t0 + 4, count); ++t) {
       float v = sums[t - t0] + (accumulate ? y[t * sy] : 0.0f);
       const float *residual = epilogue.residual ? epilogue.residual + t * sy : nullptr;
-      y[t * sy] = finish(v, one, t * biasStep, 0, residual);
+      y[t * sy] = applyEpilogue(v, one, t * biasStep, 0, residual);
     }
   }
 }

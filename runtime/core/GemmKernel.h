@@ -17,6 +17,18 @@ struct GemmEpilogueOp {
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 
+// One element of C through the epilogue: v (the product, plus C when accumulating), then the
+// bias at (row, col), then *residual if not null, clamped (NaN stays NaN). The kernels apply
+// it in this order; the OpenBLAS path calls it after each panel.
+inline float applyEpilogue(float v, const GemmEpilogueOp &epilogue, int64_t row, int64_t col,
+                           const float *residual) {
+  if (epilogue.biasKind == GemmEpilogueOp::kBiasPerRow) v += epilogue.bias[row];
+  if (epilogue.biasKind == GemmEpilogueOp::kBiasPerColumn) v += epilogue.bias[col];
+  if (residual) v += *residual;
+  v = v < epilogue.lo ? epilogue.lo : v;  // as std::max(v, lo): a NaN v is kept
+  return epilogue.hi < v ? epilogue.hi : v;
+}
+
 // Whether this CPU runs the kernel (AVX2 and FMA).
 bool hasGemmKernelF32();
 

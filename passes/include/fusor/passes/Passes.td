@@ -64,7 +64,11 @@ def FusorLinalgToLoops : Pass<"fusor-linalg-to-loops", "func::FuncOp"> {
     inside), which the CPU pipeline then shares between threads; smaller ops stay serial, as
     starting threads would cost more than they save. Only the leading parallel dims that give
     `min-chunks` chunks of work stay in the scf.parallel; the dims inside them become a plain
-    scf.for nest, whose innermost loop LLVM vectorizes.
+    scf.for nest, whose innermost loop LLVM vectorizes. A reduction whose parallel dims come
+    first (a depthwise window, a pool, a row sum) is lowered together with the fill of its
+    output just before it and the elementwise op just after it that reads the output element
+    for element: one nest whose accumulator starts at the fill value in a register and goes
+    through the consumer's body before its only store.
   }];
   let options = [
     Option<"parallelThreshold", "parallel-threshold", "int64_t", /*default=*/"32768",
