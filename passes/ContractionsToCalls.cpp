@@ -1,6 +1,7 @@
 // fusor-contractions-to-calls: f32/f64 matmul-like linalg ops on buffers -> calls to the
 // runtime GEMM (fusor_rt_gemm_*), one per batch element, with any strides.
 #include "fusor/passes/Passes.h"
+#include "BufferRoots.h"
 #include "gemm/CpuEpilogue.h"
 #include "fusor/runtime/Gemm.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -160,6 +161,13 @@ std::optional<Epilogue> matchEpilogue(Operation *contraction, Value c) {
     return std::nullopt;
   for (Operation *user : c.getUsers())
     if (user != contraction && user != op && !isa<memref::DeallocOp, linalg::FillOp>(user)) return std::nullopt;
+  // The GEMM would write the output while it still reads A, B and the bias: the elementwise
+  // op may reuse a dead input's buffer (h = gelu(x W1) written to the result, then h W2 + b).
+  Value outRoot = bufferRootOf(out);
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (in->get() != c && bufferRootOf(in->get()) == outRoot) return std::nullopt;
+  for (Value input : contraction->getOperands().drop_back())
+    if (bufferRootOf(input) == outRoot) return std::nullopt;
   Block &body = op.getRegion().front();
   Value cValue, biasValue;
   Epilogue e{op, 0, nullptr, out};

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include "fusor/Error.h"
@@ -20,6 +21,8 @@
 #include "llvm/Target/TargetMachine.h"
 
 LLD_HAS_DRIVER(elf)
+
+extern "C" int omp_get_num_procs(void);  // libomp's; its address names the library
 
 namespace fusor::codegen {
 namespace {
@@ -174,6 +177,16 @@ class DescriptorBuilder {
   }
 };
 
+// The OpenMP runtime this process runs with (fusor-compile links the same libomp as
+// libfusor_runtime.so), by path: a machine with only libomp.so.5, and no libomp.so for -lomp,
+// can still link libraries.
+std::string openmpRuntime() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void *>(&omp_get_num_procs), &info) && info.dli_fname && fs::exists(info.dli_fname))
+    return info.dli_fname;
+  return "-lomp";
+}
+
 void writeFile(const fs::path &path, const std::string &bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -296,7 +309,7 @@ void writeAotLibrary(const AotModel &model, const std::string &outDir, const std
   fs::path library = dir / ("lib" + model.name + ".so");
   std::vector<std::string> args = {"ld.lld", "-shared", "--no-undefined-version", "-o", library.string(),
                                    "-soname", "lib" + model.name + ".so", "-rpath", "$ORIGIN",
-                                   object.string(), runtime.string(), "--as-needed", "-lomp", "-lm", "-lc",
+                                   object.string(), runtime.string(), "--as-needed", openmpRuntime(), "-lm", "-lc",
                                    "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu"};
   std::vector<const char *> argv;
   for (const std::string &a : args) argv.push_back(a.c_str());

@@ -75,7 +75,18 @@ cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d, cublasLtMa
   switch (attribute) {
     case CUBLASLT_MATMUL_DESC_TRANSA: return set(o->transA);
     case CUBLASLT_MATMUL_DESC_TRANSB: return set(o->transB);
-    case CUBLASLT_MATMUL_DESC_EPILOGUE: return set(o->epilogue);
+    case CUBLASLT_MATMUL_DESC_EPILOGUE: {
+      // Only the values cuBLASLt documents for these epilogues: it ignores others silently.
+      cublasLtEpilogue_t e;
+      if (bytes != sizeof e) return CUBLAS_STATUS_INVALID_VALUE;
+      std::memcpy(&e, buffer, bytes);
+      switch (e) {
+        case CUBLASLT_EPILOGUE_DEFAULT: case CUBLASLT_EPILOGUE_BIAS: case CUBLASLT_EPILOGUE_RELU:
+        case CUBLASLT_EPILOGUE_RELU_BIAS: case CUBLASLT_EPILOGUE_GELU: case CUBLASLT_EPILOGUE_GELU_BIAS:
+          return set(o->epilogue);
+        default: return CUBLAS_STATUS_INVALID_VALUE;
+      }
+    }
     case CUBLASLT_MATMUL_DESC_BIAS_POINTER: return set(o->bias);
     default: return CUBLAS_STATUS_NOT_SUPPORTED;
   }
@@ -129,7 +140,8 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const vo
   bool f64 = o.scale == CUDA_R_64F;
   double alphaV = f64 ? *static_cast<const double *>(alpha) : *static_cast<const float *>(alpha);
   double betaV = f64 ? *static_cast<const double *>(beta) : *static_cast<const float *>(beta);
-  bool hasBias = o.epilogue & CUBLASLT_EPILOGUE_BIAS;
+  bool hasBias = o.epilogue == CUBLASLT_EPILOGUE_BIAS || o.epilogue == CUBLASLT_EPILOGUE_RELU_BIAS ||
+                 o.epilogue == CUBLASLT_EPILOGUE_GELU_BIAS;
   if (hasBias && !o.bias) return CUBLAS_STATUS_INVALID_VALUE;
   for (uint64_t j = 0; j < n; ++j)
     for (uint64_t i = 0; i < m; ++i) {
@@ -141,8 +153,8 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const vo
       }
       double v = alphaV * sum + (betaV != 0 ? betaV * load(c, lc.type, i + j * lc.ld) : 0.0);
       if (hasBias) v += load(o.bias, ld.type, static_cast<int64_t>(i));
-      if ((o.epilogue & ~CUBLASLT_EPILOGUE_BIAS) == CUBLASLT_EPILOGUE_RELU) v = v > 0 ? v : 0;
-      if ((o.epilogue & ~CUBLASLT_EPILOGUE_BIAS) == CUBLASLT_EPILOGUE_GELU) v = gelu(v);
+      if (o.epilogue == CUBLASLT_EPILOGUE_RELU || o.epilogue == CUBLASLT_EPILOGUE_RELU_BIAS) v = v > 0 ? v : 0;
+      if (o.epilogue == CUBLASLT_EPILOGUE_GELU || o.epilogue == CUBLASLT_EPILOGUE_GELU_BIAS) v = gelu(v);
       store(out, ld.type, i + j * ld.ld, v);
     }
   return CUBLAS_STATUS_SUCCESS;

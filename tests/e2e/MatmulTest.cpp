@@ -45,6 +45,13 @@ TEST(Matmul, LinearWithBiasAndEpilogue) {
   expectClose(gelu(linear(x3, w, b), "tanh"), map(biased3, geluTanh), 1e-5, 1e-5, "gelu_tanh(linear) rank 3");
   expectClose(gelu(linear(x3, w, b)), map(biased3, [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }),
               1e-5, 1e-5, "gelu(linear)");
+  // Two layers: the hidden activation may be placed in the result's buffer, which the second
+  // GEMM then reads; its bias must not be written there while it runs.
+  Tensor w2 = randomTensor({24, 24}), b2 = randomTensor({24});
+  auto erfGelu = [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); };
+  Ref hidden = map(biased, erfGelu);
+  Ref mlp = zip(matmul(hidden, permute(toRef(w2), {1, 0})), toRef(b2), std::plus<double>());
+  expectClose(linear(gelu(linear(x, w, b)), w2, b2), mlp, 1e-5, 1e-5, "linear(gelu(linear))");
   // The product is also a result: it must be kept, so the activation stays a kernel.
   Tensor y = linear(x, w, b), r = fusor::relu(y);
   realize({y, r});

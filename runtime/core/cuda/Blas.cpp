@@ -92,17 +92,18 @@ void gemm(int device, GemmType type, const int64_t *a) {
   // Epilogues act on C^T, n x m: its rows are C's columns, which is what the bias runs over.
   if (int64_t bits = a[16]) {
     int activation = bits & ~kEpilogueBias;
-    int epilogue = activation == kEpilogueRelu       ? CUBLASLT_EPILOGUE_RELU
-                   : activation == kEpilogueGeluTanh ? CUBLASLT_EPILOGUE_GELU
-                                                     : CUBLASLT_EPILOGUE_DEFAULT;
-    if (activation && epilogue == CUBLASLT_EPILOGUE_DEFAULT)
-      throwInternalError("a CUDA GEMM asks for epilogue bits " + std::to_string(bits));
-    if (bits & kEpilogueBias) {
-      epilogue |= CUBLASLT_EPILOGUE_BIAS;  // RELU_BIAS and GELU_BIAS are these bits combined
+    bool withBias = bits & kEpilogueBias;
+    // The documented values only: DEFAULT is 1, so DEFAULT | BIAS (5) is no epilogue at all,
+    // and real cuBLASLt silently drops the bias for it.
+    cublasLtEpilogue_t value;
+    if (activation == kEpilogueRelu) value = withBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+    else if (activation == kEpilogueGeluTanh) value = withBias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+    else if (activation == 0) value = withBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+    else throwInternalError("a CUDA GEMM asks for epilogue bits " + std::to_string(bits));
+    if (withBias) {
       const void *bias = reinterpret_cast<const void *>(a[17] + a[18] * static_cast<int64_t>(element));
       FUSOR_CUDA_CHECK(api.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
     }
-    auto value = static_cast<cublasLtEpilogue_t>(epilogue);
     FUSOR_CUDA_CHECK(api.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &value, sizeof value));
   }
 

@@ -77,3 +77,22 @@ func.func @product_read_again(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %c: m
   memref.copy %c, %copy : memref<8x32xf32> to memref<8x32xf32>
   return
 }
+
+// The elementwise op writes the buffer A lives in (bufferization reused it: h = gelu(x W1) in
+// the result, then h W2 + b into the result): the GEMM would overwrite A while reading it, so
+// the op stays.
+// CHECK-LABEL: func.func @output_is_a
+// CHECK: call @fusor_rt_gemm_f32(
+// CHECK: linalg.generic
+func.func @output_is_a(%h: memref<8x32xf32>, %b: memref<32x32xf32>, %bias: memref<32xf32>, %c: memref<8x32xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%c : memref<8x32xf32>)
+  linalg.matmul ins(%h, %b : memref<8x32xf32>, memref<32x32xf32>) outs(%c : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mn, #n, #mn], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<8x32xf32>, memref<32xf32>) outs(%h : memref<8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  return
+}
