@@ -277,11 +277,15 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, result)};
     Value accumulate = constant(fill && !(cpuEpilogue && cpuEpilogue->addsToOutput) ? 0 : 1);
     Value mSize = constant(mSizeValue), nSize = constant(ranges[n]), kSize = constant(ranges[k]);
+    // The innermost loop as one strided-batch call (epilogues come only without loops).
+    std::optional<unsigned> batchedDim;
+    if (batchedCalls && !loops.empty()) batchedDim = loops.pop_back_val();
     std::string callee = element.isF32() ? "fusor_rt_gemm_f32" : "fusor_rt_gemm_f64";
     if (epilogue) callee += "_epilogue";
     if (cpuEpilogue) callee += "_fused";
+    if (batchedDim) callee += "_batched";
     func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(), callee,
-                                    epilogue ? 19 : cpuEpilogue ? 21 : 16, cpuEpilogue ? 2 : 0);
+                                    epilogue ? 19 : cpuEpilogue ? 21 : batchedDim ? 20 : 16, cpuEpilogue ? 2 : 0);
     // One call per batch element; batch dims a matrix lacks (broadcast) add nothing to it.
     SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};
     for (unsigned batchDim : loops) {
@@ -308,6 +312,13 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
       BufferView view = viewOf(builder, loc, buffer);
       args.append({view.pointer, view.offset});
     };
+    if (batchedDim) {
+      args.push_back(constant(ranges[*batchedDim]));
+      for (int x = 0; x < 3; ++x) {
+        int64_t pos = positionOf(maps[x], *batchedDim);
+        args.push_back(pos < 0 ? constant(0) : views[x].strides[pos]);
+      }
+    }
     if (epilogue) {
       args.push_back(constant(epilogue->bits));
       appendBuffer(epilogue->bias);

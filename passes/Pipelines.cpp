@@ -100,6 +100,7 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
                       FusorContractionsToCallsOptions gemm;
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
                       gemm.epilogues = true;       // bias, relu and gelu inside cuBLASLt
+                      gemm.batchedCalls = true;    // strided batches: one call per head loop
                       pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorGpuRowKernels());

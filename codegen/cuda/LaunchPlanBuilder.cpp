@@ -198,14 +198,16 @@ class Builder {
     if (auto call = dyn_cast<func::CallOp>(op)) {
       StringRef callee = call.getCallee();
       bool epilogue = callee == "fusor_rt_gemm_f32_epilogue";
-      if (callee != "fusor_rt_gemm_f32" && callee != "fusor_rt_gemm_f64" && !epilogue) return unsupported(op);
-      Instruction in = instruction(K::Gemm, -1, callee.ends_with("f64") ? 1 : 0);
+      bool batched = callee == "fusor_rt_gemm_f32_batched" || callee == "fusor_rt_gemm_f64_batched";
+      if (callee != "fusor_rt_gemm_f32" && callee != "fusor_rt_gemm_f64" && !epilogue && !batched)
+        return unsupported(op);
+      Instruction in = instruction(K::Gemm, -1, callee.starts_with("fusor_rt_gemm_f64") ? 1 : 0);
       for (Value v : call.getOperands()) {
         FailureOr<int> r = use(op, v);
         if (failed(r)) return failure();
         in.operands.push_back(*r);
       }
-      if (in.operands.size() != (epilogue ? 19u : 16u)) return unsupported(op);
+      if (in.operands.size() != (epilogue ? 19u : batched ? 20u : 16u)) return unsupported(op);
       code.push_back(std::move(in));
       return success();
     }

@@ -20,6 +20,8 @@ struct Layout {
   cudaDataType_t type;
   uint64_t rows, cols;
   int64_t ld;
+  int32_t batch = 1;
+  int64_t batchStride = 0;  // elements
 };
 
 Desc *desc(cublasLtMatmulDesc_t d) { return reinterpret_cast<Desc *>(d); }
@@ -99,6 +101,21 @@ cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *out, cudaDataT
   return CUBLAS_STATUS_SUCCESS;
 }
 
+cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t l, cublasLtMatrixLayoutAttribute_t attribute,
+                                                const void *buffer, size_t bytes) {
+  Layout *o = layout(l);
+  auto set = [&](auto &field) {
+    if (bytes != sizeof field) return CUBLAS_STATUS_INVALID_VALUE;
+    std::memcpy(&field, buffer, bytes);
+    return CUBLAS_STATUS_SUCCESS;
+  };
+  switch (attribute) {
+    case CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT: return set(o->batch);
+    case CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET: return set(o->batchStride);
+    default: return CUBLAS_STATUS_NOT_SUPPORTED;
+  }
+}
+
 cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t l) {
   delete layout(l);
   return CUBLAS_STATUS_SUCCESS;
@@ -143,20 +160,26 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const vo
   bool hasBias = o.epilogue == CUBLASLT_EPILOGUE_BIAS || o.epilogue == CUBLASLT_EPILOGUE_RELU_BIAS ||
                  o.epilogue == CUBLASLT_EPILOGUE_GELU_BIAS;
   if (hasBias && !o.bias) return CUBLAS_STATUS_INVALID_VALUE;
-  for (uint64_t j = 0; j < n; ++j)
-    for (uint64_t i = 0; i < m; ++i) {
-      double sum = 0;
-      for (uint64_t p = 0; p < k; ++p) {
-        double x = load(a, la.type, ta ? p + i * la.ld : i + p * la.ld);
-        double y = load(b, lb.type, tb ? j + p * lb.ld : p + j * lb.ld);
-        sum += x * y;
+  // A strided batch: every layout has the same count; C's matrices must not overlap.
+  int32_t batch = ld.batch;
+  if (la.batch != batch || lb.batch != batch || lc.batch != batch || batch < 1 ||
+      (batch > 1 && (ld.batchStride == 0 || lc.batchStride != ld.batchStride)))
+    return CUBLAS_STATUS_INVALID_VALUE;
+  for (int32_t e = 0; e < batch; ++e)
+    for (uint64_t j = 0; j < n; ++j)
+      for (uint64_t i = 0; i < m; ++i) {
+        double sum = 0;
+        for (uint64_t p = 0; p < k; ++p) {
+          double x = load(a, la.type, e * la.batchStride + (ta ? p + i * la.ld : i + p * la.ld));
+          double y = load(b, lb.type, e * lb.batchStride + (tb ? j + p * lb.ld : p + j * lb.ld));
+          sum += x * y;
+        }
+        double v = alphaV * sum + (betaV != 0 ? betaV * load(c, lc.type, e * lc.batchStride + i + j * lc.ld) : 0.0);
+        if (hasBias) v += load(o.bias, ld.type, static_cast<int64_t>(i));
+        if (o.epilogue == CUBLASLT_EPILOGUE_RELU || o.epilogue == CUBLASLT_EPILOGUE_RELU_BIAS) v = v > 0 ? v : 0;
+        if (o.epilogue == CUBLASLT_EPILOGUE_GELU || o.epilogue == CUBLASLT_EPILOGUE_GELU_BIAS) v = gelu(v);
+        store(out, ld.type, e * ld.batchStride + i + j * ld.ld, v);
       }
-      double v = alphaV * sum + (betaV != 0 ? betaV * load(c, lc.type, i + j * lc.ld) : 0.0);
-      if (hasBias) v += load(o.bias, ld.type, static_cast<int64_t>(i));
-      if (o.epilogue == CUBLASLT_EPILOGUE_RELU || o.epilogue == CUBLASLT_EPILOGUE_RELU_BIAS) v = v > 0 ? v : 0;
-      if (o.epilogue == CUBLASLT_EPILOGUE_GELU || o.epilogue == CUBLASLT_EPILOGUE_GELU_BIAS) v = gelu(v);
-      store(out, ld.type, i + j * ld.ld, v);
-    }
   return CUBLAS_STATUS_SUCCESS;
 }
 

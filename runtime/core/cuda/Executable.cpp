@@ -123,8 +123,10 @@ struct Machine {
           break;
         }
         case K::Gemm: {
-          int64_t args[19] = {};
-          for (size_t a = 0; a < o.size(); ++a) args[a] = r[o[a]];
+          // As gemm() takes them: the 16 GEMM arguments, the epilogue's 3, the batch's 4.
+          int64_t args[23] = {};
+          args[19] = 1;
+          for (size_t a = 0; a < o.size(); ++a) args[a < 16 || o.size() == 19 ? a : a + 3] = r[o[a]];
           gemm(device, static_cast<GemmType>(i.immediate), args);
           break;
         }

@@ -108,7 +108,7 @@ bool wellFormed(const Instruction &i, const LaunchPlan &plan) {
       for (uint8_t size : i.sizes)
         if (size != 1 && size != 2 && size != 4 && size != 8) return false;
       return i.immediate >= 0 && i.immediate < static_cast<int64_t>(plan.kernels.size());
-    case K::Gemm: return (n == 16 || (n == 19 && i.immediate == 0)) && (i.immediate == 0 || i.immediate == 1);
+    case K::Gemm: return (n == 16 || n == 20 || (n == 19 && i.immediate == 0)) && (i.immediate == 0 || i.immediate == 1);
     case K::Loop:
       for (const Instruction &inner : i.body)
         if (!wellFormed(inner, plan)) return false;

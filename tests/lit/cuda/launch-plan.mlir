@@ -48,15 +48,31 @@ func.func @linear_relu_no_bias(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> t
   return %y : tensor<8x32xf32>
 }
 
-// A batched matmul whose batch dim cannot merge into rows: a host loop of GEMMs, one per
-// batch element, offsets stepping by the batch strides.
+// A batched matmul whose batch dim cannot merge into rows: one strided-batch GEMM, its last
+// four operands the count (3) and A's, B's and C's batch strides (5*7, 7*4, 5*4).
 // CHECK-LABEL: // @batched
-// CHECK: for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:   %[[J:.*]] = move %[[I]]
-// CHECK:   mul %[[J]],
-// CHECK:   gemm.f32
-// CHECK: }
+// CHECK-DAG: %[[COUNT:.*]] = const 3{{$}}
+// CHECK-DAG: %[[SA:.*]] = const 35{{$}}
+// CHECK-DAG: %[[SB:.*]] = const 28{{$}}
+// CHECK-DAG: %[[SC:.*]] = const 20{{$}}
+// CHECK-NOT: for
+// CHECK: gemm.f32 {{.*}}, %[[COUNT]], %[[SA]], %[[SB]], %[[SC]]{{$}}
 func.func @batched(%a: tensor<3x5x7xf32>, %b: tensor<3x7x4xf32>) -> tensor<3x5x4xf32> {
   %0 = fusor.matmul %a, %b : tensor<3x5x7xf32>, tensor<3x7x4xf32> -> tensor<3x5x4xf32>
   return %0 : tensor<3x5x4xf32>
+}
+
+// Two batch dims, B broadcast over both: a host loop over the outer dim, offsets stepping by
+// its strides, of strided-batch GEMMs over the inner one, B's batch stride 0.
+// CHECK-LABEL: // @two_batch_dims
+// CHECK-DAG: %[[COUNT:.*]] = const 4{{$}}
+// CHECK-DAG: %[[SA:.*]] = const 35{{$}}
+// CHECK-DAG: %[[SC:.*]] = const 15{{$}}
+// CHECK: for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:   mul %{{.*}},
+// CHECK:   gemm.f32 {{.*}}, %[[COUNT]], %[[SA]], %{{[0-9]+}}, %[[SC]]{{$}}
+// CHECK: }
+func.func @two_batch_dims(%a: tensor<2x4x5x7xf32>, %b: tensor<7x3xf32>) -> tensor<2x4x5x3xf32> {
+  %0 = fusor.matmul %a, %b : tensor<2x4x5x7xf32>, tensor<7x3xf32> -> tensor<2x4x5x3xf32>
+  return %0 : tensor<2x4x5x3xf32>
 }

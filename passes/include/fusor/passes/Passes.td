@@ -98,7 +98,9 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
     `cpu-epilogues` (the CPU pipeline), such an op that reads C through reshapes, adds a bias
     per row or per column of C and/or clamps (relu, relu6, clip with constant or 0-d bounds),
     writing a dense buffer, becomes part of the call (fusor_rt_gemm_f32_fused), which then
-    writes that buffer directly.
+    writes that buffer directly. With `batched-calls` (the CUDA pipeline), the innermost
+    batch loop becomes one call (fusor_rt_gemm_f32/f64_batched) with a batch count and each
+    operand's batch stride (0 for a broadcast one), as cuBLASLt's strided batches take it.
   }];
   let options = [
     Option<"unitStrideOnly", "unit-stride-only", "bool", /*default=*/"false",
@@ -109,6 +111,8 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
     Option<"cpuEpilogues", "cpu-epilogues", "bool", /*default=*/"false",
            "Fold a following bias add (per row or column) and clamp into the call "
            "(fusor_rt_gemm_f32_fused, for the CPU GEMM)">,
+    Option<"batchedCalls", "batched-calls", "bool", /*default=*/"false",
+           "Make the innermost batch loop one strided-batch call (fusor_rt_gemm_*_batched, for cuBLASLt)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];

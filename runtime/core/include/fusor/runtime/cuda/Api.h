@@ -55,6 +55,7 @@ namespace fusor::runtime::cuda {
   X(cublasLtMatmulDescSetAttribute) \
   X(cublasLtMatrixLayoutCreate)     \
   X(cublasLtMatrixLayoutDestroy)    \
+  X(cublasLtMatrixLayoutSetAttribute) \
   X(cublasLtMatmulPreferenceCreate) \
   X(cublasLtMatmulPreferenceDestroy) \
   X(cublasLtMatmulPreferenceSetAttribute) \

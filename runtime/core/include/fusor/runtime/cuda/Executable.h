@@ -35,7 +35,8 @@ class Executable {
 // C = A B (+ C) on `device`'s stream with cuBLASLt, arguments as fusor_rt_gemm_f32's (addresses
 // are device addresses). Each operand needs a unit row or column stride; C a unit column stride.
 // Three more arguments (zero when absent) ask for an epilogue: runtime::GemmEpilogue bits, and
-// the address and element offset of the bias, one value per column of C.
+// the address and element offset of the bias, one value per column of C. Four more make it a
+// strided batch: the count (1 when absent) and A's, B's and C's batch strides in elements.
 void gemm(int device, GemmType type, const int64_t *arguments);
 
 }  // namespace fusor::runtime::cuda

@@ -20,8 +20,9 @@ struct Instruction {
     Add, Sub, Mul,  // dst = operands[0] op operands[1], as int64
     Copy,      // `immediate` bytes from operands[1]'s address to operands[0]'s
     Launch,    // kernel #immediate, grid operands[0..2], block [3..5], parameters [6..]
-    Gemm,      // immediate = GemmType, operands as fusor_rt_gemm_f32's arguments, then for f32
-               // optionally the epilogue (runtime::GemmEpilogue bits), the bias pointer and offset
+    Gemm,      // immediate = GemmType, operands as fusor_rt_gemm_f32's arguments, then either
+               // (19 operands, f32) the epilogue (runtime::GemmEpilogue bits), the bias pointer
+               // and offset, or (20) a batch count and A's, B's and C's batch strides
     Loop,      // for dst = operands[0]; dst < operands[1]; dst += operands[2]: body
   };
   Kind kind;
