@@ -257,6 +257,11 @@ std::optional<Group> formGroup(Operation *first, linalg::GenericOp seed, const R
     if (op == seed.getOperation()) pastSeed = true;
   }
   if (!pastSeed || !group.hasReduction() || group.members().size() < 2) return std::nullopt;
+  // A lone reduction over few long rows (a full sum, and its initial value or scaling) runs
+  // faster split over many blocks by fusor-gpu-block-reductions than as a block per row.
+  int64_t reductions = llvm::count_if(group.members(), [](const Member &m) { return m.kind == Kind::Reduce; });
+  bool maps = llvm::any_of(group.members(), [](const Member &m) { return m.kind == Kind::Map; });
+  if (reductions == 1 && !maps && splitsPerRow(group.rows(), group.inner(), kMaxThreads) > 1) return std::nullopt;
   return group;
 }
 

@@ -80,6 +80,15 @@ std::optional<Reduction> matchReduction(linalg::GenericOp op, int64_t minReduced
   return Reduction{combiner, valueOperand, identity, parallel};
 }
 
+int64_t splitsPerRow(int64_t rows, int64_t reduced, int64_t threads) {
+  // An H100 has 132 multiprocessors running several blocks each: aim at 1024 blocks, each
+  // thread folding at least 8 elements (below, the second launch costs more than it saves).
+  constexpr int64_t kMinBlocks = 1024, kMinPerThread = 8;
+  int64_t splits = std::min<int64_t>(llvm::divideCeil(kMinBlocks, rows), reduced / (threads * kMinPerThread));
+  if (splits < 2) return 1;
+  return llvm::divideCeil(reduced, llvm::divideCeil(reduced, splits));  // no empty chunk
+}
+
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear, ArrayRef<int64_t> sizes) {
   SmallVector<Value> indices(sizes.size());
   for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {

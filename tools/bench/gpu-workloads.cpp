@@ -43,6 +43,11 @@ int main(int argc, char **argv) {
     fusor::export_mlir([](const std::vector<Tensor> &in) {
       return std::vector<Tensor>{fusor::relu(in[0] * 1.5 + in[1]) * 0.5 - in[1]};
     }, shapes({{chainN}, {chainN}}), (dir / "chain.mlir").string());
+    // A loss: mean squared error over everything, a full reduction to one value.
+    fusor::export_mlir([](const std::vector<Tensor> &in) {
+      Tensor d = in[0] - in[1];
+      return std::vector<Tensor>{(d * d).mean()};
+    }, shapes({{chainN}, {chainN}}), (dir / "mse.mlir").string());
     fusor::export_mlir([](const std::vector<Tensor> &in) {
       return std::vector<Tensor>{fusor::softmax(in[0], -1)};
     }, shapes({{softRows, softCols}}), (dir / "softmax.mlir").string());
@@ -70,6 +75,6 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  std::printf("fusor-gpu-workloads: wrote chain, softmax, layernorm, mlp, attention .mlir to %s\n", dir.c_str());
+  std::printf("fusor-gpu-workloads: wrote chain, mse, softmax, layernorm, mlp, attention .mlir to %s\n", dir.c_str());
   return 0;
 }

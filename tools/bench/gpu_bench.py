@@ -30,6 +30,7 @@ def workloads(s):
     r = lambda *shape: torch.randn(*shape, device=dev)
     n = s["chain"]
     yield "chain", [r(n), r(n)], lambda x, y: torch.relu(x * 1.5 + y) * 0.5 - y, 3 * n * 4
+    yield "mse", [r(n), r(n)], lambda x, y: ((x - y) ** 2).mean(), 2 * n * 4
     rows, cols = s["soft"]
     yield "softmax", [r(rows, cols)], lambda x: torch.softmax(x, -1), 2 * rows * cols * 4
     rows, cols = s["ln"]

@@ -19,7 +19,7 @@ while (($#)); do
   shift
 done
 build/bin/fusor-gpu-workloads "$out/mlir" $small
-for w in chain softmax layernorm mlp attention; do
+for w in chain mse softmax layernorm mlp attention; do
   build/bin/fusor-compile "$out/mlir/$w.mlir" -o "$out" --target cuda --cuda-arch "$arch" --name "$w"
 done
 [ -n "$small" ] && echo small > "$out/SIZES" || echo full > "$out/SIZES"
