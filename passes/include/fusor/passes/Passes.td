@@ -171,7 +171,10 @@ def FusorGpuBlockReductions : Pass<"fusor-gpu-block-reductions", "func::FuncOp">
     folds a strided share of the reduced elements (the generic's fused elementwise body
     computed on the fly), then the block combines the partials with warp shuffles
     (gpu.shuffle down) and a small workgroup buffer, and thread 0 merges the result into the
-    output's initial value. Consecutive threads read consecutive elements of a row.
+    output's initial value. Consecutive threads read consecutive elements of a row. Few long
+    rows (a full sum) are first split into chunks, a block each (up to 1024 blocks, at least
+    8 elements a thread), writing one partial per chunk to a scratch buffer that a second
+    launch of a block per row folds.
   }];
   let options = [
     Option<"minReduction", "min-reduction", "int64_t", /*default=*/"64",
