@@ -6,7 +6,9 @@
 # summary is printed last.
 #
 # usage (in the repository root on the GPU machine): bash tools/bench/gpu_session.sh [steps]
-#   steps: any of unit e2e aot bench onnx (default: all)
+#   steps: any of unit e2e aot bench onnx sanitize (default: all but sanitize)
+#   sanitize: the e2e suite under compute-sanitizer's memcheck, and the reductions and
+#   composites (shared memory, shuffles, barriers) under racecheck and synccheck
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -41,7 +43,7 @@ for step in $steps; do
   case $step in
     unit) run_step unit .gpu/bin/fusor-unit-cuda ;;
     e2e)  # shards in parallel: each test compiles its programs through MLIR and NVRTC
-      shards=8
+      shards=${shards:-8}
       e2e() {
         local pids=() rc=0
         for i in $(seq 0 $((shards - 1))); do
@@ -55,6 +57,25 @@ for step in $steps; do
         return $rc
       }
       run_step e2e e2e ;;
+    sanitize)
+      sanitize() {
+        local pids=() rc=0 cs
+        cs=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+        for i in $(seq 0 $((shards - 1))); do
+          FUSOR_TEST_DEVICE=cuda GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$i "$cs" --tool memcheck \
+            --error-exitcode 1 .gpu/bin/fusor-e2e > "$logs/memcheck.$i.log" 2>&1 & pids+=($!)
+        done
+        for p in "${pids[@]}"; do wait "$p" || rc=1; done
+        for tool in racecheck synccheck; do
+          FUSOR_TEST_DEVICE=cuda "$cs" --tool $tool --error-exitcode 1 .gpu/bin/fusor-e2e \
+            --gtest_filter='Reductions.*:Composites.*' > "$logs/$tool.log" 2>&1 || rc=1
+        done
+        cat "$logs"/memcheck.*.log > "$logs/memcheck.txt" && rm "$logs"/memcheck.*.log
+        grep -h -E '^\[  (FAILED|PASSED) |ERROR SUMMARY' "$logs"/memcheck.txt "$logs"/racecheck.log "$logs"/synccheck.log
+        return $rc
+      }
+      shards=${shards:-8}
+      run_step sanitize sanitize ;;
     aot) run_step aot .gpu/bin/fusor-aot-test ;;
     bench) run_step bench python3 tools/bench/gpu_bench.py .gpu/gpu-bench ;;
     onnx) run_step onnx python3 tools/bench/gpu_onnx_models.py --compile .gpu/bin/fusor-compile \
