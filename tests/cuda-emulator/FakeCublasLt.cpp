@@ -24,6 +24,14 @@ struct Layout {
   int64_t batchStride = 0;  // elements
 };
 
+// An attribute's value, `bytes` long at `buffer`, into `field`, as cuBLASLt's setters take it.
+template <typename T>
+cublasStatus_t setAttribute(T &field, const void *buffer, size_t bytes) {
+  if (bytes != sizeof field) return CUBLAS_STATUS_INVALID_VALUE;
+  std::memcpy(&field, buffer, bytes);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
 Desc *desc(cublasLtMatmulDesc_t d) { return reinterpret_cast<Desc *>(d); }
 Layout *layout(cublasLtMatrixLayout_t l) { return reinterpret_cast<Layout *>(l); }
 
@@ -69,11 +77,7 @@ cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t d) {
 cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d, cublasLtMatmulDescAttributes_t attribute,
                                               const void *buffer, size_t bytes) {
   Desc *o = desc(d);
-  auto set = [&](auto &field) {
-    if (bytes != sizeof field) return CUBLAS_STATUS_INVALID_VALUE;
-    std::memcpy(&field, buffer, bytes);
-    return CUBLAS_STATUS_SUCCESS;
-  };
+  auto set = [&](auto &field) { return setAttribute(field, buffer, bytes); };
   switch (attribute) {
     case CUBLASLT_MATMUL_DESC_TRANSA: return set(o->transA);
     case CUBLASLT_MATMUL_DESC_TRANSB: return set(o->transB);
@@ -104,11 +108,7 @@ cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *out, cudaDataT
 cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t l, cublasLtMatrixLayoutAttribute_t attribute,
                                                 const void *buffer, size_t bytes) {
   Layout *o = layout(l);
-  auto set = [&](auto &field) {
-    if (bytes != sizeof field) return CUBLAS_STATUS_INVALID_VALUE;
-    std::memcpy(&field, buffer, bytes);
-    return CUBLAS_STATUS_SUCCESS;
-  };
+  auto set = [&](auto &field) { return setAttribute(field, buffer, bytes); };
   switch (attribute) {
     case CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT: return set(o->batch);
     case CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET: return set(o->batchStride);
