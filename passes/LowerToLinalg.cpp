@@ -179,15 +179,25 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
     int64_t m = ls[ls.size() - 2], n = rs.back();
     unsigned dm = nb, dn = nb + 1, dk = nb + 2, loops = nb + 3;
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto batchExprs = [&](ArrayRef<int64_t> shape) {
+    // A size-1 batch dim broadcast against a larger one is reshaped away rather than read at
+    // 0, so the maps stay projected permutations: a contraction the GEMM rewrite recognizes.
+    auto batchExprs = [&](Value &operand, ArrayRef<int64_t> shape) {
       SmallVector<AffineExpr> exprs;
+      SmallVector<int64_t> kept;
       for (size_t j = 0; j < shape.size(); ++j) {
         size_t pos = nb - shape.size() + j;
-        exprs.push_back(shape[j] == 1 && batch[pos] != 1 ? getAffineConstantExpr(0, ctx) : d(pos));
+        if (shape[j] == 1 && batch[pos] != 1) continue;
+        exprs.push_back(d(pos));
+        kept.push_back(shape[j]);
+      }
+      if (kept.size() != shape.size()) {
+        auto type = cast<RankedTensorType>(operand.getType());
+        llvm::append_range(kept, type.getShape().take_back(2));
+        operand = buildReshape(rw, loc, operand, RankedTensorType::get(kept, type.getElementType()));
       }
       return exprs;
     };
-    SmallVector<AffineExpr> lhsExprs = batchExprs(lb), rhsExprs = batchExprs(rb), outExprs;
+    SmallVector<AffineExpr> lhsExprs = batchExprs(lhs, lb), rhsExprs = batchExprs(rhs, rb), outExprs;
     lhsExprs.append({d(dm), d(dk)});
     rhsExprs.append({d(dk), d(dn)});
     for (size_t i = 0; i < nb; ++i) outExprs.push_back(d(i));

@@ -10,7 +10,8 @@ TEST(Matmul, TorchSemanticsOverShapes) {
       {{7}, {7}},          {{7}, {7, 3}},          {{5, 7}, {7}},         {{5, 7}, {7, 3}},
       {{1, 1}, {1, 1}},    {{13, 17}, {17, 11}},   {{2, 5, 7}, {7, 3}},   {{7}, {4, 7, 3}},
       {{4, 5, 7}, {7}},    {{2, 1, 5, 7}, {3, 7, 4}}, {{64, 128}, {128, 96}},
-      {{12, 9, 16}, {12, 16, 5}}, {{3, 4, 6, 8}, {3, 4, 8, 7}}};  // attention-like batches
+      {{12, 9, 16}, {12, 16, 5}}, {{3, 4, 6, 8}, {3, 4, 8, 7}},  // attention-like batches
+      {{2, 4, 5, 7}, {2, 1, 7, 3}}, {{3, 1, 6, 8}, {1, 5, 8, 2}}};  // size-1 batch dims broadcast
   for (const auto &[sa, sb] : cases) {
     Tensor a = randomTensor(sa), b = randomTensor(sb);
     double k = static_cast<double>(sa.back());
