@@ -34,17 +34,6 @@ Tensor softmaxLike(const Node &n, bool logarithm) {
   return op(x.reshape({outer, -1}), 1).reshape(sizesOf(x));
 }
 
-Tensor reduce(const Node &n, int64_t axesInputSince,
-              const std::function<Tensor(const Tensor &, std::vector<int64_t>, bool)> &f) {
-  Tensor x = n.in(0);
-  std::optional<std::vector<int64_t>> axes = n.axes(1, axesInputSince);
-  bool keep = n.i("keepdims", 1) != 0;
-  if ((!axes || axes->empty()) && n.i("noop_with_empty_axes", 0)) return x;
-  std::vector<int64_t> dims = axes ? *axes : std::vector<int64_t>{};
-  if (dims.empty() && x.dim() == 0) return x;
-  return f(x, dims, keep);
-}
-
 const std::unordered_map<std::string, Handler> &handlers() {
   static const std::unordered_map<std::string, Handler> table = [] {
     std::unordered_map<std::string, Handler> h;
@@ -140,6 +129,7 @@ const std::unordered_map<std::string, Handler> &handlers() {
       return one(y);
     };
     addWindowHandlers(h);
+    addReduceHandlers(h);
     h["Trilu"] = [](const Node &n) {
       Tensor x = n.in(0);
       if (x.dim() < 2) n.fail("needs an input of rank 2 or more");
@@ -319,29 +309,31 @@ const std::unordered_map<std::string, Handler> &handlers() {
       if (!both.ok()) n.fail(both.error);
       return one(x.expand(both.shape));
     };
-    h["ReduceSum"] = [](const Node &n) {
-      return one(reduce(n, 13, [](const Tensor &x, std::vector<int64_t> d, bool k) { return x.sum(d, k).to(x.dtype()); }));
+    h["CastLike"] = [](const Node &n) { return one(n.in(0).to(n.in(1).dtype())); };
+    h["Size"] = [](const Node &n) { return one(scalar_tensor(n.in(0).numel(), kInt64)); };
+    h["Xor"] = [](const Node &n) { return one(ne(n.in(0), n.in(1))); };
+    // torch.gather's meaning; fusor's gather also reads negative indices from the end.
+    h["GatherElements"] = [](const Node &n) {
+      Tensor x = n.in(0);
+      return one(gather(x, normalize(n, n.i("axis", 0), x.dim()), n.in(1)));
     };
-    h["ReduceMean"] = [](const Node &n) {
-      return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) {
-        if (isFloatingType(x.dtype())) return x.mean(d, k);
-        return x.to(kFloat64).mean(d, k).to(x.dtype());
-      }));
-    };
-    // ONNX defines the maximum of nothing as -inf (minimum: +inf); torch, and so fusor's
-    // amax, make it an error. Empty inputs are filled here instead.
-    auto extremum = [](bool maximum) {
-      return [maximum](const Tensor &x, std::vector<int64_t> d, bool k) {
-        if (x.numel() != 0) return maximum ? x.amax(d, k) : x.amin(d, k);
-        std::vector<int64_t> shape = sizesOf(x.sum(d, k));
-        return full(shape, maximum ? -INFINITY : INFINITY, x.dtype());
-      };
-    };
-    h["ReduceMax"] = [extremum](const Node &n) { return one(reduce(n, 18, extremum(true))); };
-    h["ReduceMin"] = [extremum](const Node &n) { return one(reduce(n, 18, extremum(false))); };
-    h["ArgMax"] = [](const Node &n) {
-      if (n.i("select_last_index", 0)) n.fail("select_last_index is not supported");
-      return one(n.in(0).argmax(n.i("axis", 0), n.i("keepdims", 1) != 0));
+    // Start, limit and delta are read now (fusor specializes on them), as Reshape's shape is.
+    h["Range"] = [](const Node &n) {
+      Tensor start = n.in(0), limit = n.in(1), delta = n.in(2);
+      if (start.dim() || limit.dim() || delta.dim()) n.fail("start, limit and delta must be scalars");
+      DType type = start.dtype();
+      if (isFloatingType(type)) {
+        double s = start.to(kFloat64).item<double>(), l = limit.to(kFloat64).item<double>();
+        double d = delta.to(kFloat64).item<double>();
+        if (d == 0) n.fail("delta is 0");
+        int64_t count = std::max<int64_t>(static_cast<int64_t>(std::ceil((l - s) / d)), 0);
+        return one((arange(count, TensorOptions().dtype(kFloat64)) * d + s).to(type));
+      }
+      std::vector<int64_t> v = {start.to(kInt64).item<int64_t>(), limit.to(kInt64).item<int64_t>(),
+                                delta.to(kInt64).item<int64_t>()};
+      if (v[2] == 0) n.fail("delta is 0");
+      int64_t count = std::max<int64_t>((v[1] - v[0] + v[2] + (v[2] > 0 ? -1 : 1)) / v[2], 0);
+      return one((arange(count, TensorOptions().dtype(kInt64)) * v[2] + v[0]).to(type));
     };
     h["Dropout"] = [](const Node &n) {
       if (n.has(2) && n.in(2).to(kBool).item<bool>()) n.fail("training mode is not supported");

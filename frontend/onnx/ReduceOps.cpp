@@ -1,0 +1,120 @@
+// ONNX reductions (the Reduce* family, ArgMax, ArgMin) on the tensor API.
+#include <algorithm>
+#include <cmath>
+
+#include "Node.h"
+#include "fusor/Functions.h"
+
+namespace fusor::onnx {
+namespace {
+
+using Reducer = std::function<Tensor(const Tensor &, std::vector<int64_t>, bool)>;
+
+// Axes come as an attribute before `axesInputSince` and as input 1 from it; none means all,
+// unless noop_with_empty_axes says the input passes through.
+Tensor reduce(const Node &n, int64_t axesInputSince, const Reducer &f) {
+  Tensor x = n.in(0);
+  std::optional<std::vector<int64_t>> axes = n.axes(1, axesInputSince);
+  bool keep = n.i("keepdims", 1) != 0;
+  if ((!axes || axes->empty()) && n.i("noop_with_empty_axes", 0)) return x;
+  std::vector<int64_t> dims = axes ? *axes : std::vector<int64_t>{};
+  if (dims.empty() && x.dim() == 0) return x;
+  return f(x, dims, keep);
+}
+
+// A sum that keeps the input's element type (fusor, like torch, widens integer sums).
+Tensor sumAs(const Tensor &x, std::vector<int64_t> dims, bool keep, DType type) {
+  return x.sum(std::move(dims), keep).to(type);
+}
+
+// The product over several dims: fusor's prod takes one dim at a time.
+Tensor prodOver(const Tensor &x, std::vector<int64_t> dims, bool keep) {
+  int64_t rank = x.dim();
+  if (dims.empty())
+    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+  for (int64_t &d : dims) d = d < 0 ? d + rank : d;
+  std::sort(dims.begin(), dims.end());
+  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+  Tensor r = x;
+  for (int64_t d : dims) r = r.prod(d, true).to(x.dtype());
+  if (keep) return r;
+  std::vector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!std::binary_search(dims.begin(), dims.end(), d)) shape.push_back(x.sizes()[d]);
+  return r.reshape(shape);
+}
+
+// ArgMax / ArgMin: the first extremum along `axis`, or with select_last_index the last.
+Tensor argExtremum(const Node &n, bool maximum) {
+  Tensor x = n.in(0);
+  if (x.dtype() == kBool) x = x.to(kInt32);
+  int64_t axis = n.i("axis", 0), rank = x.dim();
+  bool keep = n.i("keepdims", 1) != 0;
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (axis < 0) axis += rank;
+  // The first minimum is the first maximum of the negation.
+  if (!n.i("select_last_index", 0)) return (maximum ? x : neg(x)).argmax(axis, keep);
+  // The largest index at which the slice reaches its extremum.
+  Tensor extremum = maximum ? x.amax({axis}, true) : x.amin({axis}, true);
+  std::vector<int64_t> along(rank, 1);
+  along[axis] = x.sizes()[axis];
+  Tensor index = arange(x.sizes()[axis], TensorOptions(kInt64)).reshape(along);
+  return where(x == extremum, index, full({}, -1, kInt64)).amax({axis}, keep);
+}
+
+}  // namespace
+
+void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
+  h["ReduceSum"] = [](const Node &n) {
+    return one(reduce(n, 13, [](const Tensor &x, std::vector<int64_t> d, bool k) { return sumAs(x, d, k, x.dtype()); }));
+  };
+  h["ReduceMean"] = [](const Node &n) {
+    return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) {
+      if (isFloatingType(x.dtype())) return x.mean(d, k);
+      return x.to(kFloat64).mean(d, k).to(x.dtype());
+    }));
+  };
+  // ONNX defines the maximum of nothing as -inf (minimum: +inf); torch, and so fusor's
+  // amax, make it an error. Empty inputs are filled here instead.
+  auto extremum = [](bool maximum) {
+    return [maximum](const Tensor &x, std::vector<int64_t> d, bool k) {
+      if (x.numel() != 0) return maximum ? x.amax(d, k) : x.amin(d, k);
+      Tensor shaped = x.sum(d, k);
+      std::vector<int64_t> shape(shaped.sizes().begin(), shaped.sizes().end());
+      return full(shape, maximum ? -INFINITY : INFINITY, x.dtype());
+    };
+  };
+  h["ReduceMax"] = [extremum](const Node &n) { return one(reduce(n, 18, extremum(true))); };
+  h["ReduceMin"] = [extremum](const Node &n) { return one(reduce(n, 18, extremum(false))); };
+  h["ReduceProd"] = [](const Node &n) { return one(reduce(n, 18, prodOver)); };
+  h["ReduceSumSquare"] = [](const Node &n) {
+    return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) { return sumAs(x * x, d, k, x.dtype()); }));
+  };
+  h["ReduceL1"] = [](const Node &n) {
+    return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) { return sumAs(abs(x), d, k, x.dtype()); }));
+  };
+  h["ReduceL2"] = [](const Node &n) {
+    return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) {
+      Tensor squares = x.to(kFloat64);
+      return sqrt(sumAs(squares * squares, d, k, kFloat64)).to(x.dtype());
+    }));
+  };
+  h["ReduceLogSum"] = [](const Node &n) {
+    return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) { return log(sumAs(x, d, k, x.dtype())); }));
+  };
+  // log(sum(exp(x))) = m + log(sum(exp(x - m))) with m the maximum, so exp cannot overflow;
+  // an all -inf (or empty) slice takes m = 0 and gives log(0) = -inf.
+  h["ReduceLogSumExp"] = [](const Node &n) {
+    return one(reduce(n, 18, [](const Tensor &x, std::vector<int64_t> d, bool k) {
+      if (x.numel() == 0) return log(sumAs(x, d, k, x.dtype()));
+      Tensor m = x.amax(d, true);
+      m = where(m == -INFINITY, zeros({}, x.dtype()), m);
+      Tensor r = log(sumAs(exp(x - m), d, true, x.dtype())) + m;
+      return k ? r : sumAs(r, d, false, x.dtype());  // drops the kept size-1 dims
+    }));
+  };
+  h["ArgMax"] = [](const Node &n) { return one(argExtremum(n, true)); };
+  h["ArgMin"] = [](const Node &n) { return one(argExtremum(n, false)); };
+}
+
+}  // namespace fusor::onnx
