@@ -74,6 +74,9 @@ inline std::vector<Tensor> one(Tensor t) { return {std::move(t)}; }
 // Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, BatchNormalization.
 void addWindowHandlers(std::unordered_map<std::string, Handler> &handlers);
 
+// Pad.
+void addPadHandler(std::unordered_map<std::string, Handler> &handlers);
+
 // ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceSumSquare, ReduceL1, ReduceL2,
 // ReduceLogSum, ReduceLogSumExp, ArgMax, ArgMin.
 void addReduceHandlers(std::unordered_map<std::string, Handler> &handlers);

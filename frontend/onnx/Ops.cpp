@@ -81,6 +81,25 @@ const std::unordered_map<std::string, Handler> &handlers() {
       // Integer Div truncates toward zero in ONNX (fusor.div on integers does).
       return one(trace::binary(ir::OpKind::Div, a, b, a.dtype(), a.dtype(), "Div", Where::current()));
     };
+    // fmod = 1: C's fmod (the dividend's sign); fmod = 0, integers only: Python's % (the
+    // divisor's sign). Both from the truncating remainder x - trunc(x / y) * y.
+    h["Mod"] = [](const Node &n) {
+      Tensor a = n.in(0), b = n.in(1);
+      bool floating = isFloatingType(a.dtype());
+      bool cStyle = n.i("fmod", 0) != 0;
+      if (floating && !cStyle) n.fail("floating-point inputs need fmod = 1");
+      Tensor quotient;
+      if (floating) {
+        Tensor q = div(a, b);
+        quotient = where(q < 0, ceil(q), floor(q));
+      } else {
+        quotient = trace::binary(ir::OpKind::Div, a, b, a.dtype(), a.dtype(), "Mod", Where::current());
+      }
+      Tensor r = a - quotient * b;
+      if (cStyle) return one(r);
+      Tensor zero = zeros({}, a.dtype());
+      return one(where(logical_and(r != zero, (r < zero) != (b < zero)), r + b, r));
+    };
     h["Pow"] = [](const Node &n) { Tensor a = n.in(0); return one(pow(a, n.in(1)).to(a.dtype())); };
     auto variadic = [&](const char *name, Tensor (*fn)(const Tensor &, const Tensor &, Where)) {
       h[name] = [fn](const Node &n) {
@@ -130,6 +149,7 @@ const std::unordered_map<std::string, Handler> &handlers() {
     };
     addWindowHandlers(h);
     addReduceHandlers(h);
+    addPadHandler(h);
     h["Trilu"] = [](const Node &n) {
       Tensor x = n.in(0);
       if (x.dim() < 2) n.fail("needs an input of rank 2 or more");
