@@ -74,6 +74,10 @@ inline std::vector<Tensor> one(Tensor t) { return {std::move(t)}; }
 // Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, BatchNormalization.
 void addWindowHandlers(std::unordered_map<std::string, Handler> &handlers);
 
+// HardSigmoid, HardSwish, Elu, Celu, Selu, ThresholdedRelu, Softplus, Softsign, Mish, Shrink,
+// PRelu, Sign, IsNaN, IsInf, Tan, Sinh, Cosh.
+void addActivationHandlers(std::unordered_map<std::string, Handler> &handlers);
+
 // Pad.
 void addPadHandler(std::unordered_map<std::string, Handler> &handlers);
 

@@ -1,4 +1,5 @@
-// ONNX reductions (the Reduce* family, ArgMax, ArgMin) on the tensor API.
+// ONNX reductions (the Reduce* family, ArgMax, ArgMin) and the normalizations made of them
+// (RMSNormalization, LpNormalization, Hardmax) on the tensor API.
 #include <algorithm>
 #include <cmath>
 
@@ -112,6 +113,39 @@ void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
       Tensor r = log(sumAs(exp(x - m), d, true, x.dtype())) + m;
       return k ? r : sumAs(r, d, false, x.dtype());  // drops the kept size-1 dims
     }));
+  };
+  // X / sqrt(mean(X^2 over dims axis..) + epsilon), computed in float32 (stash_type 1) or the
+  // input's type, cast back, then times scale.
+  h["RMSNormalization"] = [](const Node &n) {
+    Tensor x = n.in(0);
+    int64_t rank = x.dim(), axis = n.i("axis", -1);
+    if (axis < -rank || axis >= rank) n.fail("axis " + std::to_string(axis) + " is out of range");
+    if (axis < 0) axis += rank;
+    std::vector<int64_t> dims;
+    for (int64_t d = axis; d < rank; ++d) dims.push_back(d);
+    Tensor wide = n.i("stash_type", 1) == 1 ? x.to(kFloat32) : x;
+    Tensor normalized = wide * rsqrt((wide * wide).mean(dims, true) + static_cast<double>(n.f("epsilon", 1e-5f)));
+    return one(normalized.to(x.dtype()) * n.in(1));
+  };
+  h["LpNormalization"] = [](const Node &n) {
+    Tensor x = n.in(0);
+    int64_t rank = x.dim(), axis = n.i("axis", -1), p = n.i("p", 2);
+    if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
+    if (axis < 0) axis += rank;
+    if (p != 1 && p != 2) n.fail("p must be 1 or 2, not " + std::to_string(p));
+    Tensor norm = p == 1 ? abs(x).sum({axis}, true) : sqrt((x * x).sum({axis}, true));
+    return one(where(norm == 0.0, zeros({}, x.dtype()), x / norm));  // a zero vector stays 0
+  };
+  // 1 at the first maximum along axis, 0 elsewhere.
+  h["Hardmax"] = [](const Node &n) {
+    Tensor x = n.in(0);
+    int64_t rank = x.dim(), axis = n.i("axis", -1);
+    if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
+    if (axis < 0) axis += rank;
+    std::vector<int64_t> along(rank, 1);
+    along[axis] = x.sizes()[axis];
+    Tensor index = arange(x.sizes()[axis], TensorOptions(kInt64)).reshape(along);
+    return one((index == x.argmax(axis, true)).to(x.dtype()));
   };
   h["ArgMax"] = [](const Node &n) { return one(argExtremum(n, true)); };
   h["ArgMin"] = [](const Node &n) { return one(argExtremum(n, false)); };
