@@ -15,6 +15,9 @@ namespace {
 
 std::vector<int64_t> sizesOf(const Tensor &t) { return {t.sizes().begin(), t.sizes().end()}; }
 
+// More elements than a Range may make: a corrupt model must not ask for terabytes.
+constexpr double kMaxRangeElements = double(int64_t{1} << 32);
+
 int64_t normalize(const Node &n, int64_t axis, int64_t rank) {
   int64_t a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
@@ -347,13 +350,18 @@ const std::unordered_map<std::string, Handler> &handlers() {
         double s = start.to(kFloat64).item<double>(), l = limit.to(kFloat64).item<double>();
         double d = delta.to(kFloat64).item<double>();
         if (d == 0) n.fail("delta is 0");
-        int64_t count = std::max<int64_t>(static_cast<int64_t>(std::ceil((l - s) / d)), 0);
+        double steps = std::ceil((l - s) / d);
+        if (!(steps < kMaxRangeElements)) n.fail("would make " + std::to_string(steps) + " elements");
+        int64_t count = std::max<int64_t>(static_cast<int64_t>(steps), 0);
         return one((arange(count, TensorOptions().dtype(kFloat64)) * d + s).to(type));
       }
       std::vector<int64_t> v = {start.to(kInt64).item<int64_t>(), limit.to(kInt64).item<int64_t>(),
                                 delta.to(kInt64).item<int64_t>()};
       if (v[2] == 0) n.fail("delta is 0");
-      int64_t count = std::max<int64_t>((v[1] - v[0] + v[2] + (v[2] > 0 ? -1 : 1)) / v[2], 0);
+      double steps = std::ceil((static_cast<double>(v[1]) - static_cast<double>(v[0])) / static_cast<double>(v[2]));
+      if (!(steps < kMaxRangeElements)) n.fail("would make " + std::to_string(steps) + " elements");
+      __int128 span = static_cast<__int128>(v[1]) - v[0];  // ceil(span / delta), without overflow
+      int64_t count = static_cast<int64_t>(std::max<__int128>((span + v[2] + (v[2] > 0 ? -1 : 1)) / v[2], 0));
       return one((arange(count, TensorOptions().dtype(kInt64)) * v[2] + v[0]).to(type));
     };
     h["Dropout"] = [](const Node &n) {

@@ -17,6 +17,7 @@ struct AxisPlan {
 AxisPlan planAxis(const Node &n, const std::string &mode, int64_t size, int64_t before, int64_t after) {
   int64_t extent = size + before + after;
   if (extent < 0) n.fail("pads remove more than the dim's " + std::to_string(size) + " elements");
+  if (before > (int64_t{1} << 32) || after > (int64_t{1} << 32)) n.fail("pads of over 2^32 elements");
   AxisPlan plan;
   for (int64_t i = 0; i < extent; ++i) {
     int64_t s = i - before;
