@@ -1,5 +1,6 @@
 // fusor-contractions-to-calls: f32/f64 matmul-like linalg ops on buffers -> calls to the
-// runtime GEMM (fusor_rt_gemm_*), one per batch element, with any strides.
+// runtime GEMM (fusor_rt_gemm_*), a loop of them over batch dims (the innermost one a
+// strided-batch call where asked), with any strides.
 #include "fusor/passes/Passes.h"
 #include "BufferRoots.h"
 #include "gemm/CpuEpilogue.h"
