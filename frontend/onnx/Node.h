@@ -78,6 +78,9 @@ void addWindowHandlers(std::unordered_map<std::string, Handler> &handlers);
 // PRelu, Sign, IsNaN, IsInf, Tan, Sinh, Cosh.
 void addActivationHandlers(std::unordered_map<std::string, Handler> &handlers);
 
+// NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
+void addLossHandlers(std::unordered_map<std::string, Handler> &handlers);
+
 // Pad.
 void addPadHandler(std::unordered_map<std::string, Handler> &handlers);
 

@@ -154,6 +154,7 @@ const std::unordered_map<std::string, Handler> &handlers() {
     addReduceHandlers(h);
     addPadHandler(h);
     addActivationHandlers(h);
+    addLossHandlers(h);
     h["Trilu"] = [](const Node &n) {
       Tensor x = n.in(0);
       if (x.dim() < 2) n.fail("needs an input of rank 2 or more");
