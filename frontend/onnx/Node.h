@@ -81,6 +81,9 @@ void addActivationHandlers(std::unordered_map<std::string, Handler> &handlers);
 // NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
 void addLossHandlers(std::unordered_map<std::string, Handler> &handlers);
 
+// Tile, DepthToSpace, SpaceToDepth, EyeLike, OneHot.
+void addIndexHandlers(std::unordered_map<std::string, Handler> &handlers);
+
 // Pad.
 void addPadHandler(std::unordered_map<std::string, Handler> &handlers);
 

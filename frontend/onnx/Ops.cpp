@@ -155,6 +155,7 @@ const std::unordered_map<std::string, Handler> &handlers() {
     addPadHandler(h);
     addActivationHandlers(h);
     addLossHandlers(h);
+    addIndexHandlers(h);
     h["Trilu"] = [](const Node &n) {
       Tensor x = n.in(0);
       if (x.dim() < 2) n.fail("needs an input of rank 2 or more");
