@@ -58,7 +58,7 @@ void addActivationHandlers(std::unordered_map<std::string, Handler> &h) {
   h["IsNaN"] = [](const Node &n) { Tensor x = n.in(0); return one(x != x); };
   h["IsInf"] = [](const Node &n) {
     Tensor x = n.in(0);
-    Tensor found = zeros(std::vector<int64_t>(x.sizes().begin(), x.sizes().end()), kBool);
+    Tensor found = zeros(sizesOf(x), kBool);
     if (n.i("detect_positive", 1)) found = logical_or(found, x == INFINITY);
     if (n.i("detect_negative", 1)) found = logical_or(found, x == -INFINITY);
     return one(found);

@@ -7,8 +7,6 @@
 namespace fusor::onnx {
 namespace {
 
-std::vector<int64_t> shapeOf(const Tensor &t) { return {t.sizes().begin(), t.sizes().end()}; }
-
 // [N, C, H, W] with H and W divisible by `block` (SpaceToDepth) or C by block^2 (DepthToSpace).
 void checkBlocks(const Node &n, const Tensor &x, int64_t block) {
   if (x.dim() != 4) n.fail("needs a 4-D input [N, C, H, W]");
@@ -26,7 +24,7 @@ void addIndexHandlers(std::unordered_map<std::string, Handler> &h) {
     for (int64_t d = 0; d < x.dim(); ++d) {
       if (repeats[d] < 0) n.fail("repeats must not be negative");
       if (repeats[d] == 1) continue;
-      std::vector<int64_t> expanded = shapeOf(x), merged = shapeOf(x);
+      std::vector<int64_t> expanded = sizesOf(x), merged = sizesOf(x);
       expanded.insert(expanded.begin() + d, repeats[d]);
       merged[d] *= repeats[d];
       x = x.unsqueeze(d).expand(expanded).reshape(merged);

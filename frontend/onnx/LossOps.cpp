@@ -5,22 +5,20 @@
 namespace fusor::onnx {
 namespace {
 
-std::vector<int64_t> shapeOf(const Tensor &t) { return {t.sizes().begin(), t.sizes().end()}; }
-
 // loss[n, d...] = -logProb[n, target[n, d...], d...] * weight[target], 0 where target is
 // ignore_index; reduced by `reduction` (mean divides by the weights taken, not the count).
 Tensor nllLoss(const Node &n, const Tensor &logProb, const Tensor &target, const Tensor *weight) {
   if (logProb.dim() < 2) n.fail("the input needs a class dim (rank 2 or more)");
   if (target.dim() != logProb.dim() - 1) n.fail("the target's rank must be the input's minus 1");
   Tensor labels = target.to(kInt64);
-  Tensor taken = ones(shapeOf(labels), kBool);
+  Tensor taken = ones(sizesOf(labels), kBool);
   if (const auto *ignore = n.attr("ignore_index")) {
     taken = labels != ignore->i();
     labels = where(taken, labels, zeros({}, kInt64));  // any class: its loss is masked
   }
   Tensor picked = gather(logProb, 1, labels.unsqueeze(1)).squeeze(1);
-  Tensor w = weight ? index_select(*weight, 0, labels.reshape({-1})).reshape(shapeOf(labels))
-                    : ones(shapeOf(labels), logProb.dtype());
+  Tensor w = weight ? index_select(*weight, 0, labels.reshape({-1})).reshape(sizesOf(labels))
+                    : ones(sizesOf(labels), logProb.dtype());
   w = where(taken, w, zeros({}, logProb.dtype()));
   Tensor loss = -picked * w;
   std::string reduction = n.s("reduction", "mean");

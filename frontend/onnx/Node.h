@@ -70,6 +70,7 @@ class Node {
 
 using Handler = std::function<std::vector<Tensor>(const Node &)>;
 inline std::vector<Tensor> one(Tensor t) { return {std::move(t)}; }
+inline std::vector<int64_t> sizesOf(const Tensor &t) { return {t.sizes().begin(), t.sizes().end()}; }
 
 // Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, BatchNormalization.
 void addWindowHandlers(std::unordered_map<std::string, Handler> &handlers);

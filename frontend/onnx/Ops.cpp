@@ -13,8 +13,6 @@
 namespace fusor::onnx {
 namespace {
 
-std::vector<int64_t> sizesOf(const Tensor &t) { return {t.sizes().begin(), t.sizes().end()}; }
-
 // More elements than a Range may make: a corrupt model must not ask for terabytes.
 constexpr double kMaxRangeElements = double(int64_t{1} << 32);
 

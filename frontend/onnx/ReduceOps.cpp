@@ -80,9 +80,7 @@ void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
   auto extremum = [](bool maximum) {
     return [maximum](const Tensor &x, std::vector<int64_t> d, bool k) {
       if (x.numel() != 0) return maximum ? x.amax(d, k) : x.amin(d, k);
-      Tensor shaped = x.sum(d, k);
-      std::vector<int64_t> shape(shaped.sizes().begin(), shaped.sizes().end());
-      return full(shape, maximum ? -INFINITY : INFINITY, x.dtype());
+      return full(sizesOf(x.sum(d, k)), maximum ? -INFINITY : INFINITY, x.dtype());
     };
   };
   h["ReduceMax"] = [extremum](const Node &n) { return one(reduce(n, 18, extremum(true))); };
