@@ -352,7 +352,7 @@ const std::unordered_map<std::string, Handler> &handlers() {
         if (d == 0) n.fail("delta is 0");
         double steps = std::ceil((l - s) / d);
         if (!(steps < kMaxRangeElements)) n.fail("would make " + std::to_string(steps) + " elements");
-        int64_t count = std::max<int64_t>(static_cast<int64_t>(steps), 0);
+        int64_t count = steps > 0 ? static_cast<int64_t>(steps) : 0;
         return one((arange(count, TensorOptions().dtype(kFloat64)) * d + s).to(type));
       }
       std::vector<int64_t> v = {start.to(kInt64).item<int64_t>(), limit.to(kInt64).item<int64_t>(),
