@@ -89,7 +89,8 @@ void addIndexHandlers(std::unordered_map<std::string, Handler> &handlers);
 void addPadHandler(std::unordered_map<std::string, Handler> &handlers);
 
 // ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceSumSquare, ReduceL1, ReduceL2,
-// ReduceLogSum, ReduceLogSumExp, ArgMax, ArgMin.
+// ReduceLogSum, ReduceLogSumExp, ArgMax, ArgMin, CumSum, CumProd, RMSNormalization,
+// LpNormalization, Hardmax.
 void addReduceHandlers(std::unordered_map<std::string, Handler> &handlers);
 
 

@@ -1,5 +1,5 @@
-// ONNX reductions (the Reduce* family, ArgMax, ArgMin) and the normalizations made of them
-// (RMSNormalization, LpNormalization, Hardmax) on the tensor API.
+// ONNX reductions (the Reduce* family, ArgMax, ArgMin, CumSum, CumProd) and the
+// normalizations made of them (RMSNormalization, LpNormalization, Hardmax) on the tensor API.
 #include <algorithm>
 #include <cmath>
 
@@ -61,6 +61,36 @@ Tensor argExtremum(const Node &n, bool maximum) {
   along[axis] = x.sizes()[axis];
   Tensor index = arange(x.sizes()[axis], TensorOptions(kInt64)).reshape(along);
   return where(x == extremum, index, full({}, -1, kInt64)).amax({axis}, keep);
+}
+
+// CumSum and CumProd along `axis` as a log-step scan: after step s every element has folded
+// in the 2^s elements before it (shifted copies padded with the identity), so log2(n) whole
+// tensor ops rather than n. `exclusive` shifts by one first; `reverse` runs from the end.
+Tensor cumulative(const Node &n, bool product) {
+  Tensor x = n.in(0);
+  std::vector<int64_t> axisValue = n.values(1);
+  int64_t rank = x.dim();
+  if (axisValue.size() != 1) n.fail("axis must be one value");
+  int64_t axis = axisValue[0];
+  if (axis < -rank || axis >= rank) n.fail("axis " + std::to_string(axis) + " is out of range");
+  if (axis < 0) axis += rank;
+  int64_t size = x.sizes()[axis];
+  if (size == 0) return x;
+  Tensor order = arange(size - 1, -1, -1, TensorOptions(kInt64));
+  bool reverse = n.i("reverse", 0) != 0;
+  if (reverse) x = index_select(x, axis, order);
+  // x shifted `by` places along the axis, the first `by` filled with the identity.
+  auto shifted = [&](const Tensor &t, int64_t by) {
+    std::vector<int64_t> fill = sizesOf(t);
+    fill[axis] = std::min(by, size);
+    Tensor identity = product ? ones(fill, t.dtype()) : zeros(fill, t.dtype());
+    if (by >= size) return identity;
+    return cat({identity, t.narrow(axis, 0, size - by)}, axis);
+  };
+  if (n.i("exclusive", 0)) x = shifted(x, 1);
+  for (int64_t by = 1; by < size; by *= 2) x = product ? x * shifted(x, by) : x + shifted(x, by);
+  if (reverse) x = index_select(x, axis, order);
+  return x;
 }
 
 }  // namespace
@@ -145,6 +175,8 @@ void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
     Tensor index = arange(x.sizes()[axis], TensorOptions(kInt64)).reshape(along);
     return one((index == x.argmax(axis, true)).to(x.dtype()));
   };
+  h["CumSum"] = [](const Node &n) { return one(cumulative(n, false)); };
+  h["CumProd"] = [](const Node &n) { return one(cumulative(n, true)); };
   h["ArgMax"] = [](const Node &n) { return one(argExtremum(n, true)); };
   h["ArgMin"] = [](const Node &n) { return one(argExtremum(n, false)); };
 }
