@@ -12,8 +12,6 @@ namespace {
 
 using namespace gpu_reduce;
 
-constexpr int64_t kThreads = 256;
-
 // Folds `op`'s elements [begin, end) of reduced row `outer` (strided over the block's threads)
 // and hands the block's total to `consume` in thread 0.
 void foldRange(OpBuilder &b, Location loc, linalg::GenericOp op, const Reduction &r, ArrayRef<Value> outer,
@@ -21,7 +19,7 @@ void foldRange(OpBuilder &b, Location loc, linalg::GenericOp op, const Reduction
                function_ref<void(OpBuilder &, Value total)> consume) {
   Value identity = arith::ConstantOp::create(b, loc, r.identity);
   Value first = arith::AddIOp::create(b, loc, begin, tid);
-  Value step = arith::ConstantIndexOp::create(b, loc, kThreads);
+  Value step = arith::ConstantIndexOp::create(b, loc, kBlockReductionThreads);
   auto loop = scf::ForOp::create(b, loc, first, end, step, ValueRange{identity});
   {
     OpBuilder::InsertionGuard guard(b);
@@ -37,7 +35,7 @@ void foldRange(OpBuilder &b, Location loc, linalg::GenericOp op, const Reduction
     Value value = map.lookup(r.combiner->getOperand(r.valueOperand));
     scf::YieldOp::create(b, loc, combine(b, r, value, loop.getRegionIterArgs()[0]));
   }
-  blockReduce(b, loc, r, loop.getResult(0), tid, shared, kThreads, consume);
+  blockReduce(b, loc, r, loop.getResult(0), tid, shared, kBlockReductionThreads, consume);
 }
 
 void rewrite(linalg::GenericOp op, const Reduction &r) {
@@ -51,17 +49,17 @@ void rewrite(linalg::GenericOp op, const Reduction &r) {
   for (int64_t s : reducedSizes) reduced *= s;
   Value output = op.getDpsInits()[0];
   Type element = cast<MemRefType>(output.getType()).getElementType();
-  auto sharedType = MemRefType::get({kThreads / 32}, element, MemRefLayoutAttrInterface{},
+  auto sharedType = MemRefType::get({kBlockReductionThreads / 32}, element, MemRefLayoutAttrInterface{},
                                     gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto blockLaunch = [&](int64_t blocks) {
-    return gpu::LaunchOp::create(b, loc, c(blocks), c(1), c(1), c(kThreads), c(1), c(1),
+    return gpu::LaunchOp::create(b, loc, c(blocks), c(1), c(1), c(kBlockReductionThreads), c(1), c(1),
                                  /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr, ValueRange{},
                                  TypeRange{sharedType});
   };
   // Few long rows (a full sum) split each row into `splits` chunks: a first launch writes one
   // partial per chunk, a second folds each row's partials into the output.
-  int64_t splits = splitsPerRow(rows, reduced, kThreads);
+  int64_t splits = splitsPerRow(rows, reduced);
   Value partials;
   if (splits > 1) {
     int64_t chunk = llvm::divideCeil(reduced, splits);
@@ -97,14 +95,14 @@ void rewrite(linalg::GenericOp op, const Reduction &r) {
     } else {
       // Each thread folds partials tid, tid + 256, ... of its row.
       Value identity = arith::ConstantOp::create(b, loc, r.identity);
-      auto loop = scf::ForOp::create(b, loc, tid, c(splits), c(kThreads), ValueRange{identity});
+      auto loop = scf::ForOp::create(b, loc, tid, c(splits), c(kBlockReductionThreads), ValueRange{identity});
       {
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPointToStart(loop.getBody());
         Value v = memref::LoadOp::create(b, loc, partials, ValueRange{row, loop.getInductionVar()});
         scf::YieldOp::create(b, loc, combine(b, r, v, loop.getRegionIterArgs()[0]));
       }
-      blockReduce(b, loc, r, loop.getResult(0), tid, shared, kThreads, intoOutput);
+      blockReduce(b, loc, r, loop.getResult(0), tid, shared, kBlockReductionThreads, intoOutput);
     }
     gpu::TerminatorOp::create(b, loc);
   }

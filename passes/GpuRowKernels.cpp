@@ -261,7 +261,7 @@ std::optional<Group> formGroup(Operation *first, linalg::GenericOp seed, const R
   // faster split over many blocks by fusor-gpu-block-reductions than as a block per row.
   int64_t reductions = llvm::count_if(group.members(), [](const Member &m) { return m.kind == Kind::Reduce; });
   bool maps = llvm::any_of(group.members(), [](const Member &m) { return m.kind == Kind::Map; });
-  if (reductions == 1 && !maps && splitsPerRow(group.rows(), group.inner(), kMaxThreads) > 1) return std::nullopt;
+  if (reductions == 1 && !maps && splitsPerRow(group.rows(), group.inner()) > 1) return std::nullopt;
   return group;
 }
 

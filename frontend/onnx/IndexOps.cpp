@@ -68,9 +68,7 @@ void addIndexHandlers(std::unordered_map<std::string, Handler> &h) {
     std::vector<int64_t> depthValue = n.values(1);
     if (depthValue.size() != 1 || depthValue[0] < 1) n.fail("depth must be one positive value");
     if (values.numel() != 2) n.fail("values must hold [off, on]");
-    int64_t depth = depthValue[0], rank = indices.dim() + 1, axis = n.i("axis", -1);
-    if (axis < -rank || axis >= rank) n.fail("axis " + std::to_string(axis) + " is out of range");
-    if (axis < 0) axis += rank;
+    int64_t depth = depthValue[0], rank = indices.dim() + 1, axis = n.axis(n.i("axis", -1), rank);
     indices = where(indices < 0, indices + depth, indices);
     std::vector<int64_t> along(rank, 1);
     along[axis] = depth;

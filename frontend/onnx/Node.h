@@ -53,6 +53,12 @@ class Node {
     if (!a) return std::nullopt;
     return std::vector<int64_t>(a->ints().begin(), a->ints().end());
   }
+  // `value` as a dim of a tensor of rank `rank` (negative counts from the end), checked.
+  int64_t axis(int64_t value, int64_t rank) const {
+    if (value < -rank || value >= rank)
+      fail("axis " + std::to_string(value) + " is out of range for rank " + std::to_string(rank));
+    return value < 0 ? value + rank : value;
+  }
   // Integer values of input i (a shape or axes tensor), read now: fusor specializes on them.
   std::vector<int64_t> values(int i) const { return in(i).to(kInt64).to_vector<int64_t>(); }
   // Axes given as an attribute (older opsets) or as input `index` (newer ones).

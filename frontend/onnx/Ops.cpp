@@ -16,11 +16,8 @@ namespace {
 // More elements than a Range may make: a corrupt model must not ask for terabytes.
 constexpr double kMaxRangeElements = double(int64_t{1} << 32);
 
-int64_t normalize(const Node &n, int64_t axis, int64_t rank) {
-  int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
-  return a;
-}
+// As Node::axis, but a scalar takes axis 0 (or -1), as torch lets it.
+int64_t normalize(const Node &n, int64_t axis, int64_t rank) { return n.axis(axis, std::max<int64_t>(rank, 1)); }
 
 // Softmax before opset 13 works on the input coerced to 2-D at `axis`.
 Tensor softmaxLike(const Node &n, bool logarithm) {

@@ -71,8 +71,7 @@ void addPadHandler(std::unordered_map<std::string, Handler> &h) {
       n.fail("has " + std::to_string(pads.size()) + " pads for " + std::to_string(count) + " axes");
     Tensor inside = ones({}, kBool);
     for (int64_t k = 0; k < count; ++k) {
-      int64_t axis = axes[k] < 0 ? axes[k] + rank : axes[k];
-      if (axis < 0 || axis >= rank) n.fail("axis " + std::to_string(axes[k]) + " is out of range");
+      int64_t axis = n.axis(axes[k], rank);
       AxisPlan plan = planAxis(n, mode, x.sizes()[axis], pads[k], pads[k + count]);
       int64_t extent = static_cast<int64_t>(plan.source.size());
       if (x.sizes()[axis] == 0 && extent > 0) {  // nothing to read: a stand-in row, all masked

@@ -49,10 +49,8 @@ Tensor prodOver(const Tensor &x, std::vector<int64_t> dims, bool keep) {
 Tensor argExtremum(const Node &n, bool maximum) {
   Tensor x = n.in(0);
   if (x.dtype() == kBool) x = x.to(kInt32);
-  int64_t axis = n.i("axis", 0), rank = x.dim();
+  int64_t rank = x.dim(), axis = n.axis(n.i("axis", 0), rank);
   bool keep = n.i("keepdims", 1) != 0;
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
-  if (axis < 0) axis += rank;
   // The first minimum is the first maximum of the negation.
   if (!n.i("select_last_index", 0)) return (maximum ? x : neg(x)).argmax(axis, keep);
   // The largest index at which the slice reaches its extremum.
@@ -69,11 +67,8 @@ Tensor argExtremum(const Node &n, bool maximum) {
 Tensor cumulative(const Node &n, bool product) {
   Tensor x = n.in(0);
   std::vector<int64_t> axisValue = n.values(1);
-  int64_t rank = x.dim();
   if (axisValue.size() != 1) n.fail("axis must be one value");
-  int64_t axis = axisValue[0];
-  if (axis < -rank || axis >= rank) n.fail("axis " + std::to_string(axis) + " is out of range");
-  if (axis < 0) axis += rank;
+  int64_t axis = n.axis(axisValue[0], x.dim());
   int64_t size = x.sizes()[axis];
   if (size == 0) return x;
   Tensor order = arange(size - 1, -1, -1, TensorOptions(kInt64));
@@ -146,9 +141,7 @@ void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
   // input's type, cast back, then times scale.
   h["RMSNormalization"] = [](const Node &n) {
     Tensor x = n.in(0);
-    int64_t rank = x.dim(), axis = n.i("axis", -1);
-    if (axis < -rank || axis >= rank) n.fail("axis " + std::to_string(axis) + " is out of range");
-    if (axis < 0) axis += rank;
+    int64_t rank = x.dim(), axis = n.axis(n.i("axis", -1), rank);
     std::vector<int64_t> dims;
     for (int64_t d = axis; d < rank; ++d) dims.push_back(d);
     Tensor wide = n.i("stash_type", 1) == 1 ? x.to(kFloat32) : x;
@@ -157,9 +150,7 @@ void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
   };
   h["LpNormalization"] = [](const Node &n) {
     Tensor x = n.in(0);
-    int64_t rank = x.dim(), axis = n.i("axis", -1), p = n.i("p", 2);
-    if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
-    if (axis < 0) axis += rank;
+    int64_t axis = n.axis(n.i("axis", -1), x.dim()), p = n.i("p", 2);
     if (p != 1 && p != 2) n.fail("p must be 1 or 2, not " + std::to_string(p));
     Tensor norm = p == 1 ? abs(x).sum({axis}, true) : sqrt((x * x).sum({axis}, true));
     return one(where(norm == 0.0, zeros({}, x.dtype()), x / norm));  // a zero vector stays 0
@@ -167,9 +158,7 @@ void addReduceHandlers(std::unordered_map<std::string, Handler> &h) {
   // 1 at the first maximum along axis, 0 elsewhere.
   h["Hardmax"] = [](const Node &n) {
     Tensor x = n.in(0);
-    int64_t rank = x.dim(), axis = n.i("axis", -1);
-    if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) n.fail("axis " + std::to_string(axis) + " is out of range");
-    if (axis < 0) axis += rank;
+    int64_t rank = x.dim(), axis = n.axis(n.i("axis", -1), rank);
     std::vector<int64_t> along(rank, 1);
     along[axis] = x.sizes()[axis];
     Tensor index = arange(x.sizes()[axis], TensorOptions(kInt64)).reshape(along);

@@ -80,11 +80,11 @@ std::optional<Reduction> matchReduction(linalg::GenericOp op, int64_t minReduced
   return Reduction{combiner, valueOperand, identity, parallel};
 }
 
-int64_t splitsPerRow(int64_t rows, int64_t reduced, int64_t threads) {
+int64_t splitsPerRow(int64_t rows, int64_t reduced) {
   // An H100 has 132 multiprocessors running several blocks each: aim at 1024 blocks, each
   // thread folding at least 8 elements (below, the second launch costs more than it saves).
   constexpr int64_t kMinBlocks = 1024, kMinPerThread = 8;
-  int64_t splits = std::min<int64_t>(llvm::divideCeil(kMinBlocks, rows), reduced / (threads * kMinPerThread));
+  int64_t splits = std::min<int64_t>(llvm::divideCeil(kMinBlocks, rows), reduced / (kBlockReductionThreads * kMinPerThread));
   if (splits < 2) return 1;
   return llvm::divideCeil(reduced, llvm::divideCeil(reduced, splits));  // no empty chunk
 }

@@ -20,9 +20,13 @@ struct Reduction {
 // output), its output indexed by the parallel loops in order; or nullopt.
 std::optional<Reduction> matchReduction(linalg::GenericOp op, int64_t minReduced);
 
-// How many blocks each of `rows` rows of `reduced` elements should be split over so that few
-// long rows (a full sum) still fill the GPU: 1 (no split) for many or short rows.
-int64_t splitsPerRow(int64_t rows, int64_t reduced, int64_t threads);
+// Threads in a block of fusor-gpu-block-reductions.
+constexpr int64_t kBlockReductionThreads = 256;
+
+// How many blocks of kBlockReductionThreads each of `rows` rows of `reduced` elements should
+// be split over so that few long rows (a full sum) still fill the GPU: 1 (no split) for many
+// or short rows.
+int64_t splitsPerRow(int64_t rows, int64_t reduced);
 
 // Row-major delinearization of `linear` over `sizes`.
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear, ArrayRef<int64_t> sizes);

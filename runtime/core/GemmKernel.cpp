@@ -131,10 +131,9 @@ __attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const Ti
   acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
 }
 
-__attribute__((target("avx2,fma"), always_inline)) inline void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
-                                               float *c, int64_t ldc, int64_t rows, int64_t cols,
-                                               const TileStore &store,
-                                               const GemmEpilogueOp &epilogue) {
+__attribute__((target("avx2,fma"), always_inline)) inline void tile(
+    int64_t depth, const TileRowsOfA &a, const float *bp, float *c, int64_t ldc, int64_t rows, int64_t cols,
+    const TileStore &store, const GemmEpilogueOp &epilogue) {
   __m256 acc[kTileRows][2];
   if (cols > kTileCols / 2) multiply<2>(depth, a, bp, acc);
   else multiply<1>(depth, a, bp, acc);

@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_bench import FusorModel, median_ms  # noqa: E402
-from onnx_models import models  # noqa: E402
+from onnx_models import export, models  # noqa: E402
 
 
 def main():
@@ -38,11 +38,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     rows = []
     for name, module, x in models():
-        module.eval()
         onnx_path = os.path.join(work, name + ".onnx")
-        with torch.no_grad():
-            torch.onnx.export(module, (x,), onnx_path, input_names=["x"], output_names=["y"],
-                              opset_version=17, dynamo=False)
+        export(module, x, onnx_path)
         reference = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"]).run(
             None, {"x": x.numpy()})[0]
         done = subprocess.run([args.compile, onnx_path, "-o", os.path.join(work, name), "--name", name,

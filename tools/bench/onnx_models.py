@@ -81,6 +81,13 @@ def models():
     yield "gpt2_block", DecoderBlock(), torch.randn(1, 128, 768)
 
 
+def export(module, x, path):
+    """`module` on example input `x` to ONNX at `path`: opset 17, input "x", output "y"."""
+    module.eval()
+    with torch.no_grad():
+        torch.onnx.export(module, (x,), path, input_names=["x"], output_names=["y"], opset_version=17, dynamo=False)
+
+
 def write_npy(path, array):
     np.save(path, np.ascontiguousarray(array, dtype=np.float32))
 
@@ -107,11 +114,8 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, module, x in models():
-            module.eval()
             onnx_path = os.path.join(tmp, name + ".onnx")
-            with torch.no_grad():
-                torch.onnx.export(module, (x,), onnx_path, input_names=["x"], output_names=["y"],
-                                  opset_version=17, dynamo=False)
+            export(module, x, onnx_path)
             x_path = os.path.join(tmp, name + "_x.npy")
             write_npy(x_path, x.numpy())
 

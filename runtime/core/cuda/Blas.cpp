@@ -70,24 +70,24 @@ uint32_t alignmentOf(const void *p, int64_t batchStrideBytes) {
 }
 
 // What decides a cuBLASLt plan: the descriptors and the algorithm the heuristic picks for them.
+// Fields name fusor's operands; B comes first, as it is cuBLASLt's A.
 struct PlanKey {
   int device;
   bool f64;
-  Operand b, a;  // cuBLASLt's A and B
+  Operand b, a;
   int64_t n, m, ldc, bits;
-  uint32_t alignA, alignB, alignC;
-  int64_t batch, strideB, strideA, strideC;  // a strided batch (cuBLASLt's A is fusor's B)
+  uint32_t alignB, alignA, alignC;
+  int64_t batch, strideB, strideA, strideC;  // a strided batch; strides 0 without one
   auto tie() const {
-    return std::tie(device, f64, b.rows, b.cols, b.ld, b.op, a.rows, a.cols, a.ld, a.op, n, m, ldc, bits, alignA,
-                    alignB, alignC, batch, strideB, strideA, strideC);
+    return std::tie(device, f64, b.rows, b.cols, b.ld, b.op, a.rows, a.cols, a.ld, a.op, n, m, ldc, bits, alignB,
+                    alignA, alignC, batch, strideB, strideA, strideC);
   }
   bool operator<(const PlanKey &o) const { return tie() < o.tie(); }
 };
 
-// Descriptors and algorithm made once per key: the heuristic query costs tens of microseconds
-// of host time, as much as a small GEMM takes on the GPU (a batched attention GEMM is a loop of
-// them). Only the bias pointer changes between calls; `use` keeps two threads from setting it
-// on one descriptor at once.
+// Descriptors and algorithm made once per key rather than on every call: a launch plan calls
+// the same GEMMs each run (and host loops call one shape many times). Only the bias pointer
+// changes between calls; `use` keeps two threads from setting it on one descriptor at once.
 struct Plan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t layouts[3] = {nullptr, nullptr, nullptr};
@@ -145,8 +145,8 @@ std::unique_ptr<Plan> makePlan(const PlanKey &key, Blas &blas) {
     FUSOR_CUDA_CHECK(api.cublasLtMatmulPreferenceSetAttribute(
         preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace));
     std::pair<cublasLtMatmulPreferenceAttributes_t, uint32_t> alignments[] = {
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, key.alignA},
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, key.alignB},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, key.alignB},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, key.alignA},
         {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, key.alignC},
         {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, key.alignC}};
     for (auto &[attribute, bytes] : alignments)
