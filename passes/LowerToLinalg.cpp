@@ -361,6 +361,8 @@ struct GatherPattern : StaticPattern<OpConversionPattern<GatherOp>> {
 };
 
 struct LowerToLinalgPass : impl::FusorLowerToLinalgBase<LowerToLinalgPass> {
+  using FusorLowerToLinalgBase::FusorLowerToLinalgBase;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -375,7 +377,7 @@ struct LowerToLinalgPass : impl::FusorLowerToLinalgBase<LowerToLinalgPass> {
                  ReducePattern<ReduceProdOp>, ArgmaxPattern, MatmulPattern, ReshapePattern,
                  TransposePattern, SlicePattern, ConcatPattern, PadPattern, IndexSelectPattern,
                  GatherPattern>(ctx);
-    populateWindowPatterns(patterns);
+    populateWindowPatterns(patterns, winogradConvs);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

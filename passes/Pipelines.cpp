@@ -17,14 +17,17 @@ namespace mlir::fusor {
 namespace {
 
 // The stages both pipelines share: fusor-level cleanup, lowering with fusion, bufferization.
-void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes) {
+// `winograd`: 3x3 convolutions through Winograd's F(2x2, 3x3) (the CPU's choice).
+void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes, bool winograd) {
   stages.push_back({"fusor", [refineShapes](OpPassManager &pm) {
                       if (refineShapes) pm.addNestedPass<func::FuncOp>(createFusorRefineShapes());
                       pm.addPass(createCanonicalizerPass());
                       pm.addPass(createCSEPass());
                     }});
-  stages.push_back({"linalg", [](OpPassManager &pm) {
-                      pm.addNestedPass<func::FuncOp>(createFusorLowerToLinalg());
+  stages.push_back({"linalg", [winograd](OpPassManager &pm) {
+                      FusorLowerToLinalgOptions lowering;
+                      lowering.winogradConvs = winograd;
+                      pm.addNestedPass<func::FuncOp>(createFusorLowerToLinalg(lowering));
                       pm.addPass(createCanonicalizerPass());
                       pm.addNestedPass<func::FuncOp>(createFusorFuseElementwise());
                       pm.addPass(createCanonicalizerPass());
@@ -51,10 +54,11 @@ void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes) {
 
 std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) {
   std::vector<PipelineStage> stages;
-  addSharedStages(stages, options.refineShapes);
+  addSharedStages(stages, options.refineShapes, /*winograd=*/true);
   stages.push_back({"loops", [](OpPassManager &pm) {
                       FusorContractionsToCallsOptions gemm;
                       gemm.cpuEpilogues = true;  // bias and clamp applied as C is stored
+                      gemm.batchedCalls = true;  // a batch shared out between threads
                       pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
@@ -95,7 +99,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
 
 std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options) {
   std::vector<PipelineStage> stages;
-  addSharedStages(stages, /*refineShapes=*/true);
+  addSharedStages(stages, /*refineShapes=*/true, /*winograd=*/false);
   stages.push_back({"gpu", [options](OpPassManager &pm) {
                       FusorContractionsToCallsOptions gemm;
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only

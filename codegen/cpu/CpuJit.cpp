@@ -63,6 +63,8 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   add("fusor_rt_gemm_f32", &fusor_rt_gemm_f32);
   add("fusor_rt_gemm_f32_fused", &fusor_rt_gemm_f32_fused);
   add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
+  add("fusor_rt_gemm_f32_batched", &fusor_rt_gemm_f32_batched);
+  add("fusor_rt_gemm_f64_batched", &fusor_rt_gemm_f64_batched);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);
   add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);

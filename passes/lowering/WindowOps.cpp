@@ -4,6 +4,7 @@
 
 #include "ScalarOps.h"
 #include "TensorBuilders.h"
+#include "Winograd.h"
 #include "fusor/ir/FusorOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -88,7 +89,8 @@ Value depthwise(OpBuilder &b, Location loc, Value input, Value weight, RankedTen
 }
 
 struct Conv2dPattern : OpConversionPattern<Conv2dOp> {
-  using OpConversionPattern::OpConversionPattern;
+  Conv2dPattern(MLIRContext *ctx, bool winograd) : OpConversionPattern(ctx), winograd(winograd) {}
+  bool winograd;  // 3x3 convolutions through Winograd's F(2x2, 3x3) where it suits them
   LogicalResult matchAndRewrite(Conv2dOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
     if (!allStatic(op)) return rw.notifyMatchFailure(op, "dynamic sizes are not lowered yet");
     Location loc = op.getLoc();
@@ -104,6 +106,10 @@ struct Conv2dPattern : OpConversionPattern<Conv2dOp> {
     ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
     int64_t reduced = cg * kh * kw, positions = oh * ow;
 
+    if (winograd && winogradSuits(in, w, out, groups, strides, dilations)) {
+      rw.replaceOp(op, buildWinogradConv2d(rw, loc, a.getInput(), a.getWeight(), out, pads));
+      return success();
+    }
     if (groups == in.getDimSize(1) && cg == 1 && og == 1) {
       rw.replaceOp(op, depthwise(rw, loc, a.getInput(), a.getWeight(), out, acc, strides, pads, dilations));
       return success();
@@ -233,8 +239,9 @@ struct AvgPool2dPattern : OpConversionPattern<AvgPool2dOp> {
 
 }  // namespace
 
-void populateWindowPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2dPattern, MaxPool2dPattern, AvgPool2dPattern>(patterns.getContext());
+void populateWindowPatterns(RewritePatternSet &patterns, bool winograd) {
+  patterns.add<Conv2dPattern>(patterns.getContext(), winograd);
+  patterns.add<MaxPool2dPattern, AvgPool2dPattern>(patterns.getContext());
 }
 
 }  // namespace mlir::fusor::lowering

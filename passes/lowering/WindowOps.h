@@ -5,6 +5,7 @@
 
 namespace mlir::fusor::lowering {
 
-void populateWindowPatterns(RewritePatternSet &patterns);
+// `winograd`: 3x3 convolutions that suit it through Winograd's F(2x2, 3x3) (see Winograd.h).
+void populateWindowPatterns(RewritePatternSet &patterns, bool winograd);
 
 }  // namespace mlir::fusor::lowering

@@ -89,7 +89,8 @@ void inPanels(int64_t m, int64_t n, int64_t k, int64_t rowAlign, int64_t colAlig
   bool splitRows = m >= n;
   int64_t extent = splitRows ? m : n, align = splitRows ? rowAlign : colAlign;
   int64_t units = (extent + align - 1) / align;
-  int threads = m * n * k >= (int64_t{1} << 18) ? omp_get_max_threads() : 1;
+  // Inside a parallel batch (see batchedGemm) each GEMM has its thread to itself.
+  int threads = m * n * k >= (int64_t{1} << 18) && !omp_in_parallel() ? omp_get_max_threads() : 1;
   int64_t panels = std::max<int64_t>(1, std::min<int64_t>(threads, units));
 #pragma omp parallel for num_threads(panels) schedule(static) if (panels > 1)
   for (int64_t p = 0; p < panels; ++p) {
@@ -211,6 +212,23 @@ bool kernelGemmF32(const float *pa, int64_t rsA, int64_t csA, const float *pb, i
   return true;
 }
 
+// count GEMMs, the b-th on A, B and C advanced by b times their batch strides. When every
+// thread gets the same number of whole GEMMs (or nearly: at least three each), the batch is
+// shared out and each GEMM runs on one thread: small GEMMs (Winograd's 16, attention's heads)
+// split into panels between threads spend more on forking and packing than they save.
+template <typename Gemm>
+void batchedGemm(int64_t count, int64_t m, int64_t n, int64_t k, Gemm gemm) {
+  int threads = omp_get_max_threads();
+  bool acrossBatch = threads > 1 && count >= threads && (count % threads == 0 || count >= 3 * threads) &&
+                     m * n * k * count >= (int64_t{1} << 18);
+  if (!acrossBatch) {
+    for (int64_t b = 0; b < count; ++b) gemm(b);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t b = 0; b < count; ++b) gemm(b);
+}
+
 }  // namespace
 
 const char *gemmBackend() {
@@ -265,4 +283,26 @@ extern "C" void fusor_rt_gemm_f64(intptr_t a, int64_t oA, int64_t rsA, int64_t c
   blasGemm(blas().dgemm, reinterpret_cast<const double *>(a) + oA, rsA, csA,
            reinterpret_cast<const double *>(b) + oB, rsB, csB, reinterpret_cast<double *>(c) + oC,
            rsC, csC, m, n, k, accumulate);
+}
+
+extern "C" void fusor_rt_gemm_f32_batched(intptr_t a, int64_t oA, int64_t rsA, int64_t csA, intptr_t b,
+                                          int64_t oB, int64_t rsB, int64_t csB, intptr_t c, int64_t oC,
+                                          int64_t rsC, int64_t csC, int64_t m, int64_t n, int64_t k,
+                                          int64_t accumulate, int64_t count, int64_t bsA, int64_t bsB,
+                                          int64_t bsC) {
+  batchedGemm(count, m, n, k, [&](int64_t i) {
+    fusor_rt_gemm_f32(a, oA + i * bsA, rsA, csA, b, oB + i * bsB, rsB, csB, c, oC + i * bsC, rsC, csC, m, n, k,
+                      accumulate);
+  });
+}
+
+extern "C" void fusor_rt_gemm_f64_batched(intptr_t a, int64_t oA, int64_t rsA, int64_t csA, intptr_t b,
+                                          int64_t oB, int64_t rsB, int64_t csB, intptr_t c, int64_t oC,
+                                          int64_t rsC, int64_t csC, int64_t m, int64_t n, int64_t k,
+                                          int64_t accumulate, int64_t count, int64_t bsA, int64_t bsB,
+                                          int64_t bsC) {
+  batchedGemm(count, m, n, k, [&](int64_t i) {
+    fusor_rt_gemm_f64(a, oA + i * bsA, rsA, csA, b, oB + i * bsB, rsB, csB, c, oC + i * bsC, rsC, csC, m, n, k,
+                      accumulate);
+  });
 }

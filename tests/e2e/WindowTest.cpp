@@ -146,6 +146,34 @@ TEST(Windows, ConvolutionEpiloguesMatchReference) {
   }
 }
 
+TEST(Windows, WinogradConvolutionsMatchReference) {
+  // f32 3x3 convolutions with unit strides, at least 16 channels each way and 32 output tiles
+  // of 2x2 run as Winograd's F(2x2, 3x3) on the CPU: odd output sizes (cropped tiles),
+  // asymmetric and no padding, a batch, prime channel counts, and the bias, residual and relu
+  // fused into the output transform.
+  struct Case {
+    std::vector<int64_t> input, weight;
+    int64_t pads[4];
+  };
+  std::vector<Case> cases = {{{1, 16, 9, 13}, {16, 16, 3, 3}, {1, 1, 1, 1}},
+                             {{2, 17, 12, 10}, {19, 17, 3, 3}, {0, 0, 0, 0}},
+                             {{1, 23, 11, 15}, {29, 23, 3, 3}, {1, 0, 2, 1}},
+                             {{1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}}};
+  for (const Case &c : cases) {
+    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
+    Geometry g{{3, 3}, {1, 1}, {c.pads[0], c.pads[1], c.pads[2], c.pads[3]}, {1, 1}};
+    Ref conv = zip(convRef(toRef(x), toRef(w), g, 1), Ref{{1, c.weight[0], 1, 1}, toRef(b).v}, std::plus<double>());
+    std::string name = "winograd conv2d " + shapeString(c.input) + " * " + shapeString(c.weight);
+    // The transforms add up to 4x4 inputs before the products: a few ulps of the largest terms.
+    double tol = 4e-6 * std::sqrt(double(c.weight[1] * 9));
+    auto y = [&] { return conv2d(x, w, b, {1, 1}, {c.pads[0], c.pads[1], c.pads[2], c.pads[3]}); };
+    expectClose(y(), conv, tol, tol, name);
+    Tensor skip = randomTensor(conv.shape);
+    expectClose(relu(add(y(), skip)), map(zip(conv, toRef(skip), std::plus<double>()), [](double v) { return v > 0 ? v : 0.0; }),
+                tol, tol, name + " + skip, relu");
+  }
+}
+
 TEST(Windows, MaxAndAveragePooling) {
   std::vector<std::pair<std::vector<int64_t>, Geometry>> cases = {
       {{1, 3, 8, 8}, {{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}}},

@@ -114,6 +114,46 @@ TEST(Gemm, F32FusedEpilogueAddsBiasAndResidualAndClamps) {
           }
 }
 
+// A strided batch: counts shared out between threads (16, 12), run one after the other (1, 3),
+// a broadcast A (batch stride 0), f32 and f64.
+template <typename T, typename Gemm>
+void checkBatched(Gemm gemm, int64_t count, int64_t m, int64_t n, int64_t k, bool broadcastA, int threads,
+                  std::mt19937 &rng) {
+  std::uniform_real_distribution<T> dist(-1, 1);
+  const int64_t strideA = broadcastA ? 0 : m * k + 3, strideB = k * n + 1, strideC = m * n + 2;
+  std::vector<T> a((broadcastA ? 1 : count) * (m * k + 3)), b(count * strideB), c(count * strideC);
+  for (T &v : a) v = dist(rng);
+  for (T &v : b) v = dist(rng);
+  for (T &v : c) v = dist(rng);
+  std::vector<T> before = c;
+  omp_set_num_threads(threads);
+  auto ptr = [](std::vector<T> &x) { return reinterpret_cast<intptr_t>(x.data()); };
+  gemm(ptr(a), 0, k, 1, ptr(b), 0, n, 1, ptr(c), 0, n, 1, m, n, k, /*accumulate=*/1, count, strideA, strideB, strideC);
+  for (int64_t x = 0; x < count; ++x)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = before[x * strideC + i * n + j];
+        for (int64_t p = 0; p < k; ++p) sum += double(a[x * strideA + i * k + p]) * double(b[x * strideB + p * n + j]);
+        ASSERT_NEAR(c[x * strideC + i * n + j], sum, 1e-5 * std::sqrt(double(k)) * (1 + std::abs(sum)))
+            << count << " x " << m << "x" << n << "x" << k << (broadcastA ? " broadcast A" : "") << " threads "
+            << threads << " at batch " << x << " (" << i << ", " << j << ")";
+      }
+  // The padding between matrices is not written.
+  for (int64_t x = 0; x < count; ++x)
+    for (int64_t gap = m * n; gap < strideC; ++gap) ASSERT_EQ(c[x * strideC + gap], before[x * strideC + gap]);
+}
+
+TEST(Gemm, BatchedMatchesReference) {
+  std::mt19937 rng(13);
+  const int64_t shapes[][4] = {{16, 24, 35, 16}, {12, 64, 64, 32}, {1, 33, 17, 9}, {3, 70, 41, 50}, {16, 1, 1, 1}};
+  for (auto [count, m, n, k] : shapes)
+    for (bool broadcastA : {false, true})
+      for (int threads : {1, 2}) {
+        checkBatched<float>(fusor_rt_gemm_f32_batched, count, m, n, k, broadcastA, threads, rng);
+        checkBatched<double>(fusor_rt_gemm_f64_batched, count, m, n, k, broadcastA, threads, rng);
+      }
+}
+
 TEST(Gemm, F32EpilogueKeepsNaN) {
   float a[2] = {std::nanf(""), 1.0f}, b[1] = {1.0f}, c[2] = {0, 0}, bias[2] = {0, 0};
   auto p = [](float *x) { return reinterpret_cast<intptr_t>(x); };

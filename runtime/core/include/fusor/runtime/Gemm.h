@@ -15,6 +15,19 @@ void fusor_rt_gemm_f64(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t 
                        intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
                        int64_t m, int64_t n, int64_t k, int64_t accumulate);
 
+// `count` GEMMs as above, the i-th with A, B and C at offsetX + i * batchStrideX (a stride of
+// 0 broadcasts an operand): one call for a batched matmul's innermost batch loop.
+void fusor_rt_gemm_f32_batched(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t colStrideA,
+                               intptr_t b, int64_t offsetB, int64_t rowStrideB, int64_t colStrideB,
+                               intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
+                               int64_t m, int64_t n, int64_t k, int64_t accumulate, int64_t count,
+                               int64_t batchStrideA, int64_t batchStrideB, int64_t batchStrideC);
+void fusor_rt_gemm_f64_batched(intptr_t a, int64_t offsetA, int64_t rowStrideA, int64_t colStrideA,
+                               intptr_t b, int64_t offsetB, int64_t rowStrideB, int64_t colStrideB,
+                               intptr_t c, int64_t offsetC, int64_t rowStrideC, int64_t colStrideC,
+                               int64_t m, int64_t n, int64_t k, int64_t accumulate, int64_t count,
+                               int64_t batchStrideA, int64_t batchStrideB, int64_t batchStrideC);
+
 // The CPU's fused GEMM: C = A B (+ C) as above, then each element gets a bias (biasKind 1: per
 // row, bias[biasOffset + i]; 2: per column, bias[biasOffset + j]; 0: none), then a residual
 // laid out as C is (residual + residualOffset, or none if residual is 0), and is clamped to

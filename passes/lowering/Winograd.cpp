@@ -1,0 +1,175 @@
+// Y = A^T [(G g G^T) . (B^T d B)] A over 4x4 input tiles d overlapping by 2, with the
+// element-wise product summed over input channels: that sum is 16 GEMMs, one per position in
+// the 4x4 transformed tile. Each 2-D transform is two 1-D passes (rows, then columns), each
+// one linalg.generic whose body applies every row of the 1-D matrix to the values it reads
+// and keeps the one its output coordinate selects: adds and subtracts only, contiguous reads
+// (vectorized) in the first pass of each.
+#include "Winograd.h"
+
+#include "TensorBuilders.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::fusor::lowering {
+namespace {
+
+// A small dense matrix of the transforms (row-major).
+struct Matrix {
+  int64_t rows, cols;
+  const double *at;
+  double operator()(int64_t r, int64_t c) const { return at[r * cols + c]; }
+};
+
+constexpr double kInputT[] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};  // B^T, 4x4
+constexpr double kWeight[] = {1, 0, 0, .5, .5, .5, .5, -.5, .5, 0, 0, 1};           // G, 4x3
+constexpr double kOutputT[] = {1, 1, 1, 0, 0, 1, -1, -1};                           // A^T, 2x4
+constexpr Matrix kInputTransform{4, 4, kInputT}, kWeightTransform{4, 3, kWeight},
+    kOutputTransform{2, 4, kOutputT};
+
+// sum_c row[c] * x[c]: adds and subtracts for coefficients of +-1, nothing for 0.
+Value applyRow(OpBuilder &b, Location loc, const Matrix &m, int64_t row, ValueRange x) {
+  Value sum;
+  for (int64_t c = 0; c < m.cols; ++c) {
+    double k = m(row, c);
+    if (k == 0) continue;
+    Value term = x[c];
+    bool negate = k < 0;
+    if (std::abs(k) != 1) {
+      Value scale = arith::ConstantOp::create(b, loc, b.getFloatAttr(term.getType(), std::abs(k)));
+      term = arith::MulFOp::create(b, loc, scale, term);
+    }
+    if (!sum) sum = negate ? arith::NegFOp::create(b, loc, term).getResult() : term;
+    else sum = negate ? arith::SubFOp::create(b, loc, sum, term).getResult()
+                      : arith::AddFOp::create(b, loc, sum, term).getResult();
+  }
+  return sum;
+}
+
+// One 1-D pass: a generic over `resultType` whose element is row e of `m` applied to the m.cols
+// values read from `source` through `reads`, where e is the element's coordinate along
+// `selectorDim` (taken modulo m.rows when `interleaved`: rows alternating along an output dim).
+Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
+                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim, bool interleaved) {
+  SmallVector<Value> inputs(reads.size(), source);
+  SmallVector<AffineMap> maps(reads);
+  unsigned rank = resultType.getRank();
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        ValueRange x = args.drop_back();
+        Value selector = linalg::IndexOp::create(nb, l, selectorDim);
+        if (interleaved)
+          selector = arith::RemUIOp::create(nb, l, selector, arith::ConstantIndexOp::create(nb, l, m.rows));
+        Value chosen = applyRow(nb, l, m, m.rows - 1, x);
+        for (int64_t row = m.rows - 2; row >= 0; --row) {
+          Value isRow = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, selector,
+                                              arith::ConstantIndexOp::create(nb, l, row));
+          chosen = arith::SelectOp::create(nb, l, isRow, applyRow(nb, l, m, row, x), chosen);
+        }
+        linalg::YieldOp::create(nb, l, chosen);
+      });
+  return generic.getResult(0);
+}
+
+// Maps over `dims` loop dims reading at `resultsOf(k)` for k in [0, count).
+SmallVector<AffineMap> readMaps(MLIRContext *ctx, unsigned dims, int64_t count,
+                                function_ref<SmallVector<AffineExpr>(int64_t)> resultsOf) {
+  SmallVector<AffineMap> maps;
+  for (int64_t k = 0; k < count; ++k) maps.push_back(AffineMap::get(dims, 0, resultsOf(k), ctx));
+  return maps;
+}
+
+constexpr int64_t kMinTiles = 32, kMinChannels = 16;
+
+}  // namespace
+
+bool winogradSuits(RankedTensorType input, RankedTensorType weight, RankedTensorType result,
+                   int64_t groups, ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  auto unit = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t x) { return x == 1; }); };
+  if (!input.getElementType().isF32() || groups != 1 || !unit(strides) || !unit(dilations)) return false;
+  if (weight.getDimSize(2) != 3 || weight.getDimSize(3) != 3) return false;
+  int64_t tiles = result.getDimSize(0) * llvm::divideCeil(result.getDimSize(2), 2) *
+                  llvm::divideCeil(result.getDimSize(3), 2);
+  // Fewer tiles leave the weight transform (16 values per weight 3x3) costing as much as the
+  // multiplies saved; fewer channels leave GEMMs too thin to gain from.
+  return tiles >= kMinTiles && weight.getDimSize(0) >= kMinChannels && weight.getDimSize(1) >= kMinChannels;
+}
+
+Value buildWinogradConv2d(OpBuilder &b, Location loc, Value input, Value weight,
+                          RankedTensorType result, ArrayRef<int64_t> pads) {
+  MLIRContext *ctx = b.getContext();
+  auto in = cast<RankedTensorType>(input.getType());
+  Type f32 = in.getElementType();
+  int64_t n = in.getDimSize(0), c = in.getDimSize(1), o = result.getDimSize(1);
+  int64_t oh = result.getDimSize(2), ow = result.getDimSize(3);
+  int64_t th = llvm::divideCeil(oh, 2), tw = llvm::divideCeil(ow, 2), tiles = n * th * tw;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto k = [&](int64_t v) { return getAffineConstantExpr(v, ctx); };
+  auto type = [&](ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, f32); };
+
+  // The input padded so that tile (ty, tx) reads rows 2ty..2ty+3 and columns 2tx..2tx+3; odd
+  // output sizes add one more row or column of zeros, whose outputs are cropped.
+  Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, 0.0));
+  Value padded = buildPadded(b, loc, input, {0, 0, pads[0], pads[1]},
+                             {0, 0, pads[2] + 2 * th - oh, pads[3] + 2 * tw - ow}, zero);
+  int64_t pw = 2 * tw + 2;
+
+  // B^T d: rows[e1, n, c, ty, x] from padded rows 2ty + i, over (e1, n, c, ty, x).
+  Value rows = transformPass(
+      b, loc, padded,
+      readMaps(ctx, 5, 4, [&](int64_t i) { return SmallVector<AffineExpr>{d(1), d(2), d(3) * 2 + i, d(4)}; }),
+      type({4, n, c, th, pw}), kInputTransform, 0, false);
+  // (B^T d) B: tiles[e1, e2, c, n, ty, tx], over those dims.
+  Value tilesIn = transformPass(
+      b, loc, rows,
+      readMaps(ctx, 6, 4, [&](int64_t j) { return SmallVector<AffineExpr>{d(0), d(3), d(2), d(4), d(5) * 2 + j}; }),
+      type({4, 4, c, n, th, tw}), kInputTransform, 1, false);
+
+  // G g G^T: half[e1, o, c, j] from weight rows i, then kernel[e1, e2, o, c].
+  Value half = transformPass(
+      b, loc, weight,
+      readMaps(ctx, 4, 3, [&](int64_t i) { return SmallVector<AffineExpr>{d(1), d(2), k(i), d(3)}; }),
+      type({4, o, c, 3}), kWeightTransform, 0, false);
+  Value kernel = transformPass(
+      b, loc, half,
+      readMaps(ctx, 4, 3, [&](int64_t j) { return SmallVector<AffineExpr>{d(0), d(2), d(3), k(j)}; }),
+      type({4, 4, o, c}), kWeightTransform, 1, false);
+
+  // products[e, o, t] = sum_c kernel[e, o, c] * tiles[e, c, t]: a batch of 16 GEMMs.
+  Value lhs = buildReshape(b, loc, kernel, type({16, o, c}));
+  Value rhs = buildReshape(b, loc, tilesIn, type({16, c, tiles}));
+  SmallVector<AffineMap> gemmMaps{AffineMap::get(4, 0, {d(0), d(1), d(3)}, ctx),
+                                  AffineMap::get(4, 0, {d(0), d(3), d(2)}, ctx),
+                                  AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value products = linalg::GenericOp::create(
+                       b, loc, TypeRange{type({16, o, tiles})}, ValueRange{lhs, rhs},
+                       ValueRange{buildFilled(b, loc, type({16, o, tiles}), zero)}, gemmMaps, iterators,
+                       [](OpBuilder &nb, Location l, ValueRange args) {
+                         Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+                         linalg::YieldOp::create(nb, l, arith::AddFOp::create(nb, l, args[2], product).getResult());
+                       })
+                       .getResult(0);
+  products = buildReshape(b, loc, products, type({4, 4, o, n, th, tw}));
+
+  // A^T m: folded[i, e2, o, n, ty, tx]; then (A^T m) A straight into the output [n, o, oy, ox],
+  // whose element reads its tile (oy / 2, ox / 2) at row oy % 2 and picks column ox % 2.
+  Value folded = transformPass(
+      b, loc, products,
+      readMaps(ctx, 6, 4, [&](int64_t e1) { return SmallVector<AffineExpr>{k(e1), d(1), d(2), d(3), d(4), d(5)}; }),
+      type({2, 4, o, n, th, tw}), kOutputTransform, 0, false);
+  return transformPass(b, loc, folded,
+                       readMaps(ctx, 4, 4,
+                                [&](int64_t e2) {
+                                  return SmallVector<AffineExpr>{d(2) % 2, k(e2), d(1), d(0),
+                                                                 d(2).floorDiv(2), d(3).floorDiv(2)};
+                                }),
+                       result, kOutputTransform, 3, true);
+}
+
+}  // namespace mlir::fusor::lowering
