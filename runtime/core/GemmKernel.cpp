@@ -1,6 +1,7 @@
 // A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in blocks;
 // each slice of B is packed into contiguous 16-column micro-panels (any strides, zero-padded
-// edges), A is read in place when row-major (packed otherwise), and a 6x16 AVX2 tile of C
+// edges; for a few rows of A, a row-major B is read in place instead), A is read in place when
+// row-major (packed otherwise), and a 6x16 AVX2 tile of C
 // accumulates in 12 registers. Unlike a BLAS call, C is not pre-scaled in a separate pass, and
 // the epilogue (bias, residual, clamp) is applied as the tile is stored, so a convolution's
 // output is written once.
@@ -18,7 +19,11 @@ namespace {
 constexpr int64_t kTileRows = 6, kTileCols = 16;
 // A KC x 16 panel of B stays in L1 while the MC x KC block of A (in L2) streams past it.
 constexpr int64_t kDepth = 256, kBlockRows = 96, kBlockCols = 2048;
-constexpr int64_t kL2Floats = 64 * 1024;  // a quarter of a 1 MiB L2, half of a 512 KiB one
+constexpr int64_t kL2Floats = 64 * 1024;
+// Up to this many rows of C, a row-major B is read in place: packing it (a read and a write of
+// all of B) cost more than the few row tiles that reuse each panel save (1.2-1.3x measured on
+// the 24- and 32-row GEMMs of mobilenet_v2's 1x1 convolutions; 200 rows measured no better).
+constexpr int64_t kInPlaceBRows = 48;  // a quarter of a 1 MiB L2, half of a 512 KiB one
 
 struct PackBuffers {
   float *a, *b;
@@ -98,7 +103,7 @@ __attribute__((target("avx2,fma"))) inline __m256 loadColumns(const float *x, bo
 // The K loop: acc[r][h] = sum_p A[r][p] * B[p][8h, 8h + 8) for h < Halves (one half where
 // C's right edge leaves at most 8 columns, which halves the work there).
 template <int Halves>
-__attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const TileRowsOfA &a, const float *bp,
+__attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const TileRowsOfA &a, const float *bp, int64_t bStep,
                                                           __m256 (&acc)[kTileRows][2]) {
   const float *a0 = a.row[0], *a1 = a.row[1], *a2 = a.row[2], *a3 = a.row[3], *a4 = a.row[4], *a5 = a.row[5];
   const int64_t step = a.step;
@@ -107,10 +112,10 @@ __attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const Ti
          c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #pragma GCC unroll 4
   for (int64_t p = 0; p < depth; ++p) {
-    __m256 b0 = _mm256_load_ps(bp), x;
+    __m256 b0 = _mm256_loadu_ps(bp), x;
     int64_t o = p * step;
     if constexpr (Halves == 2) {
-      __m256 b1 = _mm256_load_ps(bp + 8);
+      __m256 b1 = _mm256_loadu_ps(bp + 8);
       x = _mm256_broadcast_ss(a0 + o), c00 = _mm256_fmadd_ps(x, b0, c00), c01 = _mm256_fmadd_ps(x, b1, c01);
       x = _mm256_broadcast_ss(a1 + o), c10 = _mm256_fmadd_ps(x, b0, c10), c11 = _mm256_fmadd_ps(x, b1, c11);
       x = _mm256_broadcast_ss(a2 + o), c20 = _mm256_fmadd_ps(x, b0, c20), c21 = _mm256_fmadd_ps(x, b1, c21);
@@ -125,18 +130,18 @@ __attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const Ti
       c40 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + o), b0, c40);
       c50 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + o), b0, c50);
     }
-    bp += kTileCols;
+    bp += bStep;
   }
   acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11, acc[2][0] = c20, acc[2][1] = c21;
   acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
 }
 
 __attribute__((target("avx2,fma"), always_inline)) inline void tile(
-    int64_t depth, const TileRowsOfA &a, const float *bp, float *c, int64_t ldc, int64_t rows, int64_t cols,
+    int64_t depth, const TileRowsOfA &a, const float *bp, int64_t bStep, float *c, int64_t ldc, int64_t rows, int64_t cols,
     const TileStore &store, const GemmEpilogueOp &epilogue) {
   __m256 acc[kTileRows][2];
-  if (cols > kTileCols / 2) multiply<2>(depth, a, bp, acc);
-  else multiply<1>(depth, a, bp, acc);
+  if (cols > kTileCols / 2) multiply<2>(depth, a, bp, bStep, acc);
+  else multiply<1>(depth, a, bp, bStep, acc);
   const bool full = cols == kTileCols;
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(cols)), lane);
@@ -210,7 +215,11 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
     int64_t cols = std::min(kBlockCols, n - j0);
     for (int64_t p0 = 0; p0 < k; p0 += kDepth) {
       int64_t depth = std::min(kDepth, k - p0);
-      packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, buffers.b);
+      // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
+      // row-major B are read in place, only the edge panel is packed.
+      bool inPlaceB = csB == 1 && m <= kInPlaceBRows;
+      int64_t fullCols = inPlaceB ? cols / kTileCols * kTileCols : 0;
+      if (fullCols < cols) packB(b + p0 * rsB + (j0 + fullCols) * csB, rsB, csB, depth, cols - fullCols, buffers.b);
       bool addToC = accumulate || p0 > 0, last = p0 + depth == k;
       // A row-major A is read in place; otherwise its block is packed. In place, the rows a
       // panel of B meets while it is in L1 are limited by L2 (rows x depth of A), not by the
@@ -221,7 +230,9 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
         int64_t rows = std::min(blockRows, m - i0);
         if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
         for (int64_t jr = 0; jr < cols; jr += kTileCols) {
-          const float *bp = buffers.b + jr * depth;
+          bool packedPanel = jr >= fullCols;
+          const float *bp = packedPanel ? buffers.b + (jr - fullCols) * depth : b + p0 * rsB + j0 + jr;
+          int64_t bStep = packedPanel ? kTileCols : rsB;
           for (int64_t ir = 0; ir < rows; ir += kTileRows) {
             int64_t tileRows = std::min(kTileRows, rows - ir);
             TileRowsOfA rowsOfA;
@@ -236,7 +247,7 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
             }
             int64_t corner = (i0 + ir) * ldc + j0 + jr;
             TileStore store{addToC, last, i0 + ir, j0 + jr, epilogue.residual ? epilogue.residual + corner : nullptr};
-            tile(depth, rowsOfA, bp, c + corner, ldc, tileRows,
+            tile(depth, rowsOfA, bp, bStep, c + corner, ldc, tileRows,
                  std::min(kTileCols, cols - jr), store, epilogue);
           }
         }
