@@ -122,7 +122,7 @@ TEST(Windows, ConvolutionEpiloguesMatchReference) {
                              {{2, 3, 9, 9}, {7, 3, 3, 3}, 1},
                              {{1, 17, 3, 3}, {1, 17, 1, 1}, 0},
                              {{1, 8, 23, 29}, {31, 8, 1, 1}, 0},
-                             {{1, 300, 5, 5}, {6, 300, 1, 1}, 0}};  // more than one K slice
+                             {{1, 800, 5, 5}, {6, 800, 1, 1}, 0}};  // more than one K slice (768)
   auto clampRef = [](double v) { return std::min(std::max(v, -0.5), 0.5); };
   auto reluRef = [](double v) { return v > 0 ? v : 0.0; };
   for (const Case &c : cases) {

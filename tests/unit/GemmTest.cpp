@@ -84,9 +84,10 @@ void check(const Case &c, bool fused, int threads, std::mt19937 &rng) {
 
 TEST(Gemm, F32MatchesReferenceOverLayoutsAndEdges) {
   std::mt19937 rng(7);
-  // Sizes around the 6x16 tile, the 96-row and 2048-column blocks and the 256-deep slices.
+  // Sizes around the 6x16 tile, the 96-row and 256-column blocks and the 768-deep slices.
   const int64_t shapes[][3] = {{1, 1, 1},   {1, 17, 5},   {7, 1, 3},     {6, 16, 1},  {13, 31, 0},
                                {5, 33, 257}, {97, 50, 16}, {192, 2049, 3}, {37, 49, 600},
+                               {7, 300, 1000}, {50, 257, 769},  // two slices of K, two blocks
                                {1, 1000, 301}, {1003, 1, 77},  // one row or column: dot products
                                {65, 513, 515}};                 // large: OpenBLAS by default
   for (auto [m, n, k] : shapes)
@@ -102,7 +103,7 @@ TEST(Gemm, F32FusedEpilogueAddsBiasAndResidualAndClamps) {
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity();
   const int64_t shapes[][3] = {{1, 1, 1},   {7, 19, 5},  {96, 113, 27}, {13, 2050, 300},
-                               {40, 3, 0},  {1, 997, 70}, {45, 1, 33}};
+                               {40, 3, 0},  {1, 997, 70}, {45, 1, 33}, {9, 40, 1600}};
   for (auto [m, n, k] : shapes)
     for (int64_t biasKind : {0, 1, 2})
       for (auto [lo, hi] : {std::pair{-inf, inf}, {0.0f, inf}, {0.0f, 6.0f}, {-0.5f, 0.25f}})
