@@ -125,7 +125,10 @@ std::optional<CpuEpilogue> matchCpuEpilogue(Operation *contraction, Value c, int
     if (bufferRootOf(input) == bufferRootOf(e.output) && bufferRootOf(e.output) != bufferRootOf(c)) return std::nullopt;
   llvm::SmallPtrSet<Value, 4> reshapesOfC;
   reshapesOfC.insert(c);
-  if (!onlyUsedBy(c, contraction, op, reshapesOfC)) return std::nullopt;
+  // Written in place (the output is C's own buffer, as bufferization makes a transformer's
+  // bias add), C may have readers after the epilogue: they read its result either way.
+  bool inPlace = bufferRootOf(e.output) == bufferRootOf(c);
+  if (!onlyUsedBy(c, contraction, op, reshapesOfC) && !inPlace) return std::nullopt;
 
   // Classify the inputs: C itself (once, element for element), scalars, and up to two others
   // (a bias, a residual).

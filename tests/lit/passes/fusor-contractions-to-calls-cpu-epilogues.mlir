@@ -88,6 +88,29 @@ func.func @residual_in_place(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias:
   return
 }
 
+// The bias added in place into C (bufferization's choice for a transformer's linear layer),
+// whose result is read again: the GEMM writes C with the bias added, and the reader after it
+// sees that either way.
+// CHECK-LABEL: func.func @bias_in_place_read_again
+// CHECK-DAG: %[[COLUMNS:.*]] = arith.constant 2 : i64
+// CHECK: call @fusor_rt_gemm_f32_fused({{.*}}, %[[COLUMNS]],
+// CHECK-NOT: linalg.
+// CHECK: memref.copy %arg3, %arg4
+func.func @bias_in_place_read_again(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>,
+                                    %c: memref<8x32xf32>, %again: memref<8x32xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%c : memref<8x32xf32>)
+  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#n, #mn, #mn], iterator_types = ["parallel", "parallel"]}
+      ins(%bias, %c : memref<32xf32>, memref<8x32xf32>) outs(%c : memref<8x32xf32>) {
+  ^bb0(%y: f32, %x: f32, %o: f32):
+    %t = arith.addf %y, %x : f32
+    linalg.yield %t : f32
+  }
+  memref.copy %c, %again : memref<8x32xf32> to memref<8x32xf32>
+  return
+}
+
 // Not epilogues: C read again after the op; a product (not a sum) with another input; the
 // residual added before the bias (another order of the sum); a clamp with a bound that varies.
 // CHECK-LABEL: func.func @product_read_again
