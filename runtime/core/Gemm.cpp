@@ -140,40 +140,32 @@ void blasGemm(Fn blasGemm, const T *pa, int64_t rsA, int64_t csA, const T *pb, i
   });
 }
 
-// Which GEMM runs f32: FUSOR_CPU_GEMM=fusor (fusor's kernel wherever the CPU has AVX2),
-// openblas (OpenBLAS, the epilogue then a pass per panel), or auto (the default): OpenBLAS
-// for large products, where its assembly kernel and blocking measured 5-10% faster in whole
-// models (bert_layer, gpt2_block, resnet18), fusor's kernel for the rest, where skipping
-// BLAS's separate beta pass, applying the epilogue in registers and the dot-product path
-// for one output row win (mobilenet_v2: 1.2x).
-enum class GemmChoice { kAuto, kFusor, kOpenBlas };
+// Which GEMM runs f32: fusor's kernel wherever the CPU has AVX2 and FMA (the default), or
+// FUSOR_CPU_GEMM=openblas (OpenBLAS, the epilogue then a pass per panel). Until its packing
+// walked B by rows and its K slices matched a transformer's 768, OpenBLAS won the large
+// products; alternated in whole models since, fusor's kernel was 2-6% faster on bert_layer
+// and gpt2_block, and it wins where BLAS's separate beta pass and a second pass for the
+// epilogue dominate (mobilenet_v2: 1.2x).
+enum class GemmChoice { kFusor, kOpenBlas };
 
 GemmChoice gemmChoice() {
   static const GemmChoice choice = [] {
     const char *value = std::getenv("FUSOR_CPU_GEMM");
-    std::string v = value ? value : "";
-    if (v == "fusor") return GemmChoice::kFusor;
-    if (v == "openblas") return GemmChoice::kOpenBlas;
-    return GemmChoice::kAuto;
+    return value && std::string(value) == "openblas" ? GemmChoice::kOpenBlas : GemmChoice::kFusor;
   }();
   return choice;
 }
 
-bool useGemmKernelF32(int64_t m, int64_t n, int64_t k) {
+bool useGemmKernelF32() {
   if (!hasGemmKernelF32()) return false;
-  switch (gemmChoice()) {
-    case GemmChoice::kFusor: return true;
-    case GemmChoice::kOpenBlas: return !blas().sgemm;
-    case GemmChoice::kAuto: return !(blas().sgemm && m >= 64 && n >= 512 && k >= 512);
-  }
-  return true;
+  return gemmChoice() == GemmChoice::kFusor || !blas().sgemm;
 }
 
 // f32 on CPUs with AVX2: fusor's own kernel, with the epilogue fused; C row- or column-major.
 bool kernelGemmF32(const float *pa, int64_t rsA, int64_t csA, const float *pb, int64_t rsB,
                    int64_t csB, float *pc, int64_t rsC, int64_t csC, int64_t m, int64_t n,
                    int64_t k, bool accumulate, GemmEpilogueOp epilogue) {
-  if (!useGemmKernelF32(m, n, k)) return false;
+  if (!useGemmKernelF32()) return false;
   if (!(csC == 1 || n == 1)) {
     if (!(rsC == 1 || m == 1)) return false;
     // Column-major C: compute C^T = B^T A^T, which is row-major.
@@ -234,8 +226,7 @@ void batchedGemm(int64_t count, int64_t m, int64_t n, int64_t k, Gemm gemm) {
 const char *gemmBackend() {
   static const std::string name = [] {
     if (!hasGemmKernelF32() || gemmChoice() == GemmChoice::kOpenBlas) return blas().name;
-    if (gemmChoice() == GemmChoice::kFusor) return "fusor's AVX2 kernel (f32), " + blas().name + " (f64)";
-    return "fusor's AVX2 kernel and " + blas().name + " (f32, by size), " + blas().name + " (f64)";
+    return "fusor's AVX2 kernel (f32), " + blas().name + " (f64)";
   }();
   return name.c_str();
 }

@@ -59,20 +59,35 @@ void packA(const float *a, int64_t rsA, int64_t csA, int64_t rows, int64_t depth
   }
 }
 
-// depth x cols of B as ceil(cols / 16) panels, each depth x 16, zero-padded.
+// depth x cols of B as ceil(cols / 16) panels, each depth x 16, zero-padded. A row-major B's
+// full panels are copied panel by panel, or a row of B at a time across all of them where
+// its rows are a page or more apart: walking one panel down all of K then touched a new page
+// at every step, which stalled on the TLB (a fifth of a transformer's GEMM; 7-9% faster
+// row by row there, and on a 7x7 stem convolution's im2col rows).
 __attribute__((target("avx2,fma"))) void packB(const float *b, int64_t rsB, int64_t csB,
                                                 int64_t depth, int64_t cols, float *out) {
-  for (int64_t j0 = 0; j0 < cols; j0 += kTileCols) {
+  constexpr int64_t kPageFloats = 1024;
+  int64_t fullCols = csB == 1 ? cols / kTileCols * kTileCols : 0;
+  if (rsB < kPageFloats) {
+    for (int64_t j0 = 0; j0 < fullCols; j0 += kTileCols)
+      for (int64_t p = 0; p < depth; ++p, out += kTileCols) {
+        _mm256_store_ps(out, _mm256_loadu_ps(b + p * rsB + j0));
+        _mm256_store_ps(out + 8, _mm256_loadu_ps(b + p * rsB + j0 + 8));
+      }
+  } else {
+    for (int64_t p = 0; p < depth; ++p) {
+      const float *row = b + p * rsB;
+      float *at = out + p * kTileCols;
+      for (int64_t j0 = 0; j0 < fullCols; j0 += kTileCols, at += depth * kTileCols) {
+        _mm256_store_ps(at, _mm256_loadu_ps(row + j0));
+        _mm256_store_ps(at + 8, _mm256_loadu_ps(row + j0 + 8));
+      }
+    }
+    out += fullCols * depth;
+  }
+  for (int64_t j0 = fullCols; j0 < cols; j0 += kTileCols) {
     int64_t valid = std::min(kTileCols, cols - j0);
     const float *panel = b + j0 * csB;
-    if (valid == kTileCols && csB == 1) {
-      for (int64_t p = 0; p < depth; ++p, out += kTileCols) {
-        const float *row = panel + p * rsB;
-        _mm256_store_ps(out, _mm256_loadu_ps(row));
-        _mm256_store_ps(out + 8, _mm256_loadu_ps(row + 8));
-      }
-      continue;
-    }
     for (int64_t p = 0; p < depth; ++p, out += kTileCols) {
       for (int64_t j = 0; j < valid; ++j) out[j] = panel[p * rsB + j * csB];
       for (int64_t j = valid; j < kTileCols; ++j) out[j] = 0.0f;
