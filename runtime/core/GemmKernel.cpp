@@ -249,7 +249,7 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
       if (fullCols < cols) packB(b + p0 * rsB + (j0 + fullCols) * csB, rsB, csB, depth, cols - fullCols, buffers.b);
       bool addToC = accumulate || p0 > 0, last = p0 + depth == k;
       // A row-major A is read in place; otherwise its block is packed. In place, the rows a
-      // panel of B meets while it is in L1 are limited by L2 (rows x depth of A), not by the
+      // panel of B meets while it is cached are limited by L2 (rows x depth of A), not by the
       // pack buffer, so more of them share it.
       bool packedA = csA != 1;
       int64_t blockRows = packedA ? kBlockRows : std::max(kBlockRows, kL2Floats / depth / kTileRows * kTileRows);
