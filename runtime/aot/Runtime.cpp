@@ -11,6 +11,7 @@
 
 #include "fusor/Error.h"
 #include "fusor/runtime/Buffer.h"
+#include "fusor/runtime/ConstantWeights.h"
 #ifdef FUSOR_HAS_CUDA_HEADERS
 #include "fusor/runtime/cuda/Device.h"
 #include "fusor/runtime/cuda/Executable.h"
@@ -142,6 +143,7 @@ fusor_model *fusor_aot_create(const fusor_model_descriptor *d) {
     }
     if (d->target == FUSOR_TARGET_CUDA) loadCuda(*m);
     else if (!d->entry) throw fusor::Error("the model library has no CPU code");
+    else fusor::runtime::registerConstantWeights(m->weights, d->weights_total);  // packed once
     return m.release();
   } catch (const std::exception &e) {
     lastError = e.what();
@@ -207,7 +209,10 @@ int fusor_aot_synchronize(fusor_model *m) {
   }
 }
 
-void fusor_aot_destroy(fusor_model *m) { delete m; }
+void fusor_aot_destroy(fusor_model *m) {
+  if (m && m->d->target != FUSOR_TARGET_CUDA) fusor::runtime::forgetConstantWeights(m->weights);
+  delete m;
+}
 
 const char *fusor_aot_last_error(void) { return lastError.c_str(); }
 

@@ -7,10 +7,13 @@
 // output is written once.
 #include "GemmKernel.h"
 
+#include "ConstantWeights.h"
+
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 namespace fusor::runtime {
@@ -238,15 +241,40 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
       }
     return;
   }
+  // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
+  // row-major B are read in place, only the edge panels are packed.
+  const bool inPlaceB = csB == 1 && m <= kInPlaceBRows;
+  // Each block of B as packB lays it out, one after another in the order of the loops below.
+  auto forEachBlock = [&](auto visit) {
+    for (int64_t j0 = 0; j0 < n; j0 += kBlockCols)
+      for (int64_t p0 = 0; p0 < k; p0 += kDepth) visit(j0, std::min(kBlockCols, n - j0), p0, std::min(kDepth, k - p0));
+  };
+  auto packedFloats = [](int64_t cols, int64_t depth) { return (cols + kTileCols - 1) / kTileCols * kTileCols * depth; };
+  // B from a model's weights (see ConstantWeights.h): all of its blocks packed once.
+  std::shared_ptr<const float> prepacked;
+  if (!inPlaceB) {
+    size_t floats = 0;
+    forEachBlock([&](int64_t, int64_t cols, int64_t, int64_t depth) { floats += packedFloats(cols, depth); });
+    prepacked = packedWeights(b, rsB, csB, k, n, floats, [&](float *out) {
+      forEachBlock([&](int64_t j0, int64_t cols, int64_t p0, int64_t depth) {
+        packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, out);
+        out += packedFloats(cols, depth);
+      });
+    });
+  }
+  const float *nextPrepacked = prepacked.get();
   for (int64_t j0 = 0; j0 < n; j0 += kBlockCols) {
     int64_t cols = std::min(kBlockCols, n - j0);
     for (int64_t p0 = 0; p0 < k; p0 += kDepth) {
       int64_t depth = std::min(kDepth, k - p0);
-      // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
-      // row-major B are read in place, only the edge panel is packed.
-      bool inPlaceB = csB == 1 && m <= kInPlaceBRows;
       int64_t fullCols = inPlaceB ? cols / kTileCols * kTileCols : 0;
-      if (fullCols < cols) packB(b + p0 * rsB + (j0 + fullCols) * csB, rsB, csB, depth, cols - fullCols, buffers.b);
+      const float *packedBlock = buffers.b;
+      if (nextPrepacked) {
+        packedBlock = nextPrepacked;
+        nextPrepacked += packedFloats(cols, depth);
+      } else if (fullCols < cols) {
+        packB(b + p0 * rsB + (j0 + fullCols) * csB, rsB, csB, depth, cols - fullCols, buffers.b);
+      }
       bool addToC = accumulate || p0 > 0, last = p0 + depth == k;
       // A row-major A is read in place; otherwise its block is packed. In place, the rows a
       // panel of B meets while it is cached are limited by L2 (rows x depth of A), not by the
@@ -258,7 +286,7 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
         if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
         for (int64_t jr = 0; jr < cols; jr += kTileCols) {
           bool packedPanel = jr >= fullCols;
-          const float *bp = packedPanel ? buffers.b + (jr - fullCols) * depth : b + p0 * rsB + j0 + jr;
+          const float *bp = packedPanel ? packedBlock + (jr - fullCols) * depth : b + p0 * rsB + j0 + jr;
           int64_t bStep = packedPanel ? kTileCols : rsB;
           for (int64_t ir = 0; ir < rows; ir += kTileRows) {
             int64_t tileRows = std::min(kTileRows, rows - ir);

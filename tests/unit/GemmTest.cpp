@@ -2,6 +2,7 @@
 // B and C, shapes crossing the kernel's tile and block edges, accumulation, and the fused
 // epilogue (bias per row or column, residual, clamp), on one thread and on several.
 #include "fusor/runtime/Gemm.h"
+#include "fusor/runtime/ConstantWeights.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>
@@ -153,6 +154,43 @@ TEST(Gemm, BatchedMatchesReference) {
         checkBatched<float>(fusor_rt_gemm_f32_batched, count, m, n, k, broadcastA, threads, rng);
         checkBatched<double>(fusor_rt_gemm_f64_batched, count, m, n, k, broadcastA, threads, rng);
       }
+}
+
+// B in registered weights is packed once and reused: the results match the reference on the
+// first call (which packs) and later ones (which reuse it), on one and two threads; once the
+// weights are forgotten, new contents of that memory are read again.
+TEST(Gemm, ConstantWeightsArePackedOnceAndForgotten) {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  const int64_t m = 70, n = 300, k = 800;  // two K slices, two column blocks, edge panels
+  std::vector<float> a(m * k), weights(k * n + 64), c(m * n);
+  for (float &v : a) v = dist(rng);
+  for (float &v : weights) v = dist(rng);
+  float *b = weights.data() + 16;  // B starts inside the registered range
+  auto expectProduct = [&](const std::string &when) {
+    for (int64_t i = 0; i < m; i += 7)
+      for (int64_t j = 0; j < n; j += 11) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; ++p) sum += double(a[i * k + p]) * double(b[p * n + j]);
+        ASSERT_NEAR(c[i * n + j], sum, 1e-4 * (1 + std::abs(sum))) << when << " at (" << i << ", " << j << ")";
+      }
+  };
+  auto run = [&] {
+    fusor_rt_gemm_f32(reinterpret_cast<intptr_t>(a.data()), 0, k, 1, reinterpret_cast<intptr_t>(b), 0, n, 1,
+                      reinterpret_cast<intptr_t>(c.data()), 0, n, 1, m, n, k, 0);
+  };
+  fusor::runtime::registerConstantWeights(weights.data(), weights.size() * sizeof(float));
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    run();
+    expectProduct("first call, threads " + std::to_string(threads));
+    run();
+    expectProduct("second call, threads " + std::to_string(threads));
+  }
+  fusor::runtime::forgetConstantWeights(weights.data());
+  for (float &v : weights) v = dist(rng);
+  run();
+  expectProduct("after the weights were forgotten and changed");
 }
 
 TEST(Gemm, F32EpilogueKeepsNaN) {

@@ -1,0 +1,65 @@
+#include "ConstantWeights.h"
+
+#include "fusor/runtime/ConstantWeights.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+namespace fusor::runtime {
+namespace {
+
+struct Range {
+  const char *end;
+  int models = 0;  // how many live models registered it (two instances share embedded weights)
+  // Packed copies keyed by (B, row stride, column stride, k, n).
+  std::map<std::tuple<const float *, int64_t, int64_t, int64_t, int64_t>,
+           std::shared_ptr<const float>> packed;
+};
+
+std::mutex mutex;
+std::map<const char *, Range> &ranges() {  // by first byte
+  static auto *r = new std::map<const char *, Range>();  // never destroyed: used until exit
+  return *r;
+}
+
+}  // namespace
+
+void registerConstantWeights(const void *begin, size_t bytes) {
+  if (!begin || bytes == 0) return;
+  std::lock_guard<std::mutex> lock(mutex);
+  const char *first = static_cast<const char *>(begin);
+  Range &range = ranges()[first];
+  if (range.models == 0 || range.end != first + bytes) range = Range{first + bytes, 0, {}};
+  ++range.models;
+}
+
+void forgetConstantWeights(const void *begin) {
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = ranges().find(static_cast<const char *>(begin));
+  if (it != ranges().end() && --it->second.models <= 0) ranges().erase(it);
+}
+
+std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t csB, int64_t k, int64_t n,
+                                           size_t floats, const std::function<void(float *)> &pack) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (ranges().empty()) return nullptr;
+  // The range holding b, and B's last element inside it too.
+  auto it = ranges().upper_bound(reinterpret_cast<const char *>(b));
+  if (it == ranges().begin()) return nullptr;
+  --it;
+  const char *last = reinterpret_cast<const char *>(b + (k - 1) * rsB + (n - 1) * csB + 1);
+  if (last > it->second.end) return nullptr;
+  auto &slot = it->second.packed[{b, rsB, csB, k, n}];
+  if (!slot) {
+    size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+    auto *data = static_cast<float *>(std::aligned_alloc(64, bytes));
+    if (!data) return nullptr;  // no room: the caller packs as usual
+    pack(data);
+    slot = std::shared_ptr<const float>(data, [](const float *x) { std::free(const_cast<float *>(x)); });
+  }
+  return slot;
+}
+
+}  // namespace fusor::runtime
