@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "../Trace.h"
+#include "fusor/runtime/ConstantWeights.h"
 #include "Ops.h"
 #include "TensorProto.h"
 
@@ -17,10 +18,16 @@ struct Model::Impl {
   ::onnx::ModelProto proto;
   std::string name;
   std::unordered_map<std::string, Tensor> initializers;
+  std::vector<const float *> constantWeights;  // registered with the runtime (see parse)
   int64_t opset = 13;
+  // Forgotten before the initializers free their memory, also when parsing fails midway.
+  ~Impl() {
+    for (const float *weight : constantWeights) runtime::forgetConstantWeights(weight);
+  }
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
 Model::~Model() = default;
 Model::Model(Model &&) noexcept = default;
 
@@ -43,6 +50,12 @@ Model Model::parse(const std::string &bytes, const std::string &name) {
     Tensor t = fromProto(init);
     realize({t});
     impl->initializers[init.name()] = t;
+    // The model's weights stay as they are while it lives: a GEMM reading one as its B packs
+    // it once (see fusor/runtime/ConstantWeights.h).
+    if (t.dtype() == DType::Float32 && t.numel() > 0) {
+      impl->constantWeights.push_back(t.data_ptr<float>());
+      runtime::registerConstantWeights(impl->constantWeights.back(), t.numel() * sizeof(float));
+    }
   }
   return Model(std::move(impl));
 }

@@ -128,6 +128,48 @@ class AotOnnx : public ::testing::Test {
   fs::path dir_;
 };
 
+// x [64, 96] @ w [96, 80], w an initializer drawn with `seed`: a GEMM with enough rows that
+// its B (w) is packed, and packed once since it is a model's weight.
+std::string matmulModel(unsigned seed) {
+  std::mt19937 rng(seed);
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(17);
+  onnx::GraphProto &g = *model.mutable_graph();
+  g.set_name("matmul");
+  addValue(g.add_input(), "x", {64, 96});
+  addInitializer(g, "w", {96, 80}, rng);
+  addNode(g, "MatMul", {"x", "w"}, "y");
+  addValue(g.add_output(), "y", {64, 80});
+  std::string bytes;
+  model.SerializeToString(&bytes);
+  return bytes;
+}
+
+// A model's weights are packed once while it lives and forgotten when it is destroyed: the
+// next model's weights, of the same shape and likely in the same recycled memory, are read
+// afresh, not taken from the first model's packed copy.
+TEST(ModelWeights, PackedOnceAndForgottenWithTheModel) {
+  Tensor x = fusor::randn({64, 96});
+  std::vector<float> xs = x.to_vector<float>();
+  for (unsigned seed : {1u, 2u, 3u}) {
+    std::string bytes = matmulModel(seed);
+    onnx::ModelProto proto;
+    ASSERT_TRUE(proto.ParseFromString(bytes));
+    const auto &w = proto.graph().initializer(0).float_data();
+    fusor::onnx::Model model = fusor::onnx::Model::parse(bytes);
+    for (int run = 0; run < 2; ++run) {
+      std::vector<float> y = model.run({x})[0].to_vector<float>();
+      for (int64_t i = 0; i < 64; i += 5)
+        for (int64_t j = 0; j < 80; j += 3) {
+          double sum = 0;
+          for (int64_t p = 0; p < 96; ++p) sum += double(xs[i * 96 + p]) * double(w[p * 80 + j]);
+          ASSERT_NEAR(y[i * 80 + j], sum, 1e-4 * (1 + std::abs(sum))) << "seed " << seed << " run " << run;
+        }
+    }
+  }
+}
+
 TEST_F(AotOnnx, EmbeddedAndSideFileWeightsGiveTheJitResult) {
   // The symbolic batch dim must be fixed.
   EXPECT_NE(compile("-o " + (dir_ / "fail").string()), 0);
