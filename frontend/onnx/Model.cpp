@@ -50,13 +50,15 @@ Model Model::parse(const std::string &bytes, const std::string &name) {
     Tensor t = fromProto(init);
     realize({t});
     impl->initializers[init.name()] = t;
-    // The model's weights stay as they are while it lives: a GEMM reading one as its B packs
-    // it once (see fusor/runtime/ConstantWeights.h).
-    if (t.dtype() == DType::Float32 && t.numel() > 0) {
-      impl->constantWeights.push_back(t.data_ptr<float>());
-      runtime::registerConstantWeights(impl->constantWeights.back(), t.numel() * sizeof(float));
-    }
   }
+  // The model's weights stay as they are while it lives: a GEMM reading one as its B packs it
+  // once (see fusor/runtime/ConstantWeights.h). Only the tensors kept (a repeated name
+  // replaces, and frees, the earlier one).
+  for (auto &[name, weight] : impl->initializers)
+    if (weight.dtype() == DType::Float32 && weight.numel() > 0) {
+      impl->constantWeights.push_back(weight.data_ptr<float>());
+      runtime::registerConstantWeights(impl->constantWeights.back(), weight.numel() * sizeof(float));
+    }
   return Model(std::move(impl));
 }
 
