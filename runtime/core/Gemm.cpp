@@ -144,7 +144,7 @@ void blasGemm(Fn blasGemm, const T *pa, int64_t rsA, int64_t csA, const T *pb, i
 // FUSOR_CPU_GEMM=openblas (OpenBLAS, the epilogue then a pass per panel). Until its packing
 // walked B by rows and its K slices matched a transformer's 768, OpenBLAS won the large
 // products; alternated in whole models since, fusor's kernel was 2-6% faster on bert_layer
-// and gpt2_block, and it wins where BLAS's separate beta pass and a second pass for the
+// and gpt2_block in three of four rounds (2% slower in one), and it wins where BLAS's separate beta pass and a second pass for the
 // epilogue dominate (mobilenet_v2: 1.2x).
 enum class GemmChoice { kFusor, kOpenBlas };
 

@@ -244,7 +244,8 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
   // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
   // row-major B are read in place, only the edge panels are packed.
   const bool inPlaceB = csB == 1 && m <= kInPlaceBRows;
-  // Each block of B as packB lays it out, one after another in the order of the loops below.
+  // Each block of B as packB lays it out, one after another in the order of the loops below
+  // (which walk the blocks themselves: the block body as a lambda here measured 4-7% slower).
   auto forEachBlock = [&](auto visit) {
     for (int64_t j0 = 0; j0 < n; j0 += kBlockCols)
       for (int64_t p0 = 0; p0 < k; p0 += kDepth) visit(j0, std::min(kBlockCols, n - j0), p0, std::min(kDepth, k - p0));
