@@ -3,6 +3,7 @@
 // strided-batch call where asked), with any strides.
 #include "fusor/passes/Passes.h"
 #include "BufferRoots.h"
+#include "RuntimeCalls.h"
 #include "gemm/CpuEpilogue.h"
 #include "fusor/runtime/Gemm.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -29,48 +30,6 @@ bool simpleMap(AffineMap map) {
     auto c = dyn_cast<AffineConstantExpr>(e);
     return isa<AffineDimExpr>(e) || (c && c.getValue() == 0);
   });
-}
-
-// `integers` i64 arguments, then `floats` f32 ones.
-func::FuncOp declareGemm(ModuleOp module, StringRef name, unsigned integers, unsigned floats = 0) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(name)) return f;
-  OpBuilder b(module.getBodyRegion());
-  b.setInsertionPointToStart(module.getBody());
-  SmallVector<Type> args(integers, b.getI64Type());
-  args.append(floats, b.getF32Type());
-  auto f = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
-  f.setPrivate();
-  return f;
-}
-
-// A pointer to, the offset of, and the strides of a buffer, as i64 values.
-struct BufferView {
-  Value pointer, offset;
-  SmallVector<Value> strides;
-};
-
-BufferView viewOf(OpBuilder &b, Location loc, Value memref) {
-  auto i64 = b.getI64Type();
-  auto cast = [&](Value v) { return arith::IndexCastOp::create(b, loc, i64, v).getResult(); };
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  BufferView view;
-  view.pointer = cast(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref));
-  view.offset = cast(meta.getOffset());
-  for (Value s : meta.getStrides()) view.strides.push_back(cast(s));
-  return view;
-}
-
-// The zero-fill of `buffer` just before `op` (only ops not touching the buffer in between).
-linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev); fill && fill.getOutputs()[0] == buffer) {
-      auto value = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-      auto f = value ? dyn_cast<FloatAttr>(value.getValue()) : nullptr;
-      return f && f.getValue().isZero() ? fill : nullptr;
-    }
-    if (llvm::is_contained(prev->getOperands(), buffer)) return nullptr;
-  }
-  return nullptr;
 }
 
 // Whether loop dims (outer, inner) are adjacent and contiguous (outer stride = inner extent *
@@ -285,7 +244,7 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     if (epilogue) callee += "_epilogue";
     if (cpuEpilogue) callee += "_fused";
     if (batchedDim) callee += "_batched";
-    func::FuncOp gemm = declareGemm(op->getParentOfType<ModuleOp>(), callee,
+    func::FuncOp gemm = declareRuntimeFunction(op->getParentOfType<ModuleOp>(), callee,
                                     epilogue ? 19 : cpuEpilogue ? 21 : batchedDim ? 20 : 16, cpuEpilogue ? 2 : 0);
     // One call per batch element; batch dims a matrix lacks (broadcast) add nothing to it.
     SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};

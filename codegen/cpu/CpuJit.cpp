@@ -7,6 +7,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "fusor/runtime/Depthwise.h"
 #include "fusor/runtime/Gemm.h"
 #include "fusor/runtime/HostAlloc.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -65,6 +66,7 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
   add("fusor_rt_gemm_f32_batched", &fusor_rt_gemm_f32_batched);
   add("fusor_rt_gemm_f64_batched", &fusor_rt_gemm_f64_batched);
+  add("fusor_rt_depthwise_conv2d_f32", &fusor_rt_depthwise_conv2d_f32);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);
   add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);

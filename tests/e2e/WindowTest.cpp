@@ -174,6 +174,57 @@ TEST(Windows, WinogradConvolutionsMatchReference) {
   }
 }
 
+TEST(Windows, DepthwiseConvolutionsMatchReference) {
+  // f32 depthwise convolutions run on the CPU runtime's direct kernel, which pads as it reads
+  // and applies the bias and clamp: mobilenet's 3x3 at strides 1 and 2 (its own path), other
+  // windows, strides and dilations (the general one), asymmetric and no padding, a batch,
+  // prime channel counts, rows narrower than a vector and not a multiple of one.
+  struct Case {
+    std::vector<int64_t> input;
+    int64_t kernel[2];
+    Geometry g;
+  };
+  std::vector<Case> cases = {
+      {{1, 24, 56, 56}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 13, 17, 19}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{2, 5, 9, 11}, {3, 3}, {{3, 3}, {2, 2}, {0, 1, 2, 1}, {1, 1}}},
+      {{1, 7, 15, 13}, {5, 5}, {{5, 5}, {1, 1}, {2, 2, 2, 2}, {2, 2}}},
+      {{1, 3, 10, 10}, {3, 3}, {{3, 3}, {3, 3}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 16, 23, 40}, {7, 3}, {{7, 3}, {2, 1}, {3, 1, 3, 1}, {1, 1}}},
+      {{1, 6, 8, 33}, {3, 3}, {{3, 3}, {1, 1}, {0, 0, 0, 0}, {1, 1}}},
+      {{1, 8, 7, 7}, {1, 1}, {{1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}}},
+      {{1, 4, 1, 1}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 960, 7, 7}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
+  };
+  auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
+  for (const Case &c : cases) {
+    int64_t channels = c.input[1];
+    Tensor x = randomTensor(c.input), w = randomTensor({channels, 1, c.kernel[0], c.kernel[1]}),
+           b = randomTensor({channels});
+    const Geometry &g = c.g;
+    auto y = [&](const Tensor &in) {
+      return conv2d(in, w, b, {g.stride[0], g.stride[1]}, {g.pads[0], g.pads[1], g.pads[2], g.pads[3]},
+                    {g.dilation[0], g.dilation[1]}, channels);
+    };
+    auto reference = [&](const Ref &in) {
+      return zip(convRef(in, toRef(w), g, channels), Ref{{1, channels, 1, 1}, toRef(b).v}, std::plus<double>());
+    };
+    Ref conv = reference(toRef(x));
+    std::string name = "depthwise conv2d " + shapeString(c.input) + " kernel " + std::to_string(c.kernel[0]) + "x" +
+                       std::to_string(c.kernel[1]) + " stride " + std::to_string(g.stride[0]);
+    double tol = 1e-5 * std::sqrt(double(c.kernel[0] * c.kernel[1]));
+    expectClose(y(x), conv, tol, tol, name);
+    Tensor six = scalar_tensor(6.0, kFloat32), zero = scalar_tensor(0.0, kFloat32);
+    expectClose(minimum(maximum(y(x), zero), six), map(conv, relu6), tol, tol, name + ", relu6");
+    Tensor skip = randomTensor(conv.shape);
+    expectClose(add(y(x), skip), zip(conv, toRef(skip), std::plus<double>()), tol, tol, name + " + skip");
+    // The input made in the graph (dead after the convolution): its buffer may take the output.
+    Tensor made = relu(add(x, x));
+    Ref madeRef = map(toRef(x), [](double v) { return v > 0 ? 2 * v : 0.0; });
+    expectClose(minimum(maximum(y(made), zero), six), map(reference(madeRef), relu6), tol, tol, name + " of relu");
+  }
+}
+
 TEST(Windows, MaxAndAveragePooling) {
   std::vector<std::pair<std::vector<int64_t>, Geometry>> cases = {
       {{1, 3, 8, 8}, {{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}}},

@@ -88,6 +88,23 @@ def FusorLinalgToLoops : Pass<"fusor-linalg-to-loops", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FusorDepthwiseToCalls : Pass<"fusor-depthwise-to-calls", "ModuleOp"> {
+  let summary = "Call the CPU runtime's direct kernel for f32 depthwise convolutions on buffers";
+  let description = [{
+    The f32 depthwise convolution that fusor-lower-to-linalg builds (a linalg.generic over
+    (n, c, oh, ow, kh, kw) summing x[n, c, oh * sh + kh * dh, ow * sw + kw * dw] * w[c, kh, kw]
+    into a zero-filled dense result) becomes a call to fusor_rt_depthwise_conv2d_f32. Where
+    its input is a new buffer that a memref.copy fills from another (the interior) and zero
+    fills pad, the call reads that other buffer with the padding instead, and the copy, the
+    fills and the padded buffer go. An elementwise op after it that adds a bias per channel
+    and/or a residual and clamps (as matched for the CPU GEMM) becomes part of the call. The
+    output may be the unpadded input itself (an in-place convolution): the kernel reads each
+    plane whole before writing it. A module pass: it declares the runtime function.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
   let summary = "Call the runtime GEMM for f32/f64 matmul-like linalg ops on buffers";
   let description = [{

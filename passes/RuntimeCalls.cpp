@@ -1,0 +1,42 @@
+#include "RuntimeCalls.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::fusor {
+
+func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, unsigned integers, unsigned floats) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name)) return f;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  SmallVector<Type> args(integers, b.getI64Type());
+  args.append(floats, b.getF32Type());
+  auto f = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
+  f.setPrivate();
+  return f;
+}
+
+BufferView viewOf(OpBuilder &b, Location loc, Value memref) {
+  auto i64 = b.getI64Type();
+  auto cast = [&](Value v) { return arith::IndexCastOp::create(b, loc, i64, v).getResult(); };
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  BufferView view;
+  view.pointer = cast(memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref));
+  view.offset = cast(meta.getOffset());
+  for (Value s : meta.getStrides()) view.strides.push_back(cast(s));
+  return view;
+}
+
+linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev); fill && fill.getOutputs()[0] == buffer) {
+      auto value = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+      auto f = value ? dyn_cast<FloatAttr>(value.getValue()) : nullptr;
+      return f && f.getValue().isZero() ? fill : nullptr;
+    }
+    if (llvm::is_contained(prev->getOperands(), buffer)) return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace mlir::fusor

@@ -1,0 +1,24 @@
+// What the passes that turn linalg ops on buffers into calls to fusor's runtime share: the
+// callee's declaration, and buffers as the pointer, offset and strides the runtime takes.
+#pragma once
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::fusor {
+
+// `name` declared in `module` (once) with `integers` i64 arguments, then `floats` f32 ones.
+func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, unsigned integers, unsigned floats = 0);
+
+// A pointer to, the offset of, and the strides of a buffer, as i64 values.
+struct BufferView {
+  Value pointer, offset;
+  SmallVector<Value> strides;
+};
+
+BufferView viewOf(OpBuilder &b, Location loc, Value memref);
+
+// The zero-fill of `buffer` just before `op` (only ops not touching the buffer in between).
+linalg::FillOp zeroFillBefore(Operation *op, Value buffer);
+
+}  // namespace mlir::fusor

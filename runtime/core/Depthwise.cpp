@@ -1,0 +1,309 @@
+// A depthwise convolution one (image, channel) plane at a time. The plane is first copied,
+// zero-padded, into a small per-thread scratch with its columns split by phase (column modulo
+// the stride), so that each tap of the window reads a contiguous run of the scratch whatever
+// the stride and dilation. Output rows are then vectorized along their width with no edge
+// cases but the last store, and the epilogue is applied before it. Planes are shared out
+// between OpenMP threads. Reading the whole plane before writing any of it is also what lets
+// the output overwrite the input.
+#include "fusor/runtime/Depthwise.h"
+
+#include "GemmKernel.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace fusor::runtime {
+namespace {
+
+constexpr int64_t kLanes = 8;
+
+int64_t roundUp(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+struct Plane {
+  const float *x;  // the input plane, at (row, column) x[row * rowStride + column * colStride]
+  int64_t rowStride, colStride;
+  const float *w;  // kernelH x kernelW
+  float *y;        // outHeight x outWidth, dense
+  const float *residual;  // laid out as y, or null
+  float bias;
+};
+
+struct Shape {
+  int64_t height, width, kernelH, kernelW, outHeight, outWidth, stepH, stepW, dilationH, dilationW,
+      padTop, padLeft;
+  // The scratch: `rows` padded input rows, each as stepW phases of `run` floats; phase q holds
+  // the padded row's columns q, q + stepW, q + 2 stepW, ...
+  int64_t rows, run;
+  // Where output row i's tap t = p * kernelW + q starts reading: i * rowStep + tapOffsets[t].
+  int64_t rowStep;
+  std::vector<int64_t> tapOffsets;
+};
+
+Shape shapeOf(int64_t height, int64_t width, int64_t kernelH, int64_t kernelW, int64_t outHeight,
+              int64_t outWidth, int64_t stepH, int64_t stepW, int64_t dilationH, int64_t dilationW,
+              int64_t padTop, int64_t padLeft) {
+  Shape s{height, width, kernelH, kernelW, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop, padLeft, 0, 0, 0, {}};
+  s.rows = (outHeight - 1) * stepH + (kernelH - 1) * dilationH + 1;
+  // A whole vector read at the last output column of any tap stays inside the run.
+  s.run = roundUp(outWidth, kLanes) + (kernelW - 1) * dilationW / stepW;
+  s.rowStep = stepH * stepW * s.run;
+  for (int64_t p = 0; p < kernelH; ++p)
+    for (int64_t q = 0; q < kernelW; ++q) {
+      int64_t column = q * dilationW;
+      s.tapOffsets.push_back((p * dilationH * stepW + column % stepW) * s.run + column / stepW);
+    }
+  return s;
+}
+
+// count floats from src (at `stride` apart) to dst, inline: rows are short, and a call to
+// memcpy per row cost more than the copy.
+__attribute__((target("avx2,fma"))) void copyRow(float *dst, const float *src, int64_t count, int64_t stride,
+                                                  bool avx2) {
+  if (stride != 1 || !avx2) {
+    for (int64_t j = 0; j < count; ++j) dst[j] = src[j * stride];
+    return;
+  }
+  int64_t j = 0;
+  for (; j + kLanes <= count; j += kLanes) _mm256_storeu_ps(dst + j, _mm256_loadu_ps(src + j));
+  for (; j < count; ++j) dst[j] = src[j];  // masked moves are slow on AMD's cores
+}
+
+// Input row h of the plane into its padded row of the scratch, split by phase. Only the
+// columns inside the input are written: the padding, the same for every plane, stays as the
+// scratch was zeroed. `line`, stepW * run floats and a vector, holds the padded row when it
+// is split into phases.
+__attribute__((target("avx2,fma"))) void fillRow(const Shape &s, const Plane &plane, int64_t h, float *out,
+                                                  float *line, bool avx2) {
+  int64_t span = s.stepW * s.run;
+  float *padded = s.stepW == 1 ? out : line;
+  int64_t first = std::min(s.padLeft, span), last = std::min(span, s.padLeft + s.width);
+  if (last > first)
+    copyRow(padded + first, plane.x + h * plane.rowStride + (first - s.padLeft) * plane.colStride, last - first,
+            plane.colStride, avx2);
+  if (s.stepW == 1) return;
+  int64_t j = 0;
+  if (s.stepW == 2 && avx2) {
+    // Eight even and eight odd columns from sixteen: shuffle within lanes, then order the lanes.
+    for (; j + kLanes <= s.run; j += kLanes) {
+      __m256 lo = _mm256_loadu_ps(line + 2 * j), hi = _mm256_loadu_ps(line + 2 * j + kLanes);
+      __m256 even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+      __m256 odd = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+      _mm256_storeu_ps(out + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
+      _mm256_storeu_ps(out + s.run + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odd), 0xd8)));
+    }
+  }
+  for (; j < s.run; ++j)
+    for (int64_t q = 0; q < s.stepW; ++q) out[q * s.run + j] = line[j * s.stepW + q];
+}
+
+// Where sums of output rows go: the epilogue, then the row of y.
+struct RowStore {
+  const Shape &s;
+  const Plane &plane;
+  const GemmEpilogueOp &epilogue;
+  __m256 bias, lo, hi;
+  bool clamps;
+
+  __attribute__((target("avx2,fma"))) RowStore(const Shape &s, const Plane &plane, const GemmEpilogueOp &epilogue)
+      : s(s), plane(plane), epilogue(epilogue), bias(_mm256_set1_ps(plane.bias)), lo(_mm256_set1_ps(epilogue.lo)),
+        hi(_mm256_set1_ps(epilogue.hi)), clamps(epilogue.lo > -__builtin_inff() || epilogue.hi < __builtin_inff()) {}
+
+  // Output row i's columns [j, j + 8), or as many of them as there are.
+  __attribute__((target("avx2,fma"), always_inline)) void operator()(__m256 sum, int64_t i, int64_t j) const {
+    float *out = plane.y + i * s.outWidth;
+    const float *residual = plane.residual ? plane.residual + i * s.outWidth : nullptr;
+    __m256 v = _mm256_add_ps(sum, bias);
+    if (j + kLanes <= s.outWidth) {
+      if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + j));
+      if (clamps) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));  // NaN stays NaN, as in the GEMM
+      _mm256_storeu_ps(out + j, v);
+      return;
+    }
+    // The last few columns one at a time: masked moves are slow on AMD's cores.
+    alignas(32) float tail[kLanes];
+    _mm256_store_ps(tail, v);
+    for (int64_t c = j; c < s.outWidth; ++c) {
+      float x = tail[c - j] + (residual ? residual[c] : 0.0f);
+      x = x < epilogue.lo ? epilogue.lo : x;
+      out[c] = epilogue.hi < x ? epilogue.hi : x;
+    }
+  }
+};
+
+// Output rows [i, i + Rows) from the scratch, any window: at each eight columns one sum per
+// row, so that the taps' multiply-adds form Rows independent chains.
+template <int Rows>
+__attribute__((target("avx2,fma"))) void rowsAvx2(const Shape &s, const float *scratch, int64_t i, const float *w,
+                                                   const RowStore &store) {
+  const int64_t taps = s.kernelH * s.kernelW;
+  for (int64_t j = 0; j < s.outWidth; j += kLanes) {
+    __m256 acc[Rows];
+    for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();
+    for (int64_t t = 0; t < taps; ++t) {
+      __m256 wt = _mm256_set1_ps(w[t]);
+      const float *in = scratch + i * s.rowStep + s.tapOffsets[t] + j;
+      for (int r = 0; r < Rows; ++r) acc[r] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(in + r * s.rowStep), acc[r]);
+    }
+    for (int r = 0; r < Rows; ++r) store(acc[r], i + r, j);
+  }
+}
+
+// Output rows [i, i + Rows) of a 3x3 window with unit dilations and strides of 1 or 2
+// (mobilenet's): each input row is loaded once per window column and used by every output
+// row whose window covers it, which halves the loads, and the nine weights stay in registers.
+// One pointer walks down the input rows, and the window's columns are constant offsets from
+// it (with a stride of 2, the odd ones in the row's second phase, `run` further on).
+template <int StepH, int StepW, int Rows, int Vectors>
+__attribute__((target("avx2,fma"), always_inline)) inline void block3x3(const float *row, int64_t span, int64_t run,
+                                                                        const __m256 (&w)[9], __m256 (&acc)[Rows][Vectors]) {
+  constexpr int kInputRows = (Rows - 1) * StepH + 3;
+#pragma GCC unroll 8
+  for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 2
+    for (int x = 0; x < Vectors; ++x) acc[r][x] = _mm256_setzero_ps();
+#pragma GCC unroll 16
+  for (int in = 0; in < kInputRows; ++in, row += span) {
+#pragma GCC unroll 3
+    for (int q = 0; q < 3; ++q) {
+#pragma GCC unroll 2
+      for (int x = 0; x < Vectors; ++x) {
+        const float *at = row + x * kLanes;
+        __m256 v = _mm256_loadu_ps(StepW == 1 ? at + q : q % 2 ? at + run : at + q / 2);
+#pragma GCC unroll 3
+        for (int p = 0; p < 3; ++p) {
+          int d = in - p;  // the output row (times StepH) this input row is window row p of
+          if (d >= 0 && d % StepH == 0 && d / StepH < Rows)
+            acc[d / StepH][x] = _mm256_fmadd_ps(w[p * 3 + q], v, acc[d / StepH][x]);
+        }
+      }
+    }
+  }
+}
+
+// Output rows [i, i + Rows) of a 3x3 window with unit dilations and strides of 1 or 2
+// (mobilenet's): each input row is loaded once per window column and used by every output
+// row whose window covers it, and the nine weights stay in registers. One pointer walks down
+// the input rows, and the window's columns are constant offsets from it (with a stride of 2,
+// the odd ones in the row's second phase, `run` further on). Sixteen columns at a time, so
+// that the stores and loop overhead are shared by enough multiply-adds.
+template <int StepH, int StepW, int Rows>
+__attribute__((target("avx2,fma"))) void rows3x3(const Shape &s, const float *scratch, int64_t i, const __m256 (&w)[9],
+                                                  const RowStore &store) {
+  const int64_t span = s.stepW * s.run, run = s.run;
+  const float *base = scratch + i * StepH * span;
+  int64_t j = 0;
+  for (; j + 2 * kLanes <= s.outWidth; j += 2 * kLanes) {
+    __m256 acc[Rows][2];
+    block3x3<StepH, StepW, Rows, 2>(base + j, span, run, w, acc);
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r) store(acc[r][0], i + r, j), store(acc[r][1], i + r, j + kLanes);
+  }
+  for (; j < s.outWidth; j += kLanes) {
+    __m256 acc[Rows][1];
+    block3x3<StepH, StepW, Rows, 1>(base + j, span, run, w, acc);
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r) store(acc[r][0], i + r, j);
+  }
+}
+
+template <int StepH, int StepW>
+__attribute__((target("avx2,fma"))) void plane3x3(const Shape &s, const float *scratch, const float *weights,
+                                                  const RowStore &store) {
+  __m256 w[9];
+  for (int t = 0; t < 9; ++t) w[t] = _mm256_set1_ps(weights[t]);
+  int64_t i = 0;
+  for (; i + 2 <= s.outHeight; i += 2) rows3x3<StepH, StepW, 2>(s, scratch, i, w, store);
+  for (; i < s.outHeight; ++i) rows3x3<StepH, StepW, 1>(s, scratch, i, w, store);
+}
+
+__attribute__((target("avx2,fma"))) void planeAvx2(const Shape &s, const Plane &plane, const float *scratch,
+                                                   const GemmEpilogueOp &epilogue) {
+  RowStore store(s, plane, epilogue);
+  if (s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1 && s.stepH == s.stepW) {
+    if (s.stepH == 1) return plane3x3<1, 1>(s, scratch, plane.w, store);
+    if (s.stepH == 2) return plane3x3<2, 2>(s, scratch, plane.w, store);
+  }
+  int64_t i = 0;
+  for (; i + 8 <= s.outHeight; i += 8) rowsAvx2<8>(s, scratch, i, plane.w, store);
+  for (; i + 4 <= s.outHeight; i += 4) rowsAvx2<4>(s, scratch, i, plane.w, store);
+  for (; i < s.outHeight; ++i) rowsAvx2<1>(s, scratch, i, plane.w, store);
+}
+
+// The same row without AVX2.
+void rowScalar(const Shape &s, const Plane &plane, const float *scratch, int64_t i, const GemmEpilogueOp &epilogue) {
+  GemmEpilogueOp one = epilogue;
+  one.biasKind = GemmEpilogueOp::kNoBias;
+  for (int64_t j = 0; j < s.outWidth; ++j) {
+    float v = 0.0f;
+    for (int64_t t = 0; t < s.kernelH * s.kernelW; ++t) v += plane.w[t] * scratch[i * s.rowStep + s.tapOffsets[t] + j];
+    const float *residual = plane.residual ? plane.residual + i * s.outWidth + j : nullptr;
+    plane.y[i * s.outWidth + j] = applyEpilogue(v + plane.bias, one, 0, 0, residual);
+  }
+}
+
+// A thread's scratch for one call: zeroed once, so that the padding needs no writes per plane.
+struct Scratch {
+  std::vector<float> rows, line;
+  void prepare(const Shape &s) {
+    int64_t span = s.stepW * s.run;
+    rows.assign(s.rows * span, 0.0f);
+    line.assign(span + 2 * kLanes, 0.0f);
+  }
+};
+
+void convolvePlane(const Shape &s, const Plane &plane, const GemmEpilogueOp &epilogue, Scratch &scratch, bool avx2) {
+  int64_t span = s.stepW * s.run;
+
+  for (int64_t r = std::max<int64_t>(0, s.padTop); r < std::min(s.rows, s.padTop + s.height); ++r)
+    fillRow(s, plane, r - s.padTop, scratch.rows.data() + r * span, scratch.line.data(), avx2);
+  if (avx2) {
+    planeAvx2(s, plane, scratch.rows.data(), epilogue);
+    return;
+  }
+  for (int64_t i = 0; i < s.outHeight; ++i) rowScalar(s, plane, scratch.rows.data(), i, epilogue);
+}
+
+}  // namespace
+}  // namespace fusor::runtime
+
+using namespace fusor::runtime;
+
+extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
+                                              int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
+                                              int64_t height, int64_t width, intptr_t w, int64_t offsetW,
+                                              int64_t kernelH, int64_t kernelW, intptr_t y, int64_t offsetY,
+                                              int64_t outHeight, int64_t outWidth, int64_t stepH, int64_t stepW,
+                                              int64_t dilationH, int64_t dilationW, int64_t padTop, int64_t padLeft,
+                                              int64_t biasKind, intptr_t bias, int64_t biasOffset, intptr_t residual,
+                                              int64_t residualOffset, float lo, float hi) {
+  int64_t planes = batch * channels, outPlane = outHeight * outWidth;
+  if (planes == 0 || outPlane == 0) return;
+  Shape s = shapeOf(height, width, kernelH, kernelW, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop,
+                    padLeft);
+  GemmEpilogueOp epilogue;
+  epilogue.lo = lo;
+  epilogue.hi = hi;
+  const float *px = reinterpret_cast<const float *>(x) + offsetX, *pw = reinterpret_cast<const float *>(w) + offsetW;
+  const float *pBias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
+  const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
+  float *py = reinterpret_cast<float *>(y) + offsetY;
+  // Planes are even work: a static share each, once there is enough to repay the fork.
+  int64_t work = planes * outPlane * kernelH * kernelW;
+  int threads = work >= (int64_t{1} << 15) && !omp_in_parallel() ? int(std::min<int64_t>(omp_get_max_threads(), planes)) : 1;
+  bool avx2 = hasGemmKernelF32();
+#pragma omp parallel num_threads(threads)
+  {
+    thread_local Scratch scratch;
+    scratch.prepare(s);
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < planes; ++p) {
+      int64_t n = p / channels, c = p % channels;
+      Plane plane{px + n * strideXN + c * strideXC, strideXH, strideXW, pw + c * kernelH * kernelW, py + p * outPlane,
+                  pResidual ? pResidual + p * outPlane : nullptr, pBias ? pBias[p] : 0.0f};
+      convolvePlane(s, plane, epilogue, scratch, avx2);
+    }
+  }
+}
