@@ -8,6 +8,8 @@
 #include "gemm/CpuEpilogue.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <optional>
 
 namespace mlir::fusor {
@@ -101,12 +103,14 @@ std::optional<Depthwise> matchDepthwise(linalg::GenericOp op) {
   return dw;
 }
 
-// The zero-padded copy the convolution reads: a new buffer whose interior a memref.copy fills
-// from `source` and whose border only zero fills write.
+// The zero-padded copy the convolution reads: a buffer whose interior a memref.copy fills
+// from `source` and whose border only zero fills write. Bufferization may reuse the buffer
+// for several padded values (each with its copy and fills, each read by depthwise
+// convolutions): the copy that counts is the last one before the convolution.
 struct PaddedCopy {
   Value source;
   int64_t top, left;
-  SmallVector<Operation *> ops;  // the copy, the fills, their subviews, the deallocs, the allocation
+  memref::AllocOp buffer;
 };
 
 bool isZeroFill(Operation *op) {
@@ -116,50 +120,75 @@ bool isZeroFill(Operation *op) {
   return f && f.getValue().isZero();
 }
 
+// Whether static subviews `a` and `b` of one buffer share no element.
+bool disjoint(memref::SubViewOp a, memref::SubViewOp b) {
+  for (auto [oa, sa, ob, sb] : llvm::zip(a.getStaticOffsets(), a.getStaticSizes(), b.getStaticOffsets(), b.getStaticSizes())) {
+    if (llvm::any_of(SmallVector<int64_t>{oa, sa, ob, sb}, ShapedType::isDynamic)) return false;
+    if (oa + sa <= ob || ob + sb <= oa) return true;
+  }
+  return false;
+}
+
 std::optional<PaddedCopy> matchPaddedCopy(Value padded, linalg::GenericOp conv, linalg::FillOp init) {
   auto alloc = padded.getDefiningOp<memref::AllocOp>();
   if (!alloc || alloc->getBlock() != conv->getBlock()) return std::nullopt;
-  PaddedCopy p;
-  memref::CopyOp copy;
+  // Every use: a depthwise convolution reading it, a dealloc, a zero fill, or a subview that
+  // only copies and zero fills write.
   for (Operation *user : alloc->getUsers()) {
-    if (user == conv) continue;
-    if (isa<memref::DeallocOp>(user)) {
-      p.ops.push_back(user);
+    auto reader = dyn_cast<linalg::GenericOp>(user);
+    if (isa<memref::DeallocOp>(user) || isZeroFill(user) ||
+        (reader && matchDepthwise(reader) && reader.getDpsInputs()[0] == padded && reader.getDpsInits()[0] != padded))
       continue;
-    }
     auto view = dyn_cast<memref::SubViewOp>(user);
-    if (!view || !view->hasOneUse()) return std::nullopt;
-    Operation *writer = *view->getUsers().begin();
-    if (writer->getBlock() != conv->getBlock() || !writer->isBeforeInBlock(conv)) return std::nullopt;
-    if (auto c = dyn_cast<memref::CopyOp>(writer); c && c.getTarget() == view && !copy) {
-      // The interior: the whole source, at unit strides, offset only along H and W.
-      auto source = cast<MemRefType>(c.getSource().getType());
-      if (!source.hasStaticShape() || !view.hasUnitStride() || view.getStaticSizes() != source.getShape() ||
-          view.getStaticOffsets()[0] != 0 || view.getStaticOffsets()[1] != 0 ||
-          ShapedType::isDynamic(view.getStaticOffsets()[2]) || ShapedType::isDynamic(view.getStaticOffsets()[3]))
-        return std::nullopt;
-      copy = c;
-      p.source = c.getSource();
-      p.top = view.getStaticOffsets()[2], p.left = view.getStaticOffsets()[3];
-    } else if (!isZeroFill(writer)) {
-      return std::nullopt;
+    if (!view) return std::nullopt;
+    for (Operation *writer : view->getUsers()) {
+      auto copy = dyn_cast<memref::CopyOp>(writer);
+      if (!(copy && copy.getTarget() == view) && !isZeroFill(writer)) return std::nullopt;
     }
-    p.ops.append({writer, view});
   }
+  memref::CopyOp copy;
+  for (Operation *op = conv->getPrevNode(); op && !copy; op = op->getPrevNode())
+    if (auto c = dyn_cast<memref::CopyOp>(op); c && bufferRootOf(c.getTarget()) == alloc.getResult()) copy = c;
   if (!copy) return std::nullopt;
-  // Between the copy and the convolution nothing may write the source: views, allocations,
-  // the padded buffer's fills, the convolution's own zero fill (which goes), and linalg ops
-  // writing other buffers only.
+  // The interior: the whole source, at unit strides, offset only along H and W.
+  auto interior = copy.getTarget().getDefiningOp<memref::SubViewOp>();
+  auto source = cast<MemRefType>(copy.getSource().getType());
+  if (!interior || !source.hasStaticShape() || !interior.hasUnitStride() || interior.getStaticSizes() != source.getShape() ||
+      interior.getStaticOffsets()[0] != 0 || interior.getStaticOffsets()[1] != 0 ||
+      ShapedType::isDynamic(interior.getStaticOffsets()[2]) || ShapedType::isDynamic(interior.getStaticOffsets()[3]))
+    return std::nullopt;
+  PaddedCopy p{copy.getSource(), interior.getStaticOffsets()[2], interior.getStaticOffsets()[3], alloc};
+  // Between the copy and the convolution: zero fills of the border only, and nothing writing
+  // the source but the convolution's own zero fill (which goes); views, allocations, and
+  // linalg ops writing other buffers.
   Value root = bufferRootOf(p.source);
   for (Operation *op = copy->getNextNode(); op != conv; op = op->getNextNode()) {
-    if (isInertOp(op) || op == init || llvm::is_contained(p.ops, op)) continue;
+    if (isInertOp(op) || op == init) continue;
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || !linalgOp.hasPureBufferSemantics()) return std::nullopt;
-    for (Value out : linalgOp.getDpsInits())
+    for (Value out : linalgOp.getDpsInits()) {
       if (bufferRootOf(out) == root) return std::nullopt;
+      if (bufferRootOf(out) != alloc.getResult()) continue;
+      auto view = out.getDefiningOp<memref::SubViewOp>();
+      if (!view || !disjoint(view, interior)) return std::nullopt;
+    }
   }
-  p.ops.push_back(alloc);
   return p;
+}
+
+// A padded buffer no convolution reads any more, with everything that writes it.
+void erasePaddedBuffer(memref::AllocOp alloc) {
+  for (Operation *user : alloc->getUsers()) {
+    auto view = dyn_cast<memref::SubViewOp>(user);
+    bool written = isa<memref::DeallocOp>(user) || isZeroFill(user) ||
+                   (view && llvm::all_of(view->getUsers(), [&](Operation *w) { return isa<memref::CopyOp>(w) || isZeroFill(w); }));
+    if (!written) return;  // still read
+  }
+  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) {
+    for (Operation *writer : llvm::make_early_inc_range(user->getUsers())) writer->erase();
+    user->erase();
+  }
+  alloc->erase();
 }
 
 struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPass> {
@@ -168,16 +197,20 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     getOperation().walk([&](linalg::GenericOp op) {
       if (auto dw = matchDepthwise(op)) candidates.push_back({op, *dw});
     });
-    for (auto [op, dw] : candidates) rewrite(op, dw);
+    llvm::SetVector<Operation *> paddedBuffers;
+    for (auto [op, dw] : candidates)
+      if (auto buffer = rewrite(op, dw)) paddedBuffers.insert(buffer);
+    for (Operation *buffer : paddedBuffers) erasePaddedBuffer(cast<memref::AllocOp>(buffer));
   }
 
-  void rewrite(linalg::GenericOp op, const Depthwise &dw) {
+  // The padded buffer the call no longer reads, if any.
+  Operation *rewrite(linalg::GenericOp op, const Depthwise &dw) {
     Value input = op.getDpsInputs()[0], weight = op.getDpsInputs()[1], out = op.getDpsInits()[0];
     auto inType = cast<MemRefType>(input.getType()), outType = cast<MemRefType>(out.getType());
     if (!inType.hasStaticShape() || !isRowMajor(outType) || !isRowMajor(cast<MemRefType>(weight.getType())))
-      return;
+      return nullptr;
     linalg::FillOp init = zeroFillBefore(op, out);
-    if (!init) return;
+    if (!init) return nullptr;
     int64_t batch = outType.getDimSize(0), channels = outType.getDimSize(1);
     int64_t outHeight = outType.getDimSize(2), outWidth = outType.getDimSize(3);
     auto kernel = cast<MemRefType>(weight.getType()).getShape();
@@ -193,7 +226,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     // The kernel reads each input plane whole before writing the output's: the output may be
     // the input itself, but no other view of it.
     if (bufferRootOf(written) == bufferRootOf(source) && !sameView(written, source)) {
-      if (!padded || bufferRootOf(written) == bufferRootOf(input)) return;
+      if (!padded || bufferRootOf(written) == bufferRootOf(input)) return nullptr;
       padded.reset();
       source = input, top = left = 0;
     }
@@ -232,8 +265,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     if (epilogue) epilogue->op.erase();
     op.erase();
     init.erase();
-    if (padded)
-      for (Operation *dead : padded->ops) dead->erase();
+    return padded ? padded->buffer.getOperation() : nullptr;
   }
 };
 

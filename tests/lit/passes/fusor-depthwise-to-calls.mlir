@@ -159,3 +159,46 @@ func.func @not_depthwise(%x: memref<2x3x6x6xf32>, %w: memref<2x3x3xf32>, %out: m
   }
   return
 }
+
+// One buffer reused for two padded values (as bufferization does), each read by a depthwise
+// convolution after its own copy and fills: each call reads its own source, and the buffer
+// goes with everything that writes it.
+// CHECK-LABEL: func.func @reused_padded_buffer
+// CHECK: %[[A:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK: %[[AI:.*]] = arith.index_cast %[[A]]
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%[[AI]],
+// CHECK: %[[B:.*]] = memref.extract_aligned_pointer_as_index %arg1
+// CHECK: %[[BI:.*]] = arith.index_cast %[[B]]
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%[[BI]],
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.
+func.func @reused_padded_buffer(%a: memref<1x2x4x4xf32>, %b: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>,
+                                %outA: memref<1x2x4x4xf32>, %outB: memref<1x2x4x4xf32>) {
+  %z = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x2x6x6xf32>
+  %interior = memref.subview %p[0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x2x6x6xf32> to memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  %top = memref.subview %p[0, 0, 0, 0] [1, 2, 1, 6] [1, 1, 1, 1] : memref<1x2x6x6xf32> to memref<1x2x1x6xf32, strided<[72, 36, 6, 1]>>
+  memref.copy %a, %interior : memref<1x2x4x4xf32> to memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.fill ins(%z : f32) outs(%top : memref<1x2x1x6xf32, strided<[72, 36, 6, 1]>>)
+  linalg.fill ins(%z : f32) outs(%outA : memref<1x2x4x4xf32>)
+  linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%p, %w : memref<1x2x6x6xf32>, memref<2x3x3xf32>) outs(%outA : memref<1x2x4x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %b, %interior : memref<1x2x4x4xf32> to memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.fill ins(%z : f32) outs(%top : memref<1x2x1x6xf32, strided<[72, 36, 6, 1]>>)
+  linalg.fill ins(%z : f32) outs(%outB : memref<1x2x4x4xf32>)
+  linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%p, %w : memref<1x2x6x6xf32>, memref<2x3x3xf32>) outs(%outB : memref<1x2x4x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %p : memref<1x2x6x6xf32>
+  return
+}
