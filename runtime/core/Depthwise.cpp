@@ -78,57 +78,74 @@ __attribute__((target("avx2,fma"))) void copyRow(float *dst, const float *src, i
 __attribute__((target("avx2,fma"))) void fillRow(const Shape &s, const Plane &plane, int64_t h, float *out,
                                                   float *line, bool avx2) {
   int64_t span = s.stepW * s.run;
-  float *padded = s.stepW == 1 ? out : line;
-  int64_t first = std::min(s.padLeft, span), last = std::min(span, s.padLeft + s.width);
-  if (last > first)
-    copyRow(padded + first, plane.x + h * plane.rowStride + (first - s.padLeft) * plane.colStride, last - first,
-            plane.colStride, avx2);
-  if (s.stepW == 1) return;
-  int64_t j = 0;
-  if (s.stepW == 2 && avx2) {
-    // Eight even and eight odd columns from sixteen: shuffle within lanes, then order the lanes.
-    for (; j + kLanes <= s.run; j += kLanes) {
-      __m256 lo = _mm256_loadu_ps(line + 2 * j), hi = _mm256_loadu_ps(line + 2 * j + kLanes);
+  const float *src = plane.x + h * plane.rowStride;
+  if (s.stepW == 2 && avx2 && plane.colStride == 1) {
+    // Split straight from the input row: phase q's column j is the input's 2j + q - padLeft.
+    // Sixteen input columns give eight of each phase (shuffle within lanes, then order the
+    // lanes); the columns near the row's ends, one at a time, are 0 outside the input.
+    auto column = [&](int64_t v) { return v >= 0 && v < s.width ? src[v] : 0.0f; };
+    int64_t first = (s.padLeft + 1) / 2;  // the first j whose 16 columns start inside the input
+    int64_t j = 0;
+    for (; j < std::min(first, s.run); ++j) out[j] = column(2 * j - s.padLeft), out[s.run + j] = column(2 * j + 1 - s.padLeft);
+    for (; j + kLanes <= s.run && 2 * j - s.padLeft + 2 * kLanes <= s.width; j += kLanes) {
+      const float *at = src + 2 * j - s.padLeft;
+      __m256 lo = _mm256_loadu_ps(at), hi = _mm256_loadu_ps(at + kLanes);
       __m256 even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
       __m256 odd = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
       _mm256_storeu_ps(out + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
       _mm256_storeu_ps(out + s.run + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odd), 0xd8)));
     }
+    for (; j < s.run; ++j) out[j] = column(2 * j - s.padLeft), out[s.run + j] = column(2 * j + 1 - s.padLeft);
+    return;
   }
-  for (; j < s.run; ++j)
+  float *padded = s.stepW == 1 ? out : line;
+  int64_t first = std::min(s.padLeft, span), last = std::min(span, s.padLeft + s.width);
+  if (last > first)
+    copyRow(padded + first, src + (first - s.padLeft) * plane.colStride, last - first, plane.colStride, avx2);
+  if (s.stepW == 1) return;
+  for (int64_t j = 0; j < s.run; ++j)
     for (int64_t q = 0; q < s.stepW; ++q) out[q * s.run + j] = line[j * s.stepW + q];
 }
 
-// Where sums of output rows go: the epilogue, then the row of y.
+// Where sums of output rows go: the epilogue, then the row of y. It holds values, not
+// references: every vector store may alias anything, and fields read through a reference
+// were reloaded after each one (measured 3x slower on mobilenet's planes).
 struct RowStore {
-  const Shape &s;
-  const Plane &plane;
-  const GemmEpilogueOp &epilogue;
+  float *y;
+  const float *residual;
+  int64_t width;
+  float loValue, hiValue;
   __m256 bias, lo, hi;
-  bool clamps;
 
   __attribute__((target("avx2,fma"))) RowStore(const Shape &s, const Plane &plane, const GemmEpilogueOp &epilogue)
-      : s(s), plane(plane), epilogue(epilogue), bias(_mm256_set1_ps(plane.bias)), lo(_mm256_set1_ps(epilogue.lo)),
-        hi(_mm256_set1_ps(epilogue.hi)), clamps(epilogue.lo > -__builtin_inff() || epilogue.hi < __builtin_inff()) {}
+      : y(plane.y), residual(plane.residual), width(s.outWidth), loValue(epilogue.lo), hiValue(epilogue.hi),
+        bias(_mm256_set1_ps(plane.bias)), lo(_mm256_set1_ps(epilogue.lo)), hi(_mm256_set1_ps(epilogue.hi)) {}
 
-  // Output row i's columns [j, j + 8), or as many of them as there are.
-  __attribute__((target("avx2,fma"), always_inline)) void operator()(__m256 sum, int64_t i, int64_t j) const {
-    float *out = plane.y + i * s.outWidth;
-    const float *residual = plane.residual ? plane.residual + i * s.outWidth : nullptr;
+  // Output row i's columns [j, j + 8), all inside the row.
+  __attribute__((target("avx2,fma"), always_inline)) void full(__m256 sum, int64_t i, int64_t j) const {
     __m256 v = _mm256_add_ps(sum, bias);
-    if (j + kLanes <= s.outWidth) {
-      if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + j));
-      if (clamps) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));  // NaN stays NaN, as in the GEMM
-      _mm256_storeu_ps(out + j, v);
+    if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + i * width + j));
+    _mm256_storeu_ps(y + i * width + j, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
+  }
+
+  // Output row i's columns [j, j + 8), or as many of them as there are. The clamp always
+  // runs: with unbounded limits it changes nothing (and NaN stays NaN, as in the GEMM).
+  __attribute__((target("avx2,fma"), always_inline)) void operator()(__m256 sum, int64_t i, int64_t j) const {
+    float *out = y + i * width;
+    const float *skip = residual ? residual + i * width : nullptr;
+    __m256 v = _mm256_add_ps(sum, bias);
+    if (j + kLanes <= width) {
+      if (skip) v = _mm256_add_ps(v, _mm256_loadu_ps(skip + j));
+      _mm256_storeu_ps(out + j, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
       return;
     }
     // The last few columns one at a time: masked moves are slow on AMD's cores.
     alignas(32) float tail[kLanes];
     _mm256_store_ps(tail, v);
-    for (int64_t c = j; c < s.outWidth; ++c) {
-      float x = tail[c - j] + (residual ? residual[c] : 0.0f);
-      x = x < epilogue.lo ? epilogue.lo : x;
-      out[c] = epilogue.hi < x ? epilogue.hi : x;
+    for (int64_t c = j; c < width; ++c) {
+      float x = tail[c - j] + (skip ? skip[c] : 0.0f);
+      x = x < loValue ? loValue : x;
+      out[c] = hiValue < x ? hiValue : x;
     }
   }
 };
@@ -138,93 +155,90 @@ struct RowStore {
 template <int Rows>
 __attribute__((target("avx2,fma"))) void rowsAvx2(const Shape &s, const float *scratch, int64_t i, const float *w,
                                                    const RowStore &store) {
-  const int64_t taps = s.kernelH * s.kernelW;
-  for (int64_t j = 0; j < s.outWidth; j += kLanes) {
-    __m256 acc[Rows];
+  const int64_t taps = s.kernelH * s.kernelW, width = s.outWidth, rowStep = s.rowStep;
+  const int64_t *offsets = s.tapOffsets.data();
+  const RowStore out = store;
+  auto sums = [&](int64_t j, __m256 (&acc)[Rows]) __attribute__((target("avx2,fma"), always_inline)) {
     for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();
     for (int64_t t = 0; t < taps; ++t) {
       __m256 wt = _mm256_set1_ps(w[t]);
-      const float *in = scratch + i * s.rowStep + s.tapOffsets[t] + j;
-      for (int r = 0; r < Rows; ++r) acc[r] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(in + r * s.rowStep), acc[r]);
+      const float *in = scratch + i * rowStep + offsets[t] + j;
+      for (int r = 0; r < Rows; ++r) acc[r] = _mm256_fmadd_ps(wt, _mm256_loadu_ps(in + r * rowStep), acc[r]);
     }
-    for (int r = 0; r < Rows; ++r) store(acc[r], i + r, j);
+  };
+  // Whole vectors, then the last few columns (their code kept out of the main loop).
+  int64_t j = 0;
+  for (; j + kLanes <= width; j += kLanes) {
+    __m256 acc[Rows];
+    sums(j, acc);
+    for (int r = 0; r < Rows; ++r) out.full(acc[r], i + r, j);
+  }
+  if (j < width) {
+    __m256 acc[Rows];
+    sums(j, acc);
+    for (int r = 0; r < Rows; ++r) out(acc[r], i + r, j);
   }
 }
 
-// Output rows [i, i + Rows) of a 3x3 window with unit dilations and strides of 1 or 2
-// (mobilenet's): each input row is loaded once per window column and used by every output
-// row whose window covers it, which halves the loads, and the nine weights stay in registers.
-// One pointer walks down the input rows, and the window's columns are constant offsets from
-// it (with a stride of 2, the odd ones in the row's second phase, `run` further on).
-template <int StepH, int StepW, int Rows, int Vectors>
-__attribute__((target("avx2,fma"), always_inline)) inline void block3x3(const float *row, int64_t span, int64_t run,
-                                                                        const __m256 (&w)[9], __m256 (&acc)[Rows][Vectors]) {
-  constexpr int kInputRows = (Rows - 1) * StepH + 3;
-#pragma GCC unroll 8
-  for (int r = 0; r < Rows; ++r)
-#pragma GCC unroll 2
-    for (int x = 0; x < Vectors; ++x) acc[r][x] = _mm256_setzero_ps();
-#pragma GCC unroll 16
-  for (int in = 0; in < kInputRows; ++in, row += span) {
+// A 3x3 window with unit dilations and strides of 1 or 2 (mobilenet's), two output rows at a
+// time: each input row is loaded once per window column and used by both output rows where
+// both windows cover it, and the nine weights stay in registers. `row` is the first input
+// row at the output columns' start; with a stride of 2 a row's odd columns are its second
+// phase, `run` further on. Written out with named sums: arrays of them were kept in memory.
+template <int Step>
+__attribute__((target("avx2,fma"), always_inline)) inline void pair3x3(const float *row, int64_t span, int64_t run,
+                                                                       const __m256 (&w)[9], __m256 &top, __m256 &bottom) {
+  auto tap = [&](const float *r, int q) __attribute__((target("avx2,fma"), always_inline)) {
+    return _mm256_loadu_ps(Step == 1 ? r + q : q == 1 ? r + run : r + q / 2);
+  };
+  top = _mm256_setzero_ps(), bottom = _mm256_setzero_ps();
+  // Input rows 0 .. Step + 2: window row p of the top output and p - Step of the bottom one.
+#pragma GCC unroll 5
+  for (int in = 0; in < Step + 3; ++in) {
 #pragma GCC unroll 3
     for (int q = 0; q < 3; ++q) {
-#pragma GCC unroll 2
-      for (int x = 0; x < Vectors; ++x) {
-        const float *at = row + x * kLanes;
-        __m256 v = _mm256_loadu_ps(StepW == 1 ? at + q : q % 2 ? at + run : at + q / 2);
-#pragma GCC unroll 3
-        for (int p = 0; p < 3; ++p) {
-          int d = in - p;  // the output row (times StepH) this input row is window row p of
-          if (d >= 0 && d % StepH == 0 && d / StepH < Rows)
-            acc[d / StepH][x] = _mm256_fmadd_ps(w[p * 3 + q], v, acc[d / StepH][x]);
-        }
-      }
+      __m256 v = tap(row + in * span, q);
+      if (in < 3) top = _mm256_fmadd_ps(w[in * 3 + q], v, top);
+      if (in >= Step) bottom = _mm256_fmadd_ps(w[(in - Step) * 3 + q], v, bottom);
     }
   }
 }
 
-// Output rows [i, i + Rows) of a 3x3 window with unit dilations and strides of 1 or 2
-// (mobilenet's): each input row is loaded once per window column and used by every output
-// row whose window covers it, and the nine weights stay in registers. One pointer walks down
-// the input rows, and the window's columns are constant offsets from it (with a stride of 2,
-// the odd ones in the row's second phase, `run` further on). Sixteen columns at a time, so
-// that the stores and loop overhead are shared by enough multiply-adds.
-template <int StepH, int StepW, int Rows>
-__attribute__((target("avx2,fma"))) void rows3x3(const Shape &s, const float *scratch, int64_t i, const __m256 (&w)[9],
-                                                  const RowStore &store) {
-  const int64_t span = s.stepW * s.run, run = s.run;
-  const float *base = scratch + i * StepH * span;
-  int64_t j = 0;
-  for (; j + 2 * kLanes <= s.outWidth; j += 2 * kLanes) {
-    __m256 acc[Rows][2];
-    block3x3<StepH, StepW, Rows, 2>(base + j, span, run, w, acc);
-#pragma GCC unroll 8
-    for (int r = 0; r < Rows; ++r) store(acc[r][0], i + r, j), store(acc[r][1], i + r, j + kLanes);
-  }
-  for (; j < s.outWidth; j += kLanes) {
-    __m256 acc[Rows][1];
-    block3x3<StepH, StepW, Rows, 1>(base + j, span, run, w, acc);
-#pragma GCC unroll 8
-    for (int r = 0; r < Rows; ++r) store(acc[r][0], i + r, j);
-  }
-}
-
-template <int StepH, int StepW>
+template <int Step>
 __attribute__((target("avx2,fma"))) void plane3x3(const Shape &s, const float *scratch, const float *weights,
                                                   const RowStore &store) {
   __m256 w[9];
   for (int t = 0; t < 9; ++t) w[t] = _mm256_set1_ps(weights[t]);
-  int64_t i = 0;
-  for (; i + 2 <= s.outHeight; i += 2) rows3x3<StepH, StepW, 2>(s, scratch, i, w, store);
-  for (; i < s.outHeight; ++i) rows3x3<StepH, StepW, 1>(s, scratch, i, w, store);
+  const int64_t span = s.stepW * s.run, run = s.run, width = s.outWidth, height = s.outHeight;
+  const RowStore out = store;
+  for (int64_t i = 0; i < height; i += 2) {
+    // An odd last row computes a second one from rows of zeros in the scratch, not stored.
+    bool pair = i + 1 < height;
+    const float *base = scratch + i * Step * span;
+    // Whole vectors, then the row's last few columns: the tail's code kept apart, so that
+    // nothing between the two sums' multiply-adds pushes their operands out of registers.
+    int64_t j = 0;
+    for (; j + kLanes <= width; j += kLanes) {
+      __m256 top, bottom;
+      pair3x3<Step>(base + j, span, run, w, top, bottom);
+      out.full(top, i, j);
+      if (pair) out.full(bottom, i + 1, j);
+    }
+    if (j < width) {
+      __m256 top, bottom;
+      pair3x3<Step>(base + j, span, run, w, top, bottom);
+      out(top, i, j);
+      if (pair) out(bottom, i + 1, j);
+    }
+  }
 }
 
 __attribute__((target("avx2,fma"))) void planeAvx2(const Shape &s, const Plane &plane, const float *scratch,
                                                    const GemmEpilogueOp &epilogue) {
   RowStore store(s, plane, epilogue);
   if (s.kernelH == 3 && s.kernelW == 3 && s.dilationH == 1 && s.dilationW == 1 && s.stepH == s.stepW) {
-    if (s.stepH == 1) return plane3x3<1, 1>(s, scratch, plane.w, store);
-    if (s.stepH == 2) return plane3x3<2, 2>(s, scratch, plane.w, store);
+    if (s.stepH == 1) return plane3x3<1>(s, scratch, plane.w, store);
+    if (s.stepH == 2) return plane3x3<2>(s, scratch, plane.w, store);
   }
   int64_t i = 0;
   for (; i + 8 <= s.outHeight; i += 8) rowsAvx2<8>(s, scratch, i, plane.w, store);
@@ -249,7 +263,7 @@ struct Scratch {
   std::vector<float> rows, line;
   void prepare(const Shape &s) {
     int64_t span = s.stepW * s.run;
-    rows.assign(s.rows * span, 0.0f);
+    rows.assign((s.rows + 2) * span, 0.0f);  // two more rows of zeros: plane3x3's odd last row
     line.assign(span + 2 * kLanes, 0.0f);
   }
 };
