@@ -44,18 +44,6 @@ std::optional<std::pair<int64_t, int64_t>> windowCoefficients(AffineExpr e, unsi
   return std::pair{coefficient[0], coefficient[1]};
 }
 
-// Static row-major strides (any offset).
-bool isRowMajor(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset, expected = 1;
-  if (!type.hasStaticShape() || failed(type.getStridesAndOffset(strides, offset))) return false;
-  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
-    if (type.getDimSize(d) != 1 && strides[d] != expected) return false;
-    expected *= type.getDimSize(d);
-  }
-  return true;
-}
-
 // Two views of the same memory, laid out alike: the same value, or whole (identity-layout)
 // views of one buffer with the same shape.
 bool sameView(Value a, Value b) {

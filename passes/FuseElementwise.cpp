@@ -56,6 +56,9 @@ bool fusesInto(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!producer || !consumer || bodySize(producer) + bodySize(consumer) > kMaxFusedBodyOps) return false;
+  // An op a runtime kernel may replace (`fusor.kernel`, see Winograd.cpp) stays as it is; the
+  // CPU pipeline matches an elementwise consumer of it as the kernel's epilogue instead.
+  if (producer->hasAttr("fusor.kernel") || consumer->hasAttr("fusor.kernel")) return false;
   if (consumer.getMatchingIndexingMap(fused).isPermutation()) return true;
   return onlyMovesElements(producer) &&
          keepsContiguousDimInMatrix(fused, cast<linalg::GenericOp>(producer), consumer);

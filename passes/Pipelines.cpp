@@ -61,6 +61,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       gemm.batchedCalls = true;  // a batch shared out between threads
                       pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addPass(createFusorDepthwiseToCalls());  // no padded copies; declares its kernel
+                      pm.addPass(createFusorWinogradToCalls());   // declares its transforms
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
                       pm.addPass(createLowerAffinePass());

@@ -27,6 +27,17 @@ BufferView viewOf(OpBuilder &b, Location loc, Value memref) {
   return view;
 }
 
+bool isRowMajor(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset, expected = 1;
+  if (!type.hasStaticShape() || failed(type.getStridesAndOffset(strides, offset))) return false;
+  for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+    if (type.getDimSize(d) != 1 && strides[d] != expected) return false;
+    expected *= type.getDimSize(d);
+  }
+  return true;
+}
+
 linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
     if (auto fill = dyn_cast<linalg::FillOp>(prev); fill && fill.getOutputs()[0] == buffer) {

@@ -18,6 +18,9 @@ struct BufferView {
 
 BufferView viewOf(OpBuilder &b, Location loc, Value memref);
 
+// A static shape with row-major strides (any offset): dense, as the runtime's kernels take.
+bool isRowMajor(MemRefType type);
+
 // The zero-fill of `buffer` just before `op` (only ops not touching the buffer in between).
 linalg::FillOp zeroFillBefore(Operation *op, Value buffer);
 

@@ -10,6 +10,7 @@
 #include "fusor/runtime/Depthwise.h"
 #include "fusor/runtime/Gemm.h"
 #include "fusor/runtime/HostAlloc.h"
+#include "fusor/runtime/Winograd.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -67,6 +68,8 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   add("fusor_rt_gemm_f32_batched", &fusor_rt_gemm_f32_batched);
   add("fusor_rt_gemm_f64_batched", &fusor_rt_gemm_f64_batched);
   add("fusor_rt_depthwise_conv2d_f32", &fusor_rt_depthwise_conv2d_f32);
+  add("fusor_rt_winograd_input_f32", &fusor_rt_winograd_input_f32);
+  add("fusor_rt_winograd_output_f32", &fusor_rt_winograd_output_f32);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);
   add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);

@@ -1,9 +1,10 @@
 // Y = A^T [(G g G^T) . (B^T d B)] A over 4x4 input tiles d overlapping by 2, with the
 // element-wise product summed over input channels: that sum is 16 GEMMs, one per position in
-// the 4x4 transformed tile. Each 2-D transform is two 1-D passes (rows, then columns), each
-// one linalg.generic whose body applies every row of the 1-D matrix to the values it reads
-// and keeps the one its output coordinate selects: adds and subtracts only, contiguous reads
-// (vectorized) in the first pass of each.
+// the 4x4 transformed tile. The weights' transform is two 1-D passes (rows, then columns),
+// each one linalg.generic whose body applies every row of the 1-D matrix to the values it
+// reads and keeps the one its output coordinate selects: adds and subtracts only. The input's
+// and output's transforms are one generic each, which the CPU pipeline replaces with the
+// runtime's (they read or write every other column, which loops do not vectorize).
 #include "Winograd.h"
 
 #include "TensorBuilders.h"
@@ -48,11 +49,22 @@ Value applyRow(OpBuilder &b, Location loc, const Matrix &m, int64_t row, ValueRa
   return sum;
 }
 
+// The value row e of `m` gives, for each e in [0, m.rows), chosen by `selector` == e.
+Value pickRow(OpBuilder &b, Location loc, const Matrix &m, Value selector, function_ref<Value(int64_t)> valueOfRow) {
+  Value chosen = valueOfRow(m.rows - 1);
+  for (int64_t row = m.rows - 2; row >= 0; --row) {
+    Value isRow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, selector,
+                                        arith::ConstantIndexOp::create(b, loc, row));
+    chosen = arith::SelectOp::create(b, loc, isRow, valueOfRow(row), chosen);
+  }
+  return chosen;
+}
+
 // One 1-D pass: a generic over `resultType` whose element is row e of `m` applied to the m.cols
 // values read from `source` through `reads`, where e is the element's coordinate along
-// `selectorDim` (taken modulo m.rows when `interleaved`: rows alternating along an output dim).
+// `selectorDim`.
 Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
-                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim, bool interleaved) {
+                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim) {
   SmallVector<Value> inputs(reads.size(), source);
   SmallVector<AffineMap> maps(reads);
   unsigned rank = resultType.getRank();
@@ -64,16 +76,43 @@ Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap
       [&](OpBuilder &nb, Location l, ValueRange args) {
         ValueRange x = args.drop_back();
         Value selector = linalg::IndexOp::create(nb, l, selectorDim);
-        if (interleaved)
-          selector = arith::RemUIOp::create(nb, l, selector, arith::ConstantIndexOp::create(nb, l, m.rows));
-        Value chosen = applyRow(nb, l, m, m.rows - 1, x);
-        for (int64_t row = m.rows - 2; row >= 0; --row) {
-          Value isRow = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, selector,
-                                              arith::ConstantIndexOp::create(nb, l, row));
-          chosen = arith::SelectOp::create(nb, l, isRow, applyRow(nb, l, m, row, x), chosen);
-        }
-        linalg::YieldOp::create(nb, l, chosen);
+        linalg::YieldOp::create(nb, l, pickRow(nb, l, m, selector, [&](int64_t row) { return applyRow(nb, l, m, row, x); }));
       });
+  return generic.getResult(0);
+}
+
+// Both passes of a 2-D transform in one generic: element (e1, e2) of m X m^T for the
+// m.cols x m.cols values X read (row-major) through `reads`, where e1 and e2 are the element's
+// coordinates along rowDim and colDim (modulo m.rows when `interleaved`). Tagged
+// `fusor.kernel` = `kernel`: the CPU pipeline calls the runtime's vectorized transform
+// instead (fusor-winograd-to-calls); as loops, its reads of every other column do not
+// vectorize.
+Value transformTile(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads, RankedTensorType resultType,
+                    const Matrix &m, unsigned rowDim, unsigned colDim, bool interleaved, StringRef kernel) {
+  SmallVector<Value> inputs(reads.size(), source);
+  SmallVector<AffineMap> maps(reads);
+  unsigned rank = resultType.getRank();
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        auto coordinate = [&](unsigned dim) -> Value {
+          Value index = linalg::IndexOp::create(nb, l, dim);
+          if (!interleaved) return index;
+          return arith::RemUIOp::create(nb, l, index, arith::ConstantIndexOp::create(nb, l, m.rows));
+        };
+        Value e1 = coordinate(rowDim), e2 = coordinate(colDim);
+        SmallVector<Value> columns;
+        for (int64_t j = 0; j < m.cols; ++j) {
+          SmallVector<Value> column;
+          for (int64_t i = 0; i < m.cols; ++i) column.push_back(args[i * m.cols + j]);
+          columns.push_back(pickRow(nb, l, m, e1, [&](int64_t row) { return applyRow(nb, l, m, row, column); }));
+        }
+        linalg::YieldOp::create(nb, l, pickRow(nb, l, m, e2, [&](int64_t row) { return applyRow(nb, l, m, row, columns); }));
+      });
+  generic->setAttr("fusor.kernel", b.getStringAttr(kernel));
   return generic.getResult(0);
 }
 
@@ -118,28 +157,23 @@ Value buildWinogradConv2d(OpBuilder &b, Location loc, Value input, Value weight,
   Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, 0.0));
   Value padded = buildPadded(b, loc, input, {0, 0, pads[0], pads[1]},
                              {0, 0, pads[2] + 2 * th - oh, pads[3] + 2 * tw - ow}, zero);
-  int64_t pw = 2 * tw + 2;
 
-  // B^T d: rows[e1, n, c, ty, x] from padded rows 2ty + i, over (e1, n, c, ty, x).
-  Value rows = transformPass(
+  // B^T d B: tiles[e1, e2, c, n, ty, tx] from padded rows 2ty + i, columns 2tx + j.
+  Value tilesIn = transformTile(
       b, loc, padded,
-      readMaps(ctx, 5, 4, [&](int64_t i) { return SmallVector<AffineExpr>{d(1), d(2), d(3) * 2 + i, d(4)}; }),
-      type({4, n, c, th, pw}), kInputTransform, 0, false);
-  // (B^T d) B: tiles[e1, e2, c, n, ty, tx], over those dims.
-  Value tilesIn = transformPass(
-      b, loc, rows,
-      readMaps(ctx, 6, 4, [&](int64_t j) { return SmallVector<AffineExpr>{d(0), d(3), d(2), d(4), d(5) * 2 + j}; }),
-      type({4, 4, c, n, th, tw}), kInputTransform, 1, false);
+      readMaps(ctx, 6, 16,
+               [&](int64_t ij) { return SmallVector<AffineExpr>{d(3), d(2), d(4) * 2 + ij / 4, d(5) * 2 + ij % 4}; }),
+      type({4, 4, c, n, th, tw}), kInputTransform, 0, 1, false, "winograd_input");
 
   // G g G^T: half[e1, o, c, j] from weight rows i, then kernel[e1, e2, o, c].
   Value half = transformPass(
       b, loc, weight,
       readMaps(ctx, 4, 3, [&](int64_t i) { return SmallVector<AffineExpr>{d(1), d(2), k(i), d(3)}; }),
-      type({4, o, c, 3}), kWeightTransform, 0, false);
+      type({4, o, c, 3}), kWeightTransform, 0);
   Value kernel = transformPass(
       b, loc, half,
       readMaps(ctx, 4, 3, [&](int64_t j) { return SmallVector<AffineExpr>{d(0), d(2), d(3), k(j)}; }),
-      type({4, 4, o, c}), kWeightTransform, 1, false);
+      type({4, 4, o, c}), kWeightTransform, 1);
 
   // products[e, o, t] = sum_c kernel[e, o, c] * tiles[e, c, t]: a batch of 16 GEMMs.
   Value lhs = buildReshape(b, loc, kernel, type({16, o, c}));
@@ -159,19 +193,15 @@ Value buildWinogradConv2d(OpBuilder &b, Location loc, Value input, Value weight,
                        .getResult(0);
   products = buildReshape(b, loc, products, type({4, 4, o, n, th, tw}));
 
-  // A^T m: folded[i, e2, o, n, ty, tx]; then (A^T m) A straight into the output [n, o, oy, ox],
-  // whose element reads its tile (oy / 2, ox / 2) at row oy % 2 and picks column ox % 2.
-  Value folded = transformPass(
-      b, loc, products,
-      readMaps(ctx, 6, 4, [&](int64_t e1) { return SmallVector<AffineExpr>{k(e1), d(1), d(2), d(3), d(4), d(5)}; }),
-      type({2, 4, o, n, th, tw}), kOutputTransform, 0, false);
-  return transformPass(b, loc, folded,
-                       readMaps(ctx, 4, 4,
-                                [&](int64_t e2) {
-                                  return SmallVector<AffineExpr>{d(2) % 2, k(e2), d(1), d(0),
-                                                                 d(2).floorDiv(2), d(3).floorDiv(2)};
+  // A^T m A straight into the output [n, o, oy, ox], whose element reads its tile
+  // (oy / 2, ox / 2) and keeps row oy % 2, column ox % 2.
+  return transformTile(b, loc, products,
+                       readMaps(ctx, 4, 16,
+                                [&](int64_t e) {
+                                  return SmallVector<AffineExpr>{k(e / 4), k(e % 4), d(1), d(0), d(2).floorDiv(2),
+                                                                 d(3).floorDiv(2)};
                                 }),
-                       result, kOutputTransform, 3, true);
+                       result, kOutputTransform, 2, 3, true, "winograd_output");
 }
 
 }  // namespace mlir::fusor::lowering

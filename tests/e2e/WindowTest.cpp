@@ -150,7 +150,8 @@ TEST(Windows, WinogradConvolutionsMatchReference) {
   // f32 3x3 convolutions with unit strides, at least 16 channels each way and 32 output tiles
   // of 2x2 run as Winograd's F(2x2, 3x3) on the CPU: odd output sizes (cropped tiles),
   // asymmetric and no padding, a batch, prime channel counts, and the bias, residual and relu
-  // fused into the output transform.
+  // fused into the output transform. The runtime's transforms take eight tiles of a row at a
+  // time: rows of 5, 7, 16 and 28 tiles cover its whole and partial blocks.
   struct Case {
     std::vector<int64_t> input, weight;
     int64_t pads[4];
@@ -158,7 +159,10 @@ TEST(Windows, WinogradConvolutionsMatchReference) {
   std::vector<Case> cases = {{{1, 16, 9, 13}, {16, 16, 3, 3}, {1, 1, 1, 1}},
                              {{2, 17, 12, 10}, {19, 17, 3, 3}, {0, 0, 0, 0}},
                              {{1, 23, 11, 15}, {29, 23, 3, 3}, {1, 0, 2, 1}},
-                             {{1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}}};
+                             {{1, 64, 56, 56}, {64, 64, 3, 3}, {1, 1, 1, 1}},
+                             // Rows of 16 tiles (whole vectors only), and 16 cropped to 31 columns.
+                             {{1, 16, 32, 32}, {16, 16, 3, 3}, {1, 1, 1, 1}},
+                             {{1, 16, 8, 31}, {17, 16, 3, 3}, {1, 1, 1, 1}}};
   for (const Case &c : cases) {
     Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
     Geometry g{{3, 3}, {1, 1}, {c.pads[0], c.pads[1], c.pads[2], c.pads[3]}, {1, 1}};

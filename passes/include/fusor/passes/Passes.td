@@ -105,6 +105,22 @@ def FusorDepthwiseToCalls : Pass<"fusor-depthwise-to-calls", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def FusorWinogradToCalls : Pass<"fusor-winograd-to-calls", "ModuleOp"> {
+  let summary = "Call the CPU runtime's Winograd input and output transforms";
+  let description = [{
+    The generics that fusor-lower-to-linalg tags `fusor.kernel = "winograd_input"` (the
+    4x4 tiles of a padded f32 input, B^T d B, into a dense [4, 4, c, n, th, tw] buffer) and
+    `"winograd_output"` (A^T m A of the 16 products [4, 4, o, n, th, tw] into the dense
+    [n, o, oh, ow] result) become calls to fusor_rt_winograd_input_f32 and
+    fusor_rt_winograd_output_f32, which read and write every other column with vector
+    shuffles. An elementwise op after the output transform that adds a bias per channel
+    and/or a residual and clamps (as matched for the CPU GEMM) becomes part of its call.
+    A module pass: it declares the runtime functions.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
   let summary = "Call the runtime GEMM for f32/f64 matmul-like linalg ops on buffers";
   let description = [{

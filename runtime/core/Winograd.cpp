@@ -1,0 +1,246 @@
+// Winograd F(2x2, 3x3)'s input and output transforms, eight tiles of a tile row at a time.
+// A tile starts every other column, so the input transform splits sixteen columns of each
+// input row into even and odd ones (column 2tx and 2tx + 1 for eight tiles, and again two
+// columns on for 2tx + 2 and 2tx + 3), and the output transform interleaves each tile's two
+// output columns back. The adds and subtracts then run on whole vectors; the last few tiles
+// of a row (and any input with a column stride) go one tile at a time. (Written as linalg,
+// these reads of every other column were scalar loops: about a quarter of each convolution.)
+#include "fusor/runtime/Winograd.h"
+
+#include "GemmKernel.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+
+namespace fusor::runtime {
+namespace {
+
+constexpr int64_t kLanes = 8;
+
+// Planes are even work: a static share each, once there is enough to repay the fork.
+int threadsFor(int64_t planes, int64_t work) {
+  return work >= (int64_t{1} << 15) && !omp_in_parallel() ? int(std::min<int64_t>(omp_get_max_threads(), planes)) : 1;
+}
+
+// B^T d B for one tile: d[r][j] at rows r, columns j; out[e1 * 4 + e2].
+// T: float, or __m256 (eight tiles; GCC's vector extensions give it + and -).
+template <typename T>
+__attribute__((always_inline)) inline void inputTile(const T (&d)[4][4], T (&out)[16]) {
+  T t[4][4];
+  for (int j = 0; j < 4; ++j) {
+    t[0][j] = d[0][j] - d[2][j];
+    t[1][j] = d[1][j] + d[2][j];
+    t[2][j] = d[2][j] - d[1][j];
+    t[3][j] = d[1][j] - d[3][j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    out[i * 4 + 0] = t[i][0] - t[i][2];
+    out[i * 4 + 1] = t[i][1] + t[i][2];
+    out[i * 4 + 2] = t[i][2] - t[i][1];
+    out[i * 4 + 3] = t[i][1] - t[i][3];
+  }
+}
+
+// A^T M A for one tile: m[e1 * 4 + e2]; y[i][j].
+template <typename T>
+__attribute__((always_inline)) inline void outputTile(const T (&m)[16], T (&y)[2][2]) {
+  T s[2][4];
+  for (int j = 0; j < 4; ++j) {
+    s[0][j] = m[j] + m[4 + j] + m[8 + j];
+    s[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
+  }
+  for (int i = 0; i < 2; ++i) {
+    y[i][0] = s[i][0] + s[i][1] + s[i][2];
+    y[i][1] = s[i][1] - s[i][2] - s[i][3];
+  }
+}
+
+// Eight even and eight odd columns of the sixteen from `at`: shuffled within 128-bit lanes,
+// then the lanes' halves put in order.
+__attribute__((target("avx2,fma"), always_inline)) inline void splitColumns(const float *at, __m256 &even, __m256 &odd) {
+  __m256 lo = _mm256_loadu_ps(at), hi = _mm256_loadu_ps(at + kLanes);
+  __m256 evens = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)), odds = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+  even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), 0xd8));
+  odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odds), 0xd8));
+}
+
+struct InputPlane {
+  const float *x;  // the padded plane: rows rowStride apart, columns colStride apart
+  int64_t rowStride, colStride;
+  float *v;         // V[0][c][first tile of the plane]
+  int64_t vStride;  // between V[e] and V[e + 1]
+};
+
+// Tiles [0, tilesW) of tile row ty of a plane, eight at a time from whole rows; returns
+// where it stopped (the rest go one at a time).
+__attribute__((target("avx2,fma"))) int64_t inputRowAvx2(const InputPlane &p, int64_t ty, int64_t tilesW) {
+  const float *rows[4];
+  for (int r = 0; r < 4; ++r) rows[r] = p.x + (2 * ty + r) * p.rowStride;
+  float *v = p.v + ty * tilesW;
+  int64_t tx = 0;
+  for (; tx + kLanes <= tilesW; tx += kLanes) {
+    __m256 d[4][4], out[16];
+    for (int r = 0; r < 4; ++r) {
+      splitColumns(rows[r] + 2 * tx, d[r][0], d[r][1]);
+      splitColumns(rows[r] + 2 * tx + 2, d[r][2], d[r][3]);
+    }
+    inputTile(d, out);
+    for (int e = 0; e < 16; ++e) _mm256_storeu_ps(v + e * p.vStride + tx, out[e]);
+  }
+  if (tx == tilesW) return tx;
+  // The last few tiles (all of them in a row shorter than eight, as 14x14 maps have): their
+  // columns copied into rows of zeros long enough for eight tiles, the results stored a lane
+  // at a time.
+  int64_t count = tilesW - tx;
+  alignas(32) float local[4][2 * kLanes + 2] = {};
+  for (int r = 0; r < 4; ++r)
+    for (int64_t col = 0; col < 2 * count + 2; ++col) local[r][col] = rows[r][2 * tx + col];
+  __m256 d[4][4], out[16];
+  for (int r = 0; r < 4; ++r) {
+    splitColumns(local[r], d[r][0], d[r][1]);
+    splitColumns(local[r] + 2, d[r][2], d[r][3]);
+  }
+  inputTile(d, out);
+  alignas(32) float lanes[kLanes];
+  for (int e = 0; e < 16; ++e) {
+    _mm256_store_ps(lanes, out[e]);
+    for (int64_t k = 0; k < count; ++k) v[e * p.vStride + tx + k] = lanes[k];
+  }
+  return tilesW;
+}
+
+// Tiles [from, tilesW) of tile row ty, one at a time.
+void inputRowScalar(const InputPlane &p, int64_t ty, int64_t from, int64_t tilesW) {
+  const float *rows[4];
+  for (int r = 0; r < 4; ++r) rows[r] = p.x + (2 * ty + r) * p.rowStride;
+  float *v = p.v + ty * tilesW;
+  for (int64_t tx = from; tx < tilesW; ++tx) {
+    float d[4][4], out[16];
+    for (int r = 0; r < 4; ++r)
+      for (int j = 0; j < 4; ++j) d[r][j] = rows[r][(2 * tx + j) * p.colStride];
+    inputTile(d, out);
+    for (int e = 0; e < 16; ++e) v[e * p.vStride + tx] = out[e];
+  }
+}
+
+struct OutputPlane {
+  const float *m;   // M[0][o][first tile of the plane]
+  int64_t mStride;  // between M[e] and M[e + 1]
+  float *y;         // outHeight x outWidth
+  const float *residual;  // laid out as y, or null
+  float bias;
+};
+
+// Output rows 2ty and 2ty + 1 (where inside the output) of a plane, eight tiles at a time
+// while their sixteen columns lie inside it; returns where it stopped.
+__attribute__((target("avx2,fma"))) int64_t outputRowAvx2(const OutputPlane &p, int64_t ty, int64_t tilesW,
+                                                          int64_t outHeight, int64_t outWidth, float lo, float hi) {
+  const float *m = p.m + ty * tilesW;
+  int rowsInside = 2 * ty + 1 < outHeight ? 2 : 1;
+  const __m256 bias = _mm256_set1_ps(p.bias), low = _mm256_set1_ps(lo), high = _mm256_set1_ps(hi);
+  int64_t tx = 0;
+  for (; tx + kLanes <= tilesW && 2 * (tx + kLanes) <= outWidth; tx += kLanes) {
+    __m256 in[16], y[2][2];
+    for (int e = 0; e < 16; ++e) in[e] = _mm256_loadu_ps(m + e * p.mStride + tx);
+    outputTile(in, y);
+    for (int i = 0; i < rowsInside; ++i) {
+      // Each tile's two columns side by side: [a0 b0 a1 b1 ...] from [a0 a1 ...], [b0 b1 ...].
+      __m256 lower = _mm256_unpacklo_ps(y[i][0], y[i][1]), upper = _mm256_unpackhi_ps(y[i][0], y[i][1]);
+      __m256 halves[2] = {_mm256_permute2f128_ps(lower, upper, 0x20), _mm256_permute2f128_ps(lower, upper, 0x31)};
+      int64_t at = (2 * ty + i) * outWidth + 2 * tx;
+      for (int h = 0; h < 2; ++h) {
+        __m256 v = _mm256_add_ps(halves[h], bias);
+        if (p.residual) v = _mm256_add_ps(v, _mm256_loadu_ps(p.residual + at + h * kLanes));
+        _mm256_storeu_ps(p.y + at + h * kLanes, _mm256_min_ps(high, _mm256_max_ps(low, v)));  // NaN stays NaN
+      }
+    }
+  }
+  if (tx == tilesW) return tx;
+  // The last few tiles (or those the output crops): their products copied into vectors of
+  // zeros, the results stored a value at a time.
+  int64_t count = tilesW - tx;
+  __m256 in[16], y[2][2];
+  alignas(32) float lanes[kLanes] = {};
+  for (int e = 0; e < 16; ++e) {
+    for (int64_t k = 0; k < count; ++k) lanes[k] = m[e * p.mStride + tx + k];
+    in[e] = _mm256_load_ps(lanes);
+  }
+  outputTile(in, y);
+  for (int i = 0; i < rowsInside; ++i)
+    for (int j = 0; j < 2; ++j) {
+      _mm256_store_ps(lanes, y[i][j]);
+      for (int64_t k = 0; k < count && 2 * (tx + k) + j < outWidth; ++k) {
+        int64_t at = (2 * ty + i) * outWidth + 2 * (tx + k) + j;
+        float v = lanes[k] + p.bias + (p.residual ? p.residual[at] : 0.0f);
+        v = v < lo ? lo : v;  // NaN stays NaN, as in the GEMM
+        p.y[at] = hi < v ? hi : v;
+      }
+    }
+  return tilesW;
+}
+
+// Tiles [from, tilesW) of tile row ty, one at a time, cropped to the output.
+void outputRowScalar(const OutputPlane &p, int64_t ty, int64_t from, int64_t tilesW, int64_t outHeight,
+                     int64_t outWidth, float lo, float hi) {
+  const float *m = p.m + ty * tilesW;
+  for (int64_t tx = from; tx < tilesW; ++tx) {
+    float in[16], y[2][2];
+    for (int e = 0; e < 16; ++e) in[e] = m[e * p.mStride + tx];
+    outputTile(in, y);
+    for (int i = 0; i < 2 && 2 * ty + i < outHeight; ++i)
+      for (int j = 0; j < 2 && 2 * tx + j < outWidth; ++j) {
+        int64_t at = (2 * ty + i) * outWidth + 2 * tx + j;
+        float v = y[i][j] + p.bias + (p.residual ? p.residual[at] : 0.0f);
+        v = v < lo ? lo : v;  // NaN stays NaN, as in the GEMM
+        p.y[at] = hi < v ? hi : v;
+      }
+  }
+}
+
+}  // namespace
+}  // namespace fusor::runtime
+
+using namespace fusor::runtime;
+
+extern "C" void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
+                                            int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
+                                            int64_t tilesH, int64_t tilesW, intptr_t v, int64_t offsetV) {
+  int64_t planes = batch * channels, tiles = batch * tilesH * tilesW;
+  if (planes == 0 || tiles == 0) return;
+  const float *px = reinterpret_cast<const float *>(x) + offsetX;
+  float *pv = reinterpret_cast<float *>(v) + offsetV;
+  bool avx2 = hasGemmKernelF32();
+#pragma omp parallel for num_threads(threadsFor(planes, planes * tilesH * tilesW * 16)) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    int64_t n = p / channels, c = p % channels;
+    InputPlane plane{px + n * strideXN + c * strideXC, strideXH, strideXW, pv + c * tiles + n * tilesH * tilesW,
+                     channels * tiles};
+    for (int64_t ty = 0; ty < tilesH; ++ty)
+      inputRowScalar(plane, ty, avx2 && strideXW == 1 ? inputRowAvx2(plane, ty, tilesW) : 0, tilesW);
+  }
+}
+
+extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_t batch, int64_t outChannels,
+                                             int64_t tilesH, int64_t tilesW, intptr_t y, int64_t offsetY,
+                                             int64_t outHeight, int64_t outWidth, int64_t biasKind, intptr_t bias,
+                                             int64_t biasOffset, intptr_t residual, int64_t residualOffset, float lo,
+                                             float hi) {
+  int64_t planes = batch * outChannels, tiles = batch * tilesH * tilesW, outPlane = outHeight * outWidth;
+  if (planes == 0 || outPlane == 0) return;
+  const float *pm = reinterpret_cast<const float *>(m) + offsetM;
+  const float *pBias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
+  const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
+  float *py = reinterpret_cast<float *>(y) + offsetY;
+  bool avx2 = hasGemmKernelF32();
+#pragma omp parallel for num_threads(threadsFor(planes, planes * tilesH * tilesW * 16)) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    int64_t n = p / outChannels, o = p % outChannels;
+    OutputPlane plane{pm + o * tiles + n * tilesH * tilesW, outChannels * tiles, py + p * outPlane,
+                      pResidual ? pResidual + p * outPlane : nullptr, pBias ? pBias[p] : 0.0f};
+    for (int64_t ty = 0; ty < tilesH; ++ty)
+      outputRowScalar(plane, ty, avx2 ? outputRowAvx2(plane, ty, tilesW, outHeight, outWidth, lo, hi) : 0, tilesW,
+                      outHeight, outWidth, lo, hi);
+  }
+}
