@@ -1,7 +1,7 @@
-// fusor-winograd-to-calls: Winograd's transforms on buffers (the generics fusor-lower-to-linalg
-// tags `fusor.kernel`) -> calls to the CPU runtime's (fusor_rt_winograd_input_f32, _weights_f32,
-// _output_f32); an elementwise op after the output transform that adds a bias per channel
-// and/or a residual and clamps becomes part of its call.
+// fusor-winograd-to-calls: Winograd's input and output transforms on buffers (the generics
+// fusor-lower-to-linalg tags `fusor.kernel`) -> calls to the CPU runtime's vectorized ones
+// (fusor_rt_winograd_input_f32 / _output_f32); an elementwise op after the output transform
+// that adds a bias per channel and/or a residual and clamps becomes part of its call.
 #include "fusor/passes/Passes.h"
 #include "BufferRoots.h"
 #include "RuntimeCalls.h"
@@ -28,17 +28,14 @@ Value onlyInput(linalg::GenericOp op) {
 
 struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> inputs, weights, outputs;
+    SmallVector<linalg::GenericOp> inputs, outputs;
     getOperation().walk([&](linalg::GenericOp op) {
       auto kernel = op->getAttrOfType<StringAttr>("fusor.kernel");
-      if (!kernel || !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1) return;
-      unsigned reads = op.getNumDpsInputs();
-      if (kernel.getValue() == "winograd_input" && reads == 16) inputs.push_back(op);
-      if (kernel.getValue() == "winograd_weights" && reads == 9) weights.push_back(op);
-      if (kernel.getValue() == "winograd_output" && reads == 16) outputs.push_back(op);
+      if (!kernel || !op.hasPureBufferSemantics() || op.getNumDpsInputs() != 16 || op.getNumDpsInits() != 1) return;
+      if (kernel.getValue() == "winograd_input") inputs.push_back(op);
+      if (kernel.getValue() == "winograd_output") outputs.push_back(op);
     });
     for (linalg::GenericOp op : inputs) rewriteInput(op);
-    for (linalg::GenericOp op : weights) rewriteWeights(op);
     for (linalg::GenericOp op : outputs) rewriteOutput(op);
   }
 
@@ -64,60 +61,6 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
         b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_input_f32", args.size()),
         args);
     op.erase();
-  }
-
-  // kernel[4, 4, o, c] from the weights [o, c, 3, 3]. The call returns where to read the
-  // kernel from, which may be a copy the runtime keeps for a model's weights: the pointers
-  // taken from the kernel's buffer (for the GEMM's call) become that one, where they are all
-  // its buffer is used for (else the call writes the buffer, and returns it).
-  void rewriteWeights(linalg::GenericOp op) {
-    Value weight = onlyInput(op), kernel = op.getDpsInits()[0];
-    auto kernelType = cast<MemRefType>(kernel.getType());
-    if (!weight || !isDenseF32(weight) || !isDenseF32(kernel) || bufferRootOf(weight) == bufferRootOf(kernel)) return;
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(kernelType.getStridesAndOffset(strides, offset))) return;
-    SmallVector<memref::ExtractAlignedPointerAsIndexOp> pointers;
-    bool onlyPointers = offset == 0 && bufferRootOf(kernel) == kernel && usedOnlyForPointers(kernel, op, pointers);
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    auto shape = kernelType.getShape();
-    BufferView w = viewOf(b, loc, weight), u = viewOf(b, loc, kernel);
-    SmallVector<Value> args{w.pointer, w.offset, constant(b, loc, shape[2]), constant(b, loc, shape[3]),
-                            u.pointer, u.offset, constant(b, loc, onlyPointers ? 1 : 0)};
-    auto module = op->getParentOfType<ModuleOp>();
-    StringRef name = "fusor_rt_winograd_weights_f32";
-    auto callee = module.lookupSymbol<func::FuncOp>(name);
-    if (!callee) {
-      OpBuilder top(module.getBodyRegion());
-      SmallVector<Type> types(args.size(), top.getI64Type());
-      callee = func::FuncOp::create(top, module.getLoc(), name, top.getFunctionType(types, {top.getI64Type()}));
-      callee.setPrivate();
-    }
-    Value where = func::CallOp::create(b, loc, callee, args).getResult(0);
-    if (onlyPointers) {
-      Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), where);
-      for (memref::ExtractAlignedPointerAsIndexOp pointer : pointers)
-        if (op->isBeforeInBlock(pointer)) pointer.replaceAllUsesWith(index);
-    }
-    op.erase();
-  }
-
-  // Whether `buffer`, through reshapes, is used only by `writer`, for aligned pointers (all
-  // after it in its block, collected), strided metadata and deallocs.
-  static bool usedOnlyForPointers(Value buffer, Operation *writer,
-                                  SmallVectorImpl<memref::ExtractAlignedPointerAsIndexOp> &pointers) {
-    for (Operation *user : buffer.getUsers()) {
-      if (user == writer || isa<memref::DeallocOp, memref::ExtractStridedMetadataOp>(user)) continue;
-      if (auto pointer = dyn_cast<memref::ExtractAlignedPointerAsIndexOp>(user)) {
-        if (pointer->getBlock() != writer->getBlock() || !writer->isBeforeInBlock(pointer)) return false;
-        pointers.push_back(pointer);
-        continue;
-      }
-      if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user)) return false;
-      if (!usedOnlyForPointers(user->getResult(0), writer, pointers)) return false;
-    }
-    return true;
   }
 
   // y[n, o, oh, ow] from products[4, 4, o, n, th, tw], with the epilogue after it if any.

@@ -69,7 +69,6 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   add("fusor_rt_gemm_f64_batched", &fusor_rt_gemm_f64_batched);
   add("fusor_rt_depthwise_conv2d_f32", &fusor_rt_depthwise_conv2d_f32);
   add("fusor_rt_winograd_input_f32", &fusor_rt_winograd_input_f32);
-  add("fusor_rt_winograd_weights_f32", &fusor_rt_winograd_weights_f32);
   add("fusor_rt_winograd_output_f32", &fusor_rt_winograd_output_f32);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);

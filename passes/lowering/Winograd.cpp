@@ -1,11 +1,10 @@
 // Y = A^T [(G g G^T) . (B^T d B)] A over 4x4 input tiles d overlapping by 2, with the
 // element-wise product summed over input channels: that sum is 16 GEMMs, one per position in
-// the 4x4 transformed tile. Each 2-D transform (input tiles, weights, output tiles) is one
-// linalg.generic whose body applies every row of the 1-D matrix along both dims to the values
-// it reads and keeps the element its output coordinates select. The CPU pipeline replaces all
-// three with the runtime's (fusor-winograd-to-calls): the tiles' transforms read or write
-// every other column, which loops do not vectorize, and a model's weights are transformed
-// once, not on every run.
+// the 4x4 transformed tile. The weights' transform is two 1-D passes (rows, then columns),
+// each one linalg.generic whose body applies every row of the 1-D matrix to the values it
+// reads and keeps the one its output coordinate selects: adds and subtracts only. The input's
+// and output's transforms are one generic each, which the CPU pipeline replaces with the
+// runtime's (they read or write every other column, which loops do not vectorize).
 #include "Winograd.h"
 
 #include "TensorBuilders.h"
@@ -59,6 +58,27 @@ Value pickRow(OpBuilder &b, Location loc, const Matrix &m, Value selector, funct
     chosen = arith::SelectOp::create(b, loc, isRow, valueOfRow(row), chosen);
   }
   return chosen;
+}
+
+// One 1-D pass: a generic over `resultType` whose element is row e of `m` applied to the m.cols
+// values read from `source` through `reads`, where e is the element's coordinate along
+// `selectorDim`.
+Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
+                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim) {
+  SmallVector<Value> inputs(reads.size(), source);
+  SmallVector<AffineMap> maps(reads);
+  unsigned rank = resultType.getRank();
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        ValueRange x = args.drop_back();
+        Value selector = linalg::IndexOp::create(nb, l, selectorDim);
+        linalg::YieldOp::create(nb, l, pickRow(nb, l, m, selector, [&](int64_t row) { return applyRow(nb, l, m, row, x); }));
+      });
+  return generic.getResult(0);
 }
 
 // Both passes of a 2-D transform in one generic: element (e1, e2) of m X m^T for the
@@ -116,10 +136,7 @@ bool winogradSuits(RankedTensorType input, RankedTensorType weight, RankedTensor
   int64_t tiles = result.getDimSize(0) * llvm::divideCeil(result.getDimSize(2), 2) *
                   llvm::divideCeil(result.getDimSize(3), 2);
   // Fewer tiles leave the weight transform (16 values per weight 3x3) costing as much as the
-  // multiplies saved where it runs on every call (the C++ API's weights); a model's weights
-  // are transformed once, and there resnet18's 7x7 maps (16 tiles) ran 16% faster as
-  // Winograd, alternated, but a C++ caller would pay the transform each time. Fewer channels
-  // leave GEMMs too thin to gain from.
+  // multiplies saved; fewer channels leave GEMMs too thin to gain from.
   return tiles >= kMinTiles && weight.getDimSize(0) >= kMinChannels && weight.getDimSize(1) >= kMinChannels;
 }
 
@@ -148,11 +165,15 @@ Value buildWinogradConv2d(OpBuilder &b, Location loc, Value input, Value weight,
                [&](int64_t ij) { return SmallVector<AffineExpr>{d(3), d(2), d(4) * 2 + ij / 4, d(5) * 2 + ij % 4}; }),
       type({4, 4, c, n, th, tw}), kInputTransform, 0, 1, false, "winograd_input");
 
-  // G g G^T: kernel[e1, e2, o, c] from the weight's 3x3 filter [o, c].
-  Value kernel = transformTile(
+  // G g G^T: half[e1, o, c, j] from weight rows i, then kernel[e1, e2, o, c].
+  Value half = transformPass(
       b, loc, weight,
-      readMaps(ctx, 4, 9, [&](int64_t ij) { return SmallVector<AffineExpr>{d(2), d(3), k(ij / 3), k(ij % 3)}; }),
-      type({4, 4, o, c}), kWeightTransform, 0, 1, false, "winograd_weights");
+      readMaps(ctx, 4, 3, [&](int64_t i) { return SmallVector<AffineExpr>{d(1), d(2), k(i), d(3)}; }),
+      type({4, o, c, 3}), kWeightTransform, 0);
+  Value kernel = transformPass(
+      b, loc, half,
+      readMaps(ctx, 4, 3, [&](int64_t j) { return SmallVector<AffineExpr>{d(0), d(2), d(3), k(j)}; }),
+      type({4, 4, o, c}), kWeightTransform, 1);
 
   // products[e, o, t] = sum_c kernel[e, o, c] * tiles[e, c, t]: a batch of 16 GEMMs.
   Value lhs = buildReshape(b, loc, kernel, type({16, o, c}));

@@ -13,9 +13,4 @@ namespace fusor::runtime {
 std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t csB, int64_t k, int64_t n,
                                            size_t floats, const std::function<void(float *)> &pack);
 
-// The same for Winograd's transform of the dense outChannels x inChannels x 3 x 3 weights at
-// `weights` (kept apart from packed copies of B).
-std::shared_ptr<const float> winogradWeights(const float *weights, int64_t outChannels, int64_t inChannels,
-                                             size_t floats, const std::function<void(float *)> &transform);
-
 }  // namespace fusor::runtime

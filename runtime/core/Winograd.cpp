@@ -7,7 +7,6 @@
 // these reads of every other column were scalar loops: about a quarter of each convolution.)
 #include "fusor/runtime/Winograd.h"
 
-#include "ConstantWeights.h"
 #include "GemmKernel.h"
 
 #include <immintrin.h>
@@ -200,27 +199,6 @@ void outputRowScalar(const OutputPlane &p, int64_t ty, int64_t from, int64_t til
   }
 }
 
-// G g G^T for every filter g = w[o][c] into U[e][o][c] (U's elements `stride` apart per e).
-void weightTransform(const float *w, int64_t outChannels, int64_t inChannels, float *u) {
-  int64_t filters = outChannels * inChannels;
-#pragma omp parallel for num_threads(threadsFor(outChannels, filters * 16)) schedule(static)
-  for (int64_t o = 0; o < outChannels; ++o)
-    for (int64_t c = 0; c < inChannels; ++c) {
-      const float *g = w + (o * inChannels + c) * 9;
-      float t[4][3];  // G g: rows (g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2)
-      for (int j = 0; j < 3; ++j) {
-        t[0][j] = g[j];
-        t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-        t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-        t[3][j] = g[6 + j];
-      }
-      for (int i = 0; i < 4; ++i) {
-        float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-        for (int e2 = 0; e2 < 4; ++e2) u[(i * 4 + e2) * filters + o * inChannels + c] = row[e2];
-      }
-    }
-}
-
 }  // namespace
 }  // namespace fusor::runtime
 
@@ -242,22 +220,6 @@ extern "C" void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t
     for (int64_t ty = 0; ty < tilesH; ++ty)
       inputRowScalar(plane, ty, avx2 && strideXW == 1 ? inputRowAvx2(plane, ty, tilesW) : 0, tilesW);
   }
-}
-
-extern "C" int64_t fusor_rt_winograd_weights_f32(intptr_t w, int64_t offsetW, int64_t outChannels,
-                                                int64_t inChannels, intptr_t u, int64_t offsetU, int64_t mayShare) {
-  const float *pw = reinterpret_cast<const float *>(w) + offsetW;
-  float *pu = reinterpret_cast<float *>(u) + offsetU;
-  size_t floats = size_t(16) * outChannels * inChannels;
-  if (mayShare && offsetU == 0 && floats > 0) {
-    // Held by the registry until the model forgets its weights, which outlives this run.
-    std::shared_ptr<const float> kept = winogradWeights(pw, outChannels, inChannels, floats, [&](float *out) {
-      weightTransform(pw, outChannels, inChannels, out);
-    });
-    if (kept) return reinterpret_cast<int64_t>(kept.get());
-  }
-  weightTransform(pw, outChannels, inChannels, pu);
-  return static_cast<int64_t>(u);
 }
 
 extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_t batch, int64_t outChannels,

@@ -170,60 +170,6 @@ TEST(ModelWeights, PackedOnceAndForgottenWithTheModel) {
   }
 }
 
-// A 3x3 convolution with 16 channels each way over a 12x14 map: Winograd's on the CPU, whose
-// transformed weights a model keeps while it lives, like packed ones.
-std::string convModel(unsigned seed) {
-  std::mt19937 rng(seed);
-  onnx::ModelProto model;
-  model.set_ir_version(8);
-  model.add_opset_import()->set_version(17);
-  onnx::GraphProto &g = *model.mutable_graph();
-  g.set_name("conv");
-  addValue(g.add_input(), "x", {1, 16, 12, 14});
-  addInitializer(g, "w", {16, 16, 3, 3}, rng);
-  onnx::NodeProto &node = *g.add_node();
-  node.set_op_type("Conv");
-  node.add_input("x");
-  node.add_input("w");
-  node.add_output("y");
-  onnx::AttributeProto &pads = *node.add_attribute();
-  pads.set_name("pads");
-  pads.set_type(onnx::AttributeProto::INTS);
-  for (int i = 0; i < 4; ++i) pads.add_ints(1);
-  addValue(g.add_output(), "y", {1, 16, 12, 14});
-  std::string bytes;
-  model.SerializeToString(&bytes);
-  return bytes;
-}
-
-TEST(ModelWeights, WinogradWeightsTransformedOnceAndForgottenWithTheModel) {
-  Tensor x = fusor::randn({1, 16, 12, 14});
-  std::vector<float> xs = x.to_vector<float>();
-  for (unsigned seed : {4u, 5u, 6u}) {
-    std::string bytes = convModel(seed);
-    onnx::ModelProto proto;
-    ASSERT_TRUE(proto.ParseFromString(bytes));
-    const auto &w = proto.graph().initializer(0).float_data();
-    fusor::onnx::Model model = fusor::onnx::Model::parse(bytes);
-    for (int run = 0; run < 2; ++run) {
-      std::vector<float> y = model.run({x})[0].to_vector<float>();
-      for (int64_t o = 0; o < 16; o += 3)
-        for (int64_t i = 0; i < 12; ++i)
-          for (int64_t j = 0; j < 14; ++j) {
-            double sum = 0;
-            for (int64_t c = 0; c < 16; ++c)
-              for (int64_t p = 0; p < 3; ++p)
-                for (int64_t q = 0; q < 3; ++q) {
-                  int64_t h = i + p - 1, v = j + q - 1;
-                  if (h >= 0 && h < 12 && v >= 0 && v < 14)
-                    sum += double(xs[(c * 12 + h) * 14 + v]) * double(w[((o * 16 + c) * 3 + p) * 3 + q]);
-                }
-            ASSERT_NEAR(y[(o * 12 + i) * 14 + j], sum, 1e-4 * (1 + std::abs(sum))) << "seed " << seed << " run " << run;
-          }
-    }
-  }
-}
-
 TEST_F(AotOnnx, EmbeddedAndSideFileWeightsGiveTheJitResult) {
   // The symbolic batch dim must be fixed.
   EXPECT_NE(compile("-o " + (dir_ / "fail").string()), 0);

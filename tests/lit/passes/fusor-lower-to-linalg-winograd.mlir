@@ -4,12 +4,13 @@
 // A 3x3 convolution with 35 output tiles of 2x2 (9x13 cropped from 10x14) and 16 channels in
 // and 24 out: the input is padded to 12x16 (one extra row and column of zeros for the odd
 // sizes), its tiles go through B^T d B in one generic (16 reads, tagged for the CPU runtime),
-// the weights through G g G^T in another (9 reads, tagged), 16 GEMMs of [24 x 16] by [16 x 35] take the products,
+// the weights through two 1-D passes, 16 GEMMs of [24 x 16] by [16 x 35] take the products,
 // and one generic (also tagged) brings them back to 9x13.
 // CHECK-LABEL: func.func @winograd
 // CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [1, 16, 9, 13] [1, 1, 1, 1] {{.*}} into tensor<1x16x12x16xf32>
 // CHECK: %[[TILES:.*]] = linalg.generic {{.*}} ins(%[[P:[a-z_0-9]+]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]], %[[P]] : {{.*}} outs(%{{.*}} : tensor<4x4x16x1x5x7xf32>) attrs = {fusor.kernel = "winograd_input"}
-// CHECK: %[[KERNEL:.*]] = linalg.generic {{.*}} ins(%arg1, %arg1, %arg1, %arg1, %arg1, %arg1, %arg1, %arg1, %arg1 : {{.*}} outs(%{{.*}} : tensor<4x4x24x16xf32>) attrs = {fusor.kernel = "winograd_weights"}
+// CHECK: %[[HALF:.*]] = linalg.generic {{.*}} ins(%arg1, %arg1, %arg1 : {{.*}} outs(%{{.*}} : tensor<4x24x16x3xf32>)
+// CHECK: %[[KERNEL:.*]] = linalg.generic {{.*}} ins(%[[HALF]], %[[HALF]], %[[HALF]] : {{.*}} outs(%{{.*}} : tensor<4x4x24x16xf32>)
 // CHECK-DAG: %[[LHS:.*]] = tensor.collapse_shape %[[KERNEL]] {{.*}} into tensor<16x24x16xf32>
 // CHECK-DAG: %[[RHS:.*]] = tensor.collapse_shape %[[TILES]] {{.*}} into tensor<16x16x35xf32>
 // CHECK: %[[PRODUCTS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[LHS]], %[[RHS]] : {{.*}} outs(%{{.*}} : tensor<16x24x35xf32>)

@@ -109,16 +109,13 @@ def FusorWinogradToCalls : Pass<"fusor-winograd-to-calls", "ModuleOp"> {
   let summary = "Call the CPU runtime's Winograd input and output transforms";
   let description = [{
     The generics that fusor-lower-to-linalg tags `fusor.kernel = "winograd_input"` (the
-    4x4 tiles of a padded f32 input, B^T d B, into a dense [4, 4, c, n, th, tw] buffer),
-    `"winograd_weights"` (G g G^T of dense [o, c, 3, 3] weights into [4, 4, o, c]) and
+    4x4 tiles of a padded f32 input, B^T d B, into a dense [4, 4, c, n, th, tw] buffer) and
     `"winograd_output"` (A^T m A of the 16 products [4, 4, o, n, th, tw] into the dense
-    [n, o, oh, ow] result) become calls to fusor_rt_winograd_input_f32, _weights_f32 and
-    _output_f32; the tiles' transforms read and write every other column with vector
-    shuffles. The weights' call returns where to read them: where the transformed weights'
-    buffer only gives the GEMM call its pointer, that pointer becomes the returned one, which
-    for a model's registered weights is a copy made once. An elementwise op after the output
-    transform that adds a bias per channel and/or a residual and clamps (as matched for the
-    CPU GEMM) becomes part of its call. A module pass: it declares the runtime functions.
+    [n, o, oh, ow] result) become calls to fusor_rt_winograd_input_f32 and
+    fusor_rt_winograd_output_f32, which read and write every other column with vector
+    shuffles. An elementwise op after the output transform that adds a bias per channel
+    and/or a residual and clamps (as matched for the CPU GEMM) becomes part of its call.
+    A module pass: it declares the runtime functions.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];

@@ -12,14 +12,6 @@ void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t strideXN, 
                                  int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
                                  int64_t tilesH, int64_t tilesW, intptr_t v, int64_t offsetV);
 
-// U[e1 * 4 + e2][o][c] = (G g G^T)[e1][e2] for the 3x3 g = w[o][c] (dense), at u + offsetU.
-// Returns the base pointer to read U from (offsetU still applies): `u`, where it is written;
-// or, when `mayShare` and w lies in weights a model registered
-// (fusor/runtime/ConstantWeights.h), a copy made on the first call and kept until the model
-// forgets its weights, with u left unwritten (then offsetU must be 0).
-int64_t fusor_rt_winograd_weights_f32(intptr_t w, int64_t offsetW, int64_t outChannels, int64_t inChannels,
-                                      intptr_t u, int64_t offsetU, int64_t mayShare);
-
 // y[n][o][2ty + i][2tx + j] = (A^T M A)[i][j] for M[e1][e2] = m[e1 * 4 + e2][o][tile (n, ty, tx)],
 // cropped to outHeight x outWidth, then the epilogue as in fusor_rt_gemm_f32_fused with y seen
 // as a (batch * outChannels) x (outHeight * outWidth) matrix: a bias per row (biasKind 1) or
