@@ -122,6 +122,7 @@ std::optional<PaddedCopy> matchPaddedCopy(Value padded, linalg::GenericOp conv, 
   if (!alloc || alloc->getBlock() != conv->getBlock()) return std::nullopt;
   // Every use: a depthwise convolution reading it, a dealloc, a zero fill, or a subview that
   // only copies and zero fills write.
+  SmallVector<memref::SubViewOp> copiedInto;
   for (Operation *user : alloc->getUsers()) {
     auto reader = dyn_cast<linalg::GenericOp>(user);
     if (isa<memref::DeallocOp>(user) || isZeroFill(user) ||
@@ -132,6 +133,7 @@ std::optional<PaddedCopy> matchPaddedCopy(Value padded, linalg::GenericOp conv, 
     for (Operation *writer : view->getUsers()) {
       auto copy = dyn_cast<memref::CopyOp>(writer);
       if (!(copy && copy.getTarget() == view) && !isZeroFill(writer)) return std::nullopt;
+      if (copy) copiedInto.push_back(view);
     }
   }
   memref::CopyOp copy;
@@ -145,6 +147,11 @@ std::optional<PaddedCopy> matchPaddedCopy(Value padded, linalg::GenericOp conv, 
       interior.getStaticOffsets()[0] != 0 || interior.getStaticOffsets()[1] != 0 ||
       ShapedType::isDynamic(interior.getStaticOffsets()[2]) || ShapedType::isDynamic(interior.getStaticOffsets()[3]))
     return std::nullopt;
+  // Every copy into the buffer writes that interior (one padded value after another).
+  for (memref::SubViewOp view : copiedInto)
+    if (view.getStaticOffsets() != interior.getStaticOffsets() || view.getStaticSizes() != interior.getStaticSizes() ||
+        !view.hasUnitStride())
+      return std::nullopt;
   PaddedCopy p{copy.getSource(), interior.getStaticOffsets()[2], interior.getStaticOffsets()[3], alloc};
   // Between the copy and the convolution: zero fills of the border only, and nothing writing
   // the source but the convolution's own zero fill (which goes); views, allocations, and
