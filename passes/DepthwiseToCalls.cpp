@@ -238,22 +238,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     args.append({w.pointer, w.offset, constant(kernel[1]), constant(kernel[2]), y.pointer, y.offset,
                  constant(outHeight), constant(outWidth), constant(dw.steps[0]), constant(dw.steps[1]),
                  constant(dw.dilations[0]), constant(dw.dilations[1]), constant(top), constant(left)});
-    auto appendBuffer = [&](Value buffer) {
-      if (!buffer) return args.append({constant(0), constant(0)});
-      BufferView view = viewOf(b, loc, buffer);
-      args.append({view.pointer, view.offset});
-    };
-    args.push_back(constant(epilogue ? epilogue->biasKind : 0));
-    appendBuffer(epilogue ? epilogue->bias : Value());
-    // Adding the output to itself (written in place) is a residual read just before the store.
-    appendBuffer(epilogue ? (epilogue->addsToOutput ? result : epilogue->residual) : Value());
-    if (epilogue) {
-      auto [lo, hi] = boundsOf(b, *epilogue);
-      args.append({lo, hi});
-    } else {
-      args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-INFINITY)));
-      args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(INFINITY)));
-    }
+    appendEpilogueArguments(b, loc, epilogue, result, args);
     func::FuncOp callee =
         declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_depthwise_conv2d_f32", args.size() - 2, 2);
     func::CallOp::create(b, loc, callee, args);

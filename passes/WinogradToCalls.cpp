@@ -79,22 +79,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     SmallVector<Value> args{m.pointer, m.offset};
     for (int64_t size : {in[3], in[2], in[4], in[5]}) args.push_back(constant(b, loc, size));
     args.append({written.pointer, written.offset, constant(b, loc, y[2]), constant(b, loc, y[3])});
-    auto appendBuffer = [&](Value buffer) {
-      if (!buffer) return args.append({constant(b, loc, 0), constant(b, loc, 0)});
-      BufferView view = viewOf(b, loc, buffer);
-      args.append({view.pointer, view.offset});
-    };
-    args.push_back(constant(b, loc, epilogue ? epilogue->biasKind : 0));
-    appendBuffer(epilogue ? epilogue->bias : Value());
-    // Adding the output to itself (written in place) is a residual read just before the store.
-    appendBuffer(epilogue ? (epilogue->addsToOutput ? result : epilogue->residual) : Value());
-    if (epilogue) {
-      auto [lo, hi] = boundsOf(b, *epilogue);
-      args.append({lo, hi});
-    } else {
-      args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-INFINITY)));
-      args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(INFINITY)));
-    }
+    appendEpilogueArguments(b, loc, epilogue, result, args);
     func::CallOp::create(
         b, loc,
         declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_output_f32", args.size() - 2, 2),

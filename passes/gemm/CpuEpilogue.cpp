@@ -1,6 +1,7 @@
 #include "gemm/CpuEpilogue.h"
 
 #include "BufferRoots.h"
+#include "RuntimeCalls.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -243,6 +244,27 @@ std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue) {
   };
   return {scalar(epilogue.lo, -std::numeric_limits<float>::infinity()),
           scalar(epilogue.hi, std::numeric_limits<float>::infinity())};
+}
+
+void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value result,
+                             SmallVectorImpl<Value> &args) {
+  auto constant = [&](int64_t v) { return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v)).getResult(); };
+  auto appendBuffer = [&](Value buffer) {
+    if (!buffer) return args.append({constant(0), constant(0)});
+    BufferView view = viewOf(b, loc, buffer);
+    args.append({view.pointer, view.offset});
+  };
+  args.push_back(constant(epilogue ? epilogue->biasKind : 0));
+  appendBuffer(epilogue ? epilogue->bias : Value());
+  // Adding the output to itself (written in place) is a residual read just before the store.
+  appendBuffer(epilogue ? (epilogue->addsToOutput ? result : epilogue->residual) : Value());
+  if (epilogue) {
+    auto [lo, hi] = boundsOf(b, *epilogue);
+    args.append({lo, hi});
+  } else {
+    args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity())));
+    args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(std::numeric_limits<float>::infinity())));
+  }
 }
 
 }  // namespace mlir::fusor

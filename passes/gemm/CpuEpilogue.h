@@ -31,4 +31,11 @@ Value outputAsC(OpBuilder &b, const CpuEpilogue &epilogue, MemRefType cType);
 // The f32 scalar operands lo and hi (±inf when unbounded), built before the epilogue op.
 std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue);
 
+// The epilogue as a runtime kernel's trailing arguments (the depthwise convolution's and the
+// Winograd output transform's): bias kind, bias (pointer, offset), residual (pointer, offset;
+// the written `result` itself where the epilogue adds the output to itself), lo, hi; for no
+// epilogue, no bias or residual and unbounded limits.
+void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value result,
+                             SmallVectorImpl<Value> &args);
+
 }  // namespace mlir::fusor

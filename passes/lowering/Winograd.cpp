@@ -60,25 +60,31 @@ Value pickRow(OpBuilder &b, Location loc, const Matrix &m, Value selector, funct
   return chosen;
 }
 
-// One 1-D pass: a generic over `resultType` whose element is row e of `m` applied to the m.cols
-// values read from `source` through `reads`, where e is the element's coordinate along
-// `selectorDim`.
-Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
-                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim) {
+// An all-parallel generic over `resultType` reading `source` through each of `reads`, whose
+// element `body` yields from the values read.
+linalg::GenericOp transformGeneric(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
+                                  RankedTensorType resultType,
+                                  function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   SmallVector<Value> inputs(reads.size(), source);
   SmallVector<AffineMap> maps(reads);
   unsigned rank = resultType.getRank();
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
   Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        ValueRange x = args.drop_back();
-        Value selector = linalg::IndexOp::create(nb, l, selectorDim);
-        linalg::YieldOp::create(nb, l, pickRow(nb, l, m, selector, [&](int64_t row) { return applyRow(nb, l, m, row, x); }));
-      });
-  return generic.getResult(0);
+  return linalg::GenericOp::create(b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+                                   SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+                                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                                     linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+                                   });
+}
+
+// One 1-D pass: element e of each output row is row e of `m` applied to the m.cols values
+// read, where e is the element's coordinate along `selectorDim`.
+Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
+                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim) {
+  return transformGeneric(b, loc, source, reads, resultType, [&](OpBuilder &nb, Location l, ValueRange x) {
+           Value selector = linalg::IndexOp::create(nb, l, selectorDim);
+           return pickRow(nb, l, m, selector, [&](int64_t row) { return applyRow(nb, l, m, row, x); });
+         }).getResult(0);
 }
 
 // Both passes of a 2-D transform in one generic: element (e1, e2) of m X m^T for the
@@ -89,15 +95,8 @@ Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap
 // vectorize.
 Value transformTile(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads, RankedTensorType resultType,
                     const Matrix &m, unsigned rowDim, unsigned colDim, bool interleaved, StringRef kernel) {
-  SmallVector<Value> inputs(reads.size(), source);
-  SmallVector<AffineMap> maps(reads);
-  unsigned rank = resultType.getRank();
-  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
+  linalg::GenericOp generic =
+      transformGeneric(b, loc, source, reads, resultType, [&](OpBuilder &nb, Location l, ValueRange x) {
         auto coordinate = [&](unsigned dim) -> Value {
           Value index = linalg::IndexOp::create(nb, l, dim);
           if (!interleaved) return index;
@@ -107,10 +106,10 @@ Value transformTile(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap
         SmallVector<Value> columns;
         for (int64_t j = 0; j < m.cols; ++j) {
           SmallVector<Value> column;
-          for (int64_t i = 0; i < m.cols; ++i) column.push_back(args[i * m.cols + j]);
+          for (int64_t i = 0; i < m.cols; ++i) column.push_back(x[i * m.cols + j]);
           columns.push_back(pickRow(nb, l, m, e1, [&](int64_t row) { return applyRow(nb, l, m, row, column); }));
         }
-        linalg::YieldOp::create(nb, l, pickRow(nb, l, m, e2, [&](int64_t row) { return applyRow(nb, l, m, row, columns); }));
+        return pickRow(nb, l, m, e2, [&](int64_t row) { return applyRow(nb, l, m, row, columns); });
       });
   generic->setAttr("fusor.kernel", b.getStringAttr(kernel));
   return generic.getResult(0);
