@@ -232,7 +232,7 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     OpBuilder builder(replaced ? replaced : op.getOperation());
     Location loc = op.getLoc();
     auto i64 = builder.getI64Type();
-    auto constant = [&](int64_t v) { return arith::ConstantOp::create(builder, loc, builder.getI64IntegerAttr(v)); };
+    auto constant = [&](int64_t v) { return i64Constant(builder, loc, v); };
     Value result = epilogue ? epilogue->output : cpuEpilogue ? outputAsC(builder, *cpuEpilogue, cType) : c;
     BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, result)};
     Value accumulate = constant(fill && !(cpuEpilogue && cpuEpilogue->addsToOutput) ? 0 : 1);

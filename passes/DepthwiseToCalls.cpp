@@ -228,7 +228,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
 
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();
-    auto constant = [&](int64_t v) { return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v)).getResult(); };
+    auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
     Value result = epilogue ? outputAsC(b, *epilogue, outType) : out;
     BufferView x = viewOf(b, loc, source), w = viewOf(b, loc, weight), y = viewOf(b, loc, result);
     auto sourceShape = cast<MemRefType>(source.getType()).getShape();

@@ -16,6 +16,10 @@ func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, unsigned in
   return f;
 }
 
+Value i64Constant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(value)).getResult();
+}
+
 BufferView viewOf(OpBuilder &b, Location loc, Value memref) {
   auto i64 = b.getI64Type();
   auto cast = [&](Value v) { return arith::IndexCastOp::create(b, loc, i64, v).getResult(); };

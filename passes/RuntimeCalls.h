@@ -10,6 +10,9 @@ namespace mlir::fusor {
 // `name` declared in `module` (once) with `integers` i64 arguments, then `floats` f32 ones.
 func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, unsigned integers, unsigned floats = 0);
 
+// An i64 constant, as the runtime's calls take their sizes.
+Value i64Constant(OpBuilder &b, Location loc, int64_t value);
+
 // A pointer to, the offset of, and the strides of a buffer, as i64 values.
 struct BufferView {
   Value pointer, offset;

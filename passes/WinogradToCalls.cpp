@@ -39,10 +39,6 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     for (linalg::GenericOp op : outputs) rewriteOutput(op);
   }
 
-  Value constant(OpBuilder &b, Location loc, int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v)).getResult();
-  }
-
   // tiles[4, 4, c, n, th, tw] from the padded input [n, c, 2 th + 2, 2 tw + 2].
   void rewriteInput(linalg::GenericOp op) {
     Value padded = onlyInput(op), tiles = op.getDpsInits()[0];
@@ -55,7 +51,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     BufferView x = viewOf(b, loc, padded), v = viewOf(b, loc, tiles);
     SmallVector<Value> args{x.pointer, x.offset};
     args.append(x.strides);
-    for (int64_t size : {shape[3], shape[2], shape[4], shape[5]}) args.push_back(constant(b, loc, size));
+    for (int64_t size : {shape[3], shape[2], shape[4], shape[5]}) args.push_back(i64Constant(b, loc, size));
     args.append({v.pointer, v.offset});
     func::CallOp::create(
         b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_input_f32", args.size()),
@@ -77,8 +73,8 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     Value result = epilogue ? outputAsC(b, *epilogue, cast<MemRefType>(out.getType())) : out;
     BufferView m = viewOf(b, loc, products), written = viewOf(b, loc, result);
     SmallVector<Value> args{m.pointer, m.offset};
-    for (int64_t size : {in[3], in[2], in[4], in[5]}) args.push_back(constant(b, loc, size));
-    args.append({written.pointer, written.offset, constant(b, loc, y[2]), constant(b, loc, y[3])});
+    for (int64_t size : {in[3], in[2], in[4], in[5]}) args.push_back(i64Constant(b, loc, size));
+    args.append({written.pointer, written.offset, i64Constant(b, loc, y[2]), i64Constant(b, loc, y[3])});
     appendEpilogueArguments(b, loc, epilogue, result, args);
     func::CallOp::create(
         b, loc,

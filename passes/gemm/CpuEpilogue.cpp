@@ -248,7 +248,7 @@ std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue) {
 
 void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value result,
                              SmallVectorImpl<Value> &args) {
-  auto constant = [&](int64_t v) { return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v)).getResult(); };
+  auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
   auto appendBuffer = [&](Value buffer) {
     if (!buffer) return args.append({constant(0), constant(0)});
     BufferView view = viewOf(b, loc, buffer);

@@ -2,6 +2,7 @@
 
 #include "fusor/runtime/ConstantWeights.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -19,12 +20,15 @@ struct Range {
 };
 
 std::mutex mutex;
+std::atomic<bool> anyRegistered{false};  // ranges() is not empty (written under the mutex)
 std::map<const char *, Range> &ranges() {  // by first byte
   static auto *r = new std::map<const char *, Range>();  // never destroyed: used until exit
   return *r;
 }
 
 }  // namespace
+
+bool anyConstantWeights() { return anyRegistered.load(std::memory_order_relaxed); }
 
 void registerConstantWeights(const void *begin, size_t bytes) {
   if (!begin || bytes == 0) return;
@@ -33,16 +37,18 @@ void registerConstantWeights(const void *begin, size_t bytes) {
   Range &range = ranges()[first];
   if (range.models == 0 || range.end != first + bytes) range = Range{first + bytes, 0, {}};
   ++range.models;
+  anyRegistered = true;
 }
 
 void forgetConstantWeights(const void *begin) {
   std::lock_guard<std::mutex> lock(mutex);
   auto it = ranges().find(static_cast<const char *>(begin));
   if (it != ranges().end() && --it->second.models <= 0) ranges().erase(it);
+  anyRegistered = !ranges().empty();
 }
 
 std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t csB, int64_t k, int64_t n,
-                                           size_t floats, const std::function<void(float *)> &pack) {
+                                           size_t floats, PackInto pack) {
   std::lock_guard<std::mutex> lock(mutex);
   if (ranges().empty()) return nullptr;
   // The range holding b, and B's last element inside it too.

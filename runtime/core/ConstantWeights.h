@@ -2,15 +2,32 @@
 // weights, made once and shared by every later call with the same B.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 
 namespace fusor::runtime {
 
+// Whether any model has weights registered: without, a GEMM need not look (no lock).
+bool anyConstantWeights();
+
+// What writes a packed copy: a reference to the caller's callable, not a copy of it (every
+// GEMM with a packed B passes one; a std::function allocated for it on every call).
+class PackInto {
+ public:
+  template <typename Pack>
+  explicit PackInto(const Pack &pack)
+      : pack_(&pack), call_([](const void *p, float *out) { (*static_cast<const Pack *>(p))(out); }) {}
+  void operator()(float *out) const { call_(pack_, out); }
+
+ private:
+  const void *pack_;
+  void (*call_)(const void *, float *);
+};
+
 // The packed copy (`floats` long, 64-byte aligned) of the B at `b` with these strides and
 // sizes if all of it lies in registered weights, written by `pack` on first use; else null.
 std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t csB, int64_t k, int64_t n,
-                                           size_t floats, const std::function<void(float *)> &pack);
+                                           size_t floats, PackInto pack);
 
 }  // namespace fusor::runtime

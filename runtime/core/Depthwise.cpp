@@ -8,9 +8,9 @@
 #include "fusor/runtime/Depthwise.h"
 
 #include "GemmKernel.h"
+#include "PlaneThreads.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <vector>
@@ -304,9 +304,7 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64
   const float *pBias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
   const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
   float *py = reinterpret_cast<float *>(y) + offsetY;
-  // Planes are even work: a static share each, once there is enough to repay the fork.
-  int64_t work = planes * outPlane * kernelH * kernelW;
-  int threads = work >= (int64_t{1} << 15) && !omp_in_parallel() ? int(std::min<int64_t>(omp_get_max_threads(), planes)) : 1;
+  int threads = threadsForPlanes(planes, planes * outPlane * kernelH * kernelW);
   bool avx2 = hasGemmKernelF32();
 #pragma omp parallel num_threads(threads)
   {

@@ -253,15 +253,16 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
   auto packedFloats = [](int64_t cols, int64_t depth) { return (cols + kTileCols - 1) / kTileCols * kTileCols * depth; };
   // B from a model's weights (see ConstantWeights.h): all of its blocks packed once.
   std::shared_ptr<const float> prepacked;
-  if (!inPlaceB) {
+  if (!inPlaceB && anyConstantWeights()) {
     size_t floats = 0;
     forEachBlock([&](int64_t, int64_t cols, int64_t, int64_t depth) { floats += packedFloats(cols, depth); });
-    prepacked = packedWeights(b, rsB, csB, k, n, floats, [&](float *out) {
+    auto packAll = [&](float *out) {
       forEachBlock([&](int64_t j0, int64_t cols, int64_t p0, int64_t depth) {
         packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, out);
         out += packedFloats(cols, depth);
       });
-    });
+    };
+    prepacked = packedWeights(b, rsB, csB, k, n, floats, PackInto(packAll));
   }
   const float *nextPrepacked = prepacked.get();
   for (int64_t j0 = 0; j0 < n; j0 += kBlockCols) {

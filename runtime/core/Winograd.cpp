@@ -8,9 +8,9 @@
 #include "fusor/runtime/Winograd.h"
 
 #include "GemmKernel.h"
+#include "PlaneThreads.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 
@@ -18,11 +18,6 @@ namespace fusor::runtime {
 namespace {
 
 constexpr int64_t kLanes = 8;
-
-// Planes are even work: a static share each, once there is enough to repay the fork.
-int threadsFor(int64_t planes, int64_t work) {
-  return work >= (int64_t{1} << 15) && !omp_in_parallel() ? int(std::min<int64_t>(omp_get_max_threads(), planes)) : 1;
-}
 
 // B^T d B for one tile: d[r][j] at rows r, columns j; out[e1 * 4 + e2].
 // T: float, or __m256 (eight tiles; GCC's vector extensions give it + and -).
@@ -212,7 +207,7 @@ extern "C" void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t
   const float *px = reinterpret_cast<const float *>(x) + offsetX;
   float *pv = reinterpret_cast<float *>(v) + offsetV;
   bool avx2 = hasGemmKernelF32();
-#pragma omp parallel for num_threads(threadsFor(planes, planes * tilesH * tilesW * 16)) schedule(static)
+#pragma omp parallel for num_threads(threadsForPlanes(planes, planes * tilesH * tilesW * 16)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     int64_t n = p / channels, c = p % channels;
     InputPlane plane{px + n * strideXN + c * strideXC, strideXH, strideXW, pv + c * tiles + n * tilesH * tilesW,
@@ -234,7 +229,7 @@ extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_
   const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
   float *py = reinterpret_cast<float *>(y) + offsetY;
   bool avx2 = hasGemmKernelF32();
-#pragma omp parallel for num_threads(threadsFor(planes, planes * tilesH * tilesW * 16)) schedule(static)
+#pragma omp parallel for num_threads(threadsForPlanes(planes, planes * tilesH * tilesW * 16)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     int64_t n = p / outChannels, o = p % outChannels;
     OutputPlane plane{pm + o * tiles + n * tilesH * tilesW, outChannels * tiles, py + p * outPlane,
