@@ -226,7 +226,7 @@ void batchedGemm(int64_t count, int64_t m, int64_t n, int64_t k, Gemm gemm) {
 const char *gemmBackend() {
   static const std::string name = [] {
     if (!hasGemmKernelF32() || gemmChoice() == GemmChoice::kOpenBlas) return blas().name;
-    return "fusor's AVX2 kernel (f32), " + blas().name + " (f64)";
+    return std::string("fusor's ") + gemmKernelIsa() + " kernel (f32), " + blas().name + " (f64)";
   }();
   return name.c_str();
 }

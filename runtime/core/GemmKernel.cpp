@@ -1,8 +1,8 @@
 // A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in blocks;
 // each slice of B is packed into contiguous 16-column micro-panels (any strides, zero-padded
 // edges; for a few rows of A, a row-major B is read in place instead), A is read in place when
-// row-major (packed otherwise), and a 6x16 AVX2 tile of C
-// accumulates in 12 registers. Unlike a BLAS call, C is not pre-scaled in a separate pass, and
+// row-major (packed otherwise), and a 6x16 AVX2 tile of C (6x32 with AVX-512, over two
+// adjacent panels) accumulates in 12 registers. Unlike a BLAS call, C is not pre-scaled in a separate pass, and
 // the epilogue (bias, residual, clamp) is applied as the tile is stored, so a convolution's
 // output is written once.
 #include "GemmKernel.h"
@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace fusor::runtime {
@@ -161,7 +162,8 @@ __attribute__((target("avx2,fma"))) inline void multiply(int64_t depth, const Ti
   acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
 }
 
-__attribute__((target("avx2,fma"), always_inline)) inline void tile(
+// Up to 6 rows and 16 columns of C (one panel of B), in AVX2's 8-float vectors.
+__attribute__((target("avx2,fma"))) inline void tileAvx2(
     int64_t depth, const TileRowsOfA &a, const float *bp, int64_t bStep, float *c, int64_t ldc, int64_t rows, int64_t cols,
     const TileStore &store, const GemmEpilogueOp &epilogue) {
   __m256 acc[kTileRows][2];
@@ -216,22 +218,124 @@ __attribute__((target("avx2,fma"), always_inline)) inline void tile(
   }
 }
 
-}  // namespace
 
-bool hasGemmKernelF32() {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return has;
+// The same K loop over two adjacent panels of B at once (`gap` floats apart), in AVX-512's
+// 16-float vectors: 6 rows x 32 columns of C in 12 registers. Halves == 1: one panel only.
+template <int Halves, bool UnitStep>
+__attribute__((target("avx512f,avx2,fma"))) inline void multiplyAvx512(int64_t depth, const TileRowsOfA &a, const float *bp,
+                                                                      int64_t gap, int64_t bStep, __m512 (&acc)[kTileRows][2]) {
+  const float *a0 = a.row[0], *a1 = a.row[1], *a2 = a.row[2], *a3 = a.row[3], *a4 = a.row[4], *a5 = a.row[5];
+  const int64_t step = UnitStep ? 1 : a.step;
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < depth; ++p) {
+    __m512 b0 = _mm512_loadu_ps(bp), x;
+    int64_t o = p * step;
+    if constexpr (Halves == 2) {
+      __m512 b1 = _mm512_loadu_ps(bp + gap);
+      x = _mm512_set1_ps(a0[o]), c00 = _mm512_fmadd_ps(x, b0, c00), c01 = _mm512_fmadd_ps(x, b1, c01);
+      x = _mm512_set1_ps(a1[o]), c10 = _mm512_fmadd_ps(x, b0, c10), c11 = _mm512_fmadd_ps(x, b1, c11);
+      x = _mm512_set1_ps(a2[o]), c20 = _mm512_fmadd_ps(x, b0, c20), c21 = _mm512_fmadd_ps(x, b1, c21);
+      x = _mm512_set1_ps(a3[o]), c30 = _mm512_fmadd_ps(x, b0, c30), c31 = _mm512_fmadd_ps(x, b1, c31);
+      x = _mm512_set1_ps(a4[o]), c40 = _mm512_fmadd_ps(x, b0, c40), c41 = _mm512_fmadd_ps(x, b1, c41);
+      x = _mm512_set1_ps(a5[o]), c50 = _mm512_fmadd_ps(x, b0, c50), c51 = _mm512_fmadd_ps(x, b1, c51);
+    } else {
+      c00 = _mm512_fmadd_ps(_mm512_set1_ps(a0[o]), b0, c00);
+      c10 = _mm512_fmadd_ps(_mm512_set1_ps(a1[o]), b0, c10);
+      c20 = _mm512_fmadd_ps(_mm512_set1_ps(a2[o]), b0, c20);
+      c30 = _mm512_fmadd_ps(_mm512_set1_ps(a3[o]), b0, c30);
+      c40 = _mm512_fmadd_ps(_mm512_set1_ps(a4[o]), b0, c40);
+      c50 = _mm512_fmadd_ps(_mm512_set1_ps(a5[o]), b0, c50);
+    }
+    bp += bStep;
+  }
+  acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11, acc[2][0] = c20, acc[2][1] = c21;
+  acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
 }
 
-// Compiled for AVX2 as a whole, so that the tile (short for a small K) is inlined into it.
-__attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t rsA, int64_t csA,
-                                                        const float *b, int64_t rsB, int64_t csB,
-                                                        float *c, int64_t ldc, int64_t m, int64_t n,
-                                                        int64_t k, bool accumulate,
-                                                        const GemmEpilogueOp &epilogue) {
+// Up to 6 rows and 32 columns of C: the panel at bp and, past 16 columns, the one `gap`
+// floats on. C's right edge is stored through masks (cheap with AVX-512's mask registers).
+__attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
+    int64_t depth, const TileRowsOfA &a, const float *bp, int64_t gap, int64_t bStep, float *c, int64_t ldc, int64_t rows,
+    int64_t cols, const TileStore &store, const GemmEpilogueOp &epilogue) {
+  __m512 acc[kTileRows][2];
+  const bool two = cols > kTileCols;
+  if (a.step == 1) {
+    if (two) multiplyAvx512<2, true>(depth, a, bp, gap, bStep, acc);
+    else multiplyAvx512<1, true>(depth, a, bp, gap, bStep, acc);
+  } else {
+    if (two) multiplyAvx512<2, false>(depth, a, bp, gap, bStep, acc);
+    else multiplyAvx512<1, false>(depth, a, bp, gap, bStep, acc);
+  }
+  auto maskOf = [](int64_t n) { return __mmask16(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1); };
+  const __mmask16 mask0 = maskOf(cols), mask1 = maskOf(cols - kTileCols);
+  const bool epilogueNow = store.last;
+  const auto biasKind = epilogueNow ? epilogue.biasKind : GemmEpilogueOp::kNoBias;
+  const float *residual = epilogueNow ? store.residual : nullptr;
+  const bool clamps = epilogueNow && (epilogue.lo > -__builtin_inff() || epilogue.hi < __builtin_inff());
+  const __m512 lo = _mm512_set1_ps(epilogue.lo), hi = _mm512_set1_ps(epilogue.hi);
+  __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
+  if (biasKind == GemmEpilogueOp::kBiasPerColumn) {
+    bias0 = _mm512_maskz_loadu_ps(mask0, epilogue.bias + store.col);
+    bias1 = _mm512_maskz_loadu_ps(mask1, epilogue.bias + store.col + kTileCols);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    float *out = c + r * ldc;
+    __m512 v0 = acc[r][0], v1 = acc[r][1];
+    if (store.addToC) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(mask0, out));
+      if (two) v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask1, out + kTileCols));
+    }
+    if (biasKind != GemmEpilogueOp::kNoBias) {
+      if (biasKind == GemmEpilogueOp::kBiasPerRow) bias0 = bias1 = _mm512_set1_ps(epilogue.bias[store.row + r]);
+      v0 = _mm512_add_ps(v0, bias0);
+      v1 = _mm512_add_ps(v1, bias1);
+    }
+    if (residual) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(mask0, residual + r * ldc));
+      if (two) v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask1, residual + r * ldc + kTileCols));
+    }
+    if (clamps) {
+      // As in AVX2's: max and min return their second operand when either is NaN.
+      v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
+      v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
+    }
+    _mm512_mask_storeu_ps(out, mask0, v0);
+    if (two) _mm512_mask_storeu_ps(out + kTileCols, mask1, v1);
+  }
+}
+
+// What the driver below needs of an instruction set: its tile, and how many 16-column panels
+// of B one tile spans.
+struct Avx2Tiles {
+  static constexpr int64_t kPanels = 1;
+  __attribute__((target("avx2,fma"))) static void tile(int64_t depth, const TileRowsOfA &a, const float *bp, int64_t,
+                                                       int64_t bStep, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                                       const TileStore &store, const GemmEpilogueOp &epilogue) {
+    tileAvx2(depth, a, bp, bStep, c, ldc, rows, cols, store, epilogue);
+  }
+};
+
+struct Avx512Tiles {
+  static constexpr int64_t kPanels = 2;
+  __attribute__((target("avx512f,avx2,fma"))) static void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
+                                                               int64_t gap, int64_t bStep, float *c, int64_t ldc,
+                                                               int64_t rows, int64_t cols, const TileStore &store,
+                                                               const GemmEpilogueOp &epilogue) {
+    tileAvx512(depth, a, bp, gap, bStep, c, ldc, rows, cols, store, epilogue);
+  }
+};
+
+}  // namespace
+
+namespace {
+
+// The blocks of C, K and rows walked around `Tiles`' register tile (see the top), for one
+// instruction set.
+template <typename Tiles>
+inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
+                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
   PackBuffers &buffers = packBuffers();
   if (k == 0) {  // no products: C keeps its value (or is 0), then the epilogue
     for (int64_t i = 0; i < m; ++i)
@@ -286,10 +390,15 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
       for (int64_t i0 = 0; i0 < m; i0 += blockRows) {
         int64_t rows = std::min(blockRows, m - i0);
         if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
-        for (int64_t jr = 0; jr < cols; jr += kTileCols) {
+        for (int64_t jr = 0; jr < cols;) {
           bool packedPanel = jr >= fullCols;
           const float *bp = packedPanel ? packedBlock + (jr - fullCols) * depth : b + p0 * rsB + j0 + jr;
           int64_t bStep = packedPanel ? kTileCols : rsB;
+          // A wide tile spans the next panel too where there is one of the same kind (both
+          // packed, or both read in place), `gap` floats on.
+          int64_t gap = packedPanel ? kTileCols * depth : kTileCols;
+          bool wide = Tiles::kPanels > 1 && jr + kTileCols < cols && (packedPanel || jr + kTileCols < fullCols);
+          int64_t tileCols = std::min(wide ? 2 * kTileCols : kTileCols, cols - jr);
           for (int64_t ir = 0; ir < rows; ir += kTileRows) {
             int64_t tileRows = std::min(kTileRows, rows - ir);
             TileRowsOfA rowsOfA;
@@ -304,13 +413,53 @@ __attribute__((target("avx2,fma"))) void gemmKernelF32(const float *a, int64_t r
             }
             int64_t corner = (i0 + ir) * ldc + j0 + jr;
             TileStore store{addToC, last, i0 + ir, j0 + jr, epilogue.residual ? epilogue.residual + corner : nullptr};
-            tile(depth, rowsOfA, bp, bStep, c + corner, ldc, tileRows,
-                 std::min(kTileCols, cols - jr), store, epilogue);
+            Tiles::tile(depth, rowsOfA, bp, gap, bStep, c + corner, ldc, tileRows, tileCols, store, epilogue);
           }
+          jr += tileCols;
         }
       }
     }
   }
+}
+
+// AVX-512 where the CPU has it, unless FUSOR_CPU_ISA=avx2 asks for the narrower kernel.
+bool useAvx512() {
+  static const bool use = [] {
+    __builtin_cpu_init();
+    const char *isa = std::getenv("FUSOR_CPU_ISA");
+    return hasGemmKernelF32() && __builtin_cpu_supports("avx512f") && !(isa && std::string(isa) == "avx2");
+  }();
+  return use;
+}
+
+// Each compiled for its instruction set as a whole (flatten): the driver, tile and K loop
+// become one function, with the tile's loop-invariant setup hoisted and nothing called.
+__attribute__((target("avx2,fma"), flatten)) void gemmKernelF32Avx2(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
+                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+  gemmDriver<Avx2Tiles>(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
+}
+
+__attribute__((target("avx512f,avx2,fma"), flatten)) void gemmKernelF32Avx512(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
+                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+  gemmDriver<Avx512Tiles>(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
+}
+
+}  // namespace
+
+bool hasGemmKernelF32() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return has;
+}
+
+const char *gemmKernelIsa() { return useAvx512() ? "AVX-512" : "AVX2"; }
+
+void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
+                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+  if (useAvx512()) gemmKernelF32Avx512(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
+  else gemmKernelF32Avx2(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
 }
 
 namespace {

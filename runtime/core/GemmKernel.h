@@ -1,5 +1,6 @@
-// fusor's own f32 GEMM for x86 CPUs with AVX2 and FMA: packed panels, a 6x16 register tile,
-// and the epilogue (bias, clamp) applied while each tile of C is still in registers.
+// fusor's own f32 GEMM for x86 CPUs with AVX2 and FMA: packed panels, a 6x16 register tile
+// (6x32 where the CPU has AVX-512), and the epilogue (bias, clamp) applied while each tile of
+// C is still in registers.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,10 @@ inline float applyEpilogue(float v, const GemmEpilogueOp &epilogue, int64_t row,
 
 // Whether this CPU runs the kernel (AVX2 and FMA).
 bool hasGemmKernelF32();
+
+// The instruction set the kernel uses here: "AVX-512" where the CPU has AVX-512F (unless
+// FUSOR_CPU_ISA=avx2), else "AVX2".
+const char *gemmKernelIsa();
 
 // C[i][j] (+)= sum_p A[i][p] B[p][j], then the epilogue. A and B with any strides; C row-major
 // with row stride ldc. Single-threaded: callers split C across threads.
