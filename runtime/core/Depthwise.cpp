@@ -82,20 +82,36 @@ __attribute__((target("avx2,fma"))) void fillRow(const Shape &s, const Plane &pl
   if (s.stepW == 2 && avx2 && plane.colStride == 1) {
     // Split straight from the input row: phase q's column j is the input's 2j + q - padLeft.
     // Sixteen input columns give eight of each phase (shuffle within lanes, then order the
-    // lanes); the columns near the row's ends, one at a time, are 0 outside the input.
-    auto column = [&](int64_t v) { return v >= 0 && v < s.width ? src[v] : 0.0f; };
-    int64_t first = (s.padLeft + 1) / 2;  // the first j whose 16 columns start inside the input
+    // lanes). Columns outside the input read as 0, through masked loads at the row's ends
+    // (they fault on no lane they leave out). Copying the row out first and splitting the
+    // copy measured slower: the loads straddled its stores, which could not forward to them.
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), width = _mm256_set1_epi32(int(s.width));
+    auto columns = [&](int64_t c0) __attribute__((target("avx2,fma"), always_inline)) {
+      if (c0 >= 0 && c0 + kLanes <= s.width) return _mm256_loadu_ps(src + c0);
+      __m256i at = _mm256_add_epi32(_mm256_set1_epi32(int(c0)), lanes);
+      __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), at), _mm256_cmpgt_epi32(width, at));
+      return _mm256_maskload_ps(reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(src) + c0 * 4), inside);
+    };
+    auto split = [&](int64_t j, __m256 &even, __m256 &odd) __attribute__((target("avx2,fma"), always_inline)) {
+      __m256 lo = columns(2 * j - s.padLeft), hi = columns(2 * j - s.padLeft + kLanes);
+      even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));
+      odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
+    };
     int64_t j = 0;
-    for (; j < std::min(first, s.run); ++j) out[j] = column(2 * j - s.padLeft), out[s.run + j] = column(2 * j + 1 - s.padLeft);
-    for (; j + kLanes <= s.run && 2 * j - s.padLeft + 2 * kLanes <= s.width; j += kLanes) {
-      const float *at = src + 2 * j - s.padLeft;
-      __m256 lo = _mm256_loadu_ps(at), hi = _mm256_loadu_ps(at + kLanes);
-      __m256 even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
-      __m256 odd = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
-      _mm256_storeu_ps(out + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
-      _mm256_storeu_ps(out + s.run + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odd), 0xd8)));
+    for (; j + kLanes <= s.run; j += kLanes) {
+      __m256 even, odd;
+      split(j, even, odd);
+      _mm256_storeu_ps(out + j, even);
+      _mm256_storeu_ps(out + s.run + j, odd);
     }
-    for (; j < s.run; ++j) out[j] = column(2 * j - s.padLeft), out[s.run + j] = column(2 * j + 1 - s.padLeft);
+    if (j < s.run) {  // the phases' last few columns: a whole store would run into the next phase
+      alignas(32) float even[kLanes], odd[kLanes];
+      __m256 e, o;
+      split(j, e, o);
+      _mm256_store_ps(even, e);
+      _mm256_store_ps(odd, o);
+      for (int64_t t = j; t < s.run; ++t) out[t] = even[t - j], out[s.run + t] = odd[t - j];
+    }
     return;
   }
   float *padded = s.stepW == 1 ? out : line;
