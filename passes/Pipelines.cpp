@@ -56,12 +56,13 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
   std::vector<PipelineStage> stages;
   addSharedStages(stages, options.refineShapes, /*winograd=*/true);
   stages.push_back({"loops", [](OpPassManager &pm) {
+                      // First: a whole Winograd convolution becomes one call, its GEMMs too.
+                      pm.addPass(createFusorWinogradToCalls());   // declares its kernels
                       FusorContractionsToCallsOptions gemm;
                       gemm.cpuEpilogues = true;  // bias and clamp applied as C is stored
                       gemm.batchedCalls = true;  // a batch shared out between threads
                       pm.addPass(createFusorContractionsToCalls(gemm));  // declares the GEMM in the module
                       pm.addPass(createFusorDepthwiseToCalls());  // no padded copies; declares its kernel
-                      pm.addPass(createFusorWinogradToCalls());   // declares its transforms
                       pm.addNestedPass<func::FuncOp>(createFusorLowerStridedCopies());
                       pm.addNestedPass<func::FuncOp>(createFusorLinalgToLoops());
                       pm.addPass(createLowerAffinePass());
@@ -103,6 +104,8 @@ std::vector<PipelineStage> cudaPipelineStages(const CudaPipelineOptions &options
   std::vector<PipelineStage> stages;
   addSharedStages(stages, /*refineShapes=*/true, /*winograd=*/false);
   stages.push_back({"gpu", [options](OpPassManager &pm) {
+                      // First: a whole Winograd convolution becomes one call, its GEMMs too.
+                      pm.addPass(createFusorWinogradToCalls());   // declares its kernels
                       FusorContractionsToCallsOptions gemm;
                       gemm.unitStrideOnly = true;  // cuBLASLt takes BLAS layouts only
                       gemm.epilogues = true;       // bias, relu and gelu inside cuBLASLt

@@ -1,12 +1,18 @@
 // fusor-winograd-to-calls: Winograd's input and output transforms on buffers (the generics
-// fusor-lower-to-linalg tags `fusor.kernel`) -> calls to the CPU runtime's vectorized ones
-// (fusor_rt_winograd_input_f32 / _output_f32); an elementwise op after the output transform
-// that adds a bias per channel and/or a residual and clamps becomes part of its call.
+// fusor-lower-to-linalg tags `fusor.kernel`) -> calls to the CPU runtime's vectorized ones.
+// Where the chain is whole (the input transform, the 16 GEMMs as one batched matmul on
+// buffers used by nothing else, the output transform), all of it becomes one call
+// (fusor_rt_winograd_conv3x3_f32), which keeps the tiles and products in cache; otherwise
+// each transform becomes its own (fusor_rt_winograd_input_f32 / _output_f32). An elementwise
+// op after the output transform that adds a bias per channel and/or a residual and clamps
+// becomes part of the call.
 #include "fusor/passes/Passes.h"
 #include "BufferRoots.h"
 #include "RuntimeCalls.h"
 #include "gemm/CpuEpilogue.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::fusor {
 #define GEN_PASS_DEF_FUSORWINOGRADTOCALLS
@@ -26,6 +32,145 @@ Value onlyInput(linalg::GenericOp op) {
   return llvm::all_of(op.getDpsInputs(), [&](Value v) { return v == input; }) ? input : Value();
 }
 
+bool isTagged(Operation *op, StringRef kernel) {
+  auto tag = op->getAttrOfType<StringAttr>("fusor.kernel");
+  return tag && tag.getValue() == kernel;
+}
+
+// products[b, i, j] += weights[b, i, k] * tiles[b, k, j], as lowering writes the 16 GEMMs.
+bool isBatchMatmul(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || op.getNumLoops() != 4 || op.getNumReductionLoops() != 1)
+    return false;
+  MLIRContext *context = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
+  SmallVector<AffineMap> expected{AffineMap::get(4, 0, {d(0), d(1), d(3)}, context),
+                                  AffineMap::get(4, 0, {d(0), d(3), d(2)}, context),
+                                  AffineMap::get(4, 0, {d(0), d(1), d(2)}, context)};
+  if (op.getIndexingMapsArray() != expected || op.getIteratorTypesArray()[3] != utils::IteratorType::reduction)
+    return false;
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3) return false;
+  auto mul = dyn_cast<arith::MulFOp>(body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!mul || !add || !yield || yield.getOperand(0) != add.getResult()) return false;
+  Value in0 = body.getArgument(0), in1 = body.getArgument(1), out = body.getArgument(2);
+  bool product = (mul.getLhs() == in0 && mul.getRhs() == in1) || (mul.getLhs() == in1 && mul.getRhs() == in0);
+  bool sum = (add.getLhs() == out && add.getRhs() == mul.getResult()) || (add.getRhs() == out && add.getLhs() == mul.getResult());
+  return product && sum;
+}
+
+// Whether some op after `from` and before `to` (in one block) may write or free the buffer
+// `root`.
+bool writtenBetween(Operation *from, Operation *to, Value root) {
+  for (Operation *op = from->getNextNode(); op && op != to; op = op->getNextNode()) {
+    if (isa<func::CallOp>(op)) return true;
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op); dealloc && bufferRootOf(dealloc.getMemref()) == root) return true;
+    if (auto copy = dyn_cast<memref::CopyOp>(op); copy && bufferRootOf(copy.getTarget()) == root) return true;
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+      for (Value init : dps.getDpsInits())
+        if (bufferRootOf(init) == root) return true;
+  }
+  return false;
+}
+
+// One Winograd convolution as lowering leaves it on buffers, whole.
+struct Chain {
+  linalg::GenericOp input, matmul, output;
+  linalg::FillOp fill;
+  memref::CollapseShapeOp tilesView;
+  memref::ExpandShapeOp productsView;
+  memref::AllocOp tiles, products;
+  Value padded, weights;  // [n, c, 2 th + 2, 2 tw + 2]; [16, o, c]
+};
+
+// Whether `op` writes all of the buffer `alloc` (a later convolution's tiles or products).
+bool overwritesAll(Operation *op, Value alloc) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) return fill.getDpsInits()[0] == alloc;
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  return generic && isTagged(generic, "winograd_input") && generic.getDpsInits()[0] == alloc;
+}
+
+// The allocation `buffer` is, if no op but the chain's (`from` to `to`) touches it in between
+// and the first op after them that does overwrites all of it: what the chain writes there is
+// read by no one else. (Bufferization reuses one such buffer for several convolutions.)
+memref::AllocOp chainOwnedAlloc(Value buffer, Operation *from, Operation *to, ArrayRef<Operation *> chainOps) {
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != to->getBlock()) return nullptr;
+  Operation *next = nullptr;
+  for (OpOperand &use : alloc->getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<memref::DeallocOp>(user)) continue;
+    // A view (the chain's, or one that CSE shares with other convolutions) counts as the ops
+    // that use it.
+    SmallVector<Operation *> touching{user};
+    if (isInertOp(user)) touching.assign(user->getUsers().begin(), user->getUsers().end());
+    for (Operation *op : touching) {
+      if (llvm::is_contained(chainOps, op)) continue;
+      if (op->getBlock() != to->getBlock()) return nullptr;
+      if (op->isBeforeInBlock(from)) continue;
+      if (!to->isBeforeInBlock(op)) return nullptr;  // between the chain's ops
+      if (!next || op->isBeforeInBlock(next)) next = op;
+    }
+  }
+  if (next && !overwritesAll(next, alloc)) return nullptr;
+  return alloc;
+}
+
+std::optional<Chain> matchChain(linalg::GenericOp output) {
+  Chain chain;
+  chain.output = output;
+  Value products = onlyInput(output);
+  chain.productsView = products ? products.getDefiningOp<memref::ExpandShapeOp>() : nullptr;
+  if (!chain.productsView) return std::nullopt;
+  Value flatProducts = chain.productsView.getSrc();
+  // The last op of each kind before the next (a reused buffer has other convolutions' too).
+  auto lastBefore = [](Value buffer, Operation *before, auto matches) -> Operation * {
+    Operation *last = nullptr;
+    for (Operation *user : buffer.getUsers())
+      if (user->getBlock() == before->getBlock() && user->isBeforeInBlock(before) && matches(user) &&
+          (!last || last->isBeforeInBlock(user)))
+        last = user;
+    return last;
+  };
+  auto writes = [](Value buffer) {
+    return [buffer](Operation *op) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+      return dps && dps.getNumDpsInits() == 1 && dps.getDpsInits()[0] == buffer;
+    };
+  };
+  chain.matmul = dyn_cast_or_null<linalg::GenericOp>(lastBefore(flatProducts, output, writes(flatProducts)));
+  if (!chain.matmul || !isBatchMatmul(chain.matmul)) return std::nullopt;
+  chain.fill = dyn_cast_or_null<linalg::FillOp>(lastBefore(flatProducts, chain.matmul, writes(flatProducts)));
+  if (!chain.fill || !matchPattern(chain.fill.getInputs()[0], m_AnyZeroFloat())) return std::nullopt;
+
+  chain.weights = chain.matmul.getDpsInputs()[0];
+  chain.tilesView = chain.matmul.getDpsInputs()[1].getDefiningOp<memref::CollapseShapeOp>();
+  if (!chain.tilesView) return std::nullopt;
+  Value tiles = chain.tilesView.getSrc();
+  chain.input = dyn_cast_or_null<linalg::GenericOp>(lastBefore(tiles, chain.matmul, writes(tiles)));
+  if (!chain.input || !isTagged(chain.input, "winograd_input")) return std::nullopt;
+  chain.padded = onlyInput(chain.input);
+  auto weightsType = cast<MemRefType>(chain.weights.getType());
+  if (!chain.padded || !cast<MemRefType>(chain.padded.getType()).getElementType().isF32() ||
+      !weightsType.hasStaticShape() || !isDenseF32(chain.weights) || !isDenseF32(output.getDpsInits()[0]))
+    return std::nullopt;
+  // In order in one block, with the input and weights unchanged until the output is written.
+  Block *block = output->getBlock();
+  for (Operation *op : {chain.input.getOperation(), chain.fill.getOperation(), chain.matmul.getOperation()})
+    if (op->getBlock() != block) return std::nullopt;
+  if (!chain.input->isBeforeInBlock(chain.matmul) || !chain.fill->isBeforeInBlock(chain.matmul) ||
+      !chain.matmul->isBeforeInBlock(output) || writtenBetween(chain.input, output, bufferRootOf(chain.padded)) ||
+      writtenBetween(chain.matmul, output, bufferRootOf(chain.weights)))
+    return std::nullopt;
+  SmallVector<Operation *> ops{chain.input, chain.tilesView, chain.fill, chain.matmul, chain.productsView, output};
+  Operation *first = chain.fill->isBeforeInBlock(chain.input) ? chain.fill.getOperation() : chain.input.getOperation();
+  chain.tiles = chainOwnedAlloc(chain.tilesView.getSrc(), first, output, ops);
+  chain.products = chainOwnedAlloc(flatProducts, first, output, ops);
+  if (!chain.tiles || !chain.products) return std::nullopt;
+  return chain;
+}
+
 struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> inputs, outputs;
@@ -35,8 +180,67 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
       if (kernel.getValue() == "winograd_input") inputs.push_back(op);
       if (kernel.getValue() == "winograd_output") outputs.push_back(op);
     });
+    SmallVector<linalg::GenericOp> apart;
+    for (linalg::GenericOp op : outputs) {
+      std::optional<Chain> chain = matchChain(op);
+      if (!chain || !rewriteChain(*chain)) apart.push_back(op);
+      else llvm::erase(inputs, chain->input);
+    }
     for (linalg::GenericOp op : inputs) rewriteInput(op);
-    for (linalg::GenericOp op : outputs) rewriteOutput(op);
+    for (linalg::GenericOp op : apart) rewriteOutput(op);
+  }
+
+  // The epilogue after the output transform that its call can apply, if any, where the call
+  // reads the buffer `read` (a root) while it writes.
+  std::optional<CpuEpilogue> epilogueAfter(linalg::GenericOp op, Value read) {
+    Value out = op.getDpsInits()[0];
+    auto y = cast<MemRefType>(out.getType()).getShape();
+    std::optional<CpuEpilogue> epilogue = matchCpuEpilogue(op, out, y[0] * y[1], y[2] * y[3]);
+    // A bias per output position stays apart.
+    if (epilogue && (epilogue->biasKind == 2 || bufferRootOf(epilogue->output) == read))
+      epilogue.reset();
+    return epilogue;
+  }
+
+  // The whole convolution as one call, where it writes no buffer it reads.
+  bool rewriteChain(Chain &chain) {
+    linalg::GenericOp op = chain.output;
+    Value out = op.getDpsInits()[0];
+    Value inputRoot = bufferRootOf(chain.padded), weightsRoot = bufferRootOf(chain.weights);
+    std::optional<CpuEpilogue> epilogue = epilogueAfter(op, inputRoot);
+    if (epilogue && bufferRootOf(epilogue->output) == weightsRoot) epilogue.reset();
+    Value written = epilogue ? epilogue->output : out;
+    if (bufferRootOf(out) == inputRoot || bufferRootOf(out) == weightsRoot || bufferRootOf(written) == inputRoot)
+      return false;
+    auto tiles = chain.tiles.getType().getShape(), y = cast<MemRefType>(out.getType()).getShape();
+    OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
+    Location loc = op.getLoc();
+    Value result = epilogue ? outputAsC(b, *epilogue, cast<MemRefType>(out.getType())) : out;
+    BufferView x = viewOf(b, loc, chain.padded), u = viewOf(b, loc, chain.weights), yv = viewOf(b, loc, result);
+    SmallVector<Value> args{x.pointer, x.offset};
+    args.append(x.strides);
+    for (int64_t size : {tiles[3], tiles[2], tiles[4], tiles[5]}) args.push_back(i64Constant(b, loc, size));
+    args.append({u.pointer, u.offset, i64Constant(b, loc, y[1]), yv.pointer, yv.offset, i64Constant(b, loc, y[2]),
+                 i64Constant(b, loc, y[3])});
+    appendEpilogueArguments(b, loc, epilogue, result, args);
+    func::CallOp::create(
+        b, loc,
+        declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_conv3x3_f32", args.size() - 2, 2),
+        args);
+    if (epilogue) epilogue->op.erase();
+    for (Operation *dead : {op.getOperation(), chain.matmul.getOperation(), chain.fill.getOperation(),
+                            chain.input.getOperation()})
+      dead->erase();
+    // The views, like the buffers, go once no other convolution uses them.
+    for (Operation *view : {chain.productsView.getOperation(), chain.tilesView.getOperation()})
+      if (view->use_empty()) view->erase();
+    // The buffers go once no other convolution uses them.
+    for (memref::AllocOp alloc : {chain.products, chain.tiles}) {
+      if (llvm::any_of(alloc->getUsers(), [](Operation *user) { return !isa<memref::DeallocOp>(user); })) continue;
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) user->erase();
+      alloc->erase();
+    }
+    return true;
   }
 
   // tiles[4, 4, c, n, th, tw] from the padded input [n, c, 2 th + 2, 2 tw + 2].
@@ -64,10 +268,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     Value products = onlyInput(op), out = op.getDpsInits()[0];
     if (!products || !isDenseF32(products) || !isDenseF32(out) || bufferRootOf(products) == bufferRootOf(out)) return;
     auto in = cast<MemRefType>(products.getType()).getShape(), y = cast<MemRefType>(out.getType()).getShape();
-    std::optional<CpuEpilogue> epilogue = matchCpuEpilogue(op, out, y[0] * y[1], y[2] * y[3]);
-    // A bias per output position stays apart; the kernel reads the products while it writes.
-    if (epilogue && (epilogue->biasKind == 2 || bufferRootOf(epilogue->output) == bufferRootOf(products)))
-      epilogue.reset();
+    std::optional<CpuEpilogue> epilogue = epilogueAfter(op, bufferRootOf(products));
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();
     Value result = epilogue ? outputAsC(b, *epilogue, cast<MemRefType>(out.getType())) : out;

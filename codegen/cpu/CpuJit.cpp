@@ -70,6 +70,7 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   add("fusor_rt_depthwise_conv2d_f32", &fusor_rt_depthwise_conv2d_f32);
   add("fusor_rt_winograd_input_f32", &fusor_rt_winograd_input_f32);
   add("fusor_rt_winograd_output_f32", &fusor_rt_winograd_output_f32);
+  add("fusor_rt_winograd_conv3x3_f32", &fusor_rt_winograd_conv3x3_f32);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);
   add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);

@@ -5,6 +5,9 @@
 // output columns back. The adds and subtracts then run on whole vectors; the last few tiles
 // of a row (and any input with a column stride) go one tile at a time. (Written as linalg,
 // these reads of every other column were scalar loops: about a quarter of each convolution.)
+// The whole convolution in one call transforms a block of tile rows, multiplies it and
+// transforms it back while its tiles and products are still in cache: as three calls, each
+// went through memory (3.2 MB of tiles and of products for a 64-channel 56x56 map).
 #include "fusor/runtime/Winograd.h"
 
 #include "GemmKernel.h"
@@ -13,6 +16,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace fusor::runtime {
 namespace {
@@ -237,5 +241,128 @@ extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_
     for (int64_t ty = 0; ty < tilesH; ++ty)
       outputRowScalar(plane, ty, avx2 ? outputRowAvx2(plane, ty, tilesW, outHeight, outWidth, lo, hi) : 0, tilesW,
                       outHeight, outWidth, lo, hi);
+  }
+}
+
+namespace fusor::runtime {
+namespace {
+
+// What a block's transformed tiles and products may take (per thread): well inside L2. Blocks
+// have at least kMinTiles tiles (narrower GEMMs are slow), and are shared between threads
+// only where there are at least kBlocksPerThread each (else the threads share each block).
+constexpr int64_t kBlockBytes = 768 * 1024, kMinTiles = 48, kBlocksPerThread = 4;
+
+// One block: tile rows [ty0, ty0 + rows) of image n, `count` tiles, into tiles[16][c][count]
+// and products[16][o][count], then y.
+struct Block {
+  int64_t n, ty0, rows, count;
+  float *tiles, *products;
+};
+
+struct Convolution {
+  const float *x;
+  int64_t strideXN, strideXC, strideXH, strideXW, channels, tilesW;
+  const float *u;
+  int64_t outChannels;
+  float *y;
+  int64_t outHeight, outWidth;
+  const float *bias, *residual;
+  float lo, hi;
+  bool avx2;
+
+  void input(const Block &b, int64_t c) const {
+    // The block as if it were a whole (shorter) map: its planes start at tile row ty0.
+    InputPlane plane{x + b.n * strideXN + c * strideXC + 2 * b.ty0 * strideXH, strideXH, strideXW,
+                     b.tiles + c * b.count, channels * b.count};
+    for (int64_t ty = 0; ty < b.rows; ++ty)
+      inputRowScalar(plane, ty, avx2 && strideXW == 1 ? inputRowAvx2(plane, ty, tilesW) : 0, tilesW);
+  }
+
+  // products[e] (outChannels x count) = u[e] (outChannels x channels) tiles[e] (channels x count).
+  void product(const Block &b, int64_t e) const {
+    const float *pa = u + e * outChannels * channels, *pb = b.tiles + e * channels * b.count;
+    float *pc = b.products + e * outChannels * b.count;
+    if (hasGemmKernelF32())
+      return gemmKernelF32(pa, channels, 1, pb, b.count, 1, pc, b.count, outChannels, b.count, channels, false,
+                           GemmEpilogueOp{});
+    for (int64_t o = 0; o < outChannels; ++o)
+      for (int64_t t = 0; t < b.count; ++t) {
+        float sum = 0.0f;
+        for (int64_t i = 0; i < channels; ++i) sum += pa[o * channels + i] * pb[i * b.count + t];
+        pc[o * b.count + t] = sum;
+      }
+  }
+
+  void output(const Block &b, int64_t o) const {
+    int64_t p = b.n * outChannels + o, at = p * outHeight * outWidth + 2 * b.ty0 * outWidth;
+    int64_t height = std::min(outHeight - 2 * b.ty0, 2 * b.rows);
+    OutputPlane plane{b.products + o * b.count, outChannels * b.count, y + at, residual ? residual + at : nullptr,
+                      bias ? bias[p] : 0.0f};
+    for (int64_t ty = 0; ty < b.rows; ++ty)
+      outputRowScalar(plane, ty, avx2 ? outputRowAvx2(plane, ty, tilesW, height, outWidth, lo, hi) : 0, tilesW,
+                      height, outWidth, lo, hi);
+  }
+};
+
+}  // namespace
+}  // namespace fusor::runtime
+
+using namespace fusor::runtime;
+
+extern "C" void fusor_rt_winograd_conv3x3_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
+                                              int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
+                                              int64_t tilesH, int64_t tilesW, intptr_t u, int64_t offsetU,
+                                              int64_t outChannels, intptr_t y, int64_t offsetY, int64_t outHeight,
+                                              int64_t outWidth, int64_t biasKind, intptr_t bias, int64_t biasOffset,
+                                              intptr_t residual, int64_t residualOffset, float lo, float hi) {
+  if (batch == 0 || outChannels == 0 || outHeight == 0 || outWidth == 0 || tilesH == 0 || tilesW == 0) return;
+  Convolution conv{reinterpret_cast<const float *>(x) + offsetX,
+                   strideXN, strideXC, strideXH, strideXW, channels, tilesW,
+                   reinterpret_cast<const float *>(u) + offsetU, outChannels,
+                   reinterpret_cast<float *>(y) + offsetY, outHeight, outWidth,
+                   biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr,
+                   residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr,
+                   lo, hi, hasGemmKernelF32()};
+  int64_t rowBytes = 16 * (channels + outChannels) * tilesW * int64_t(sizeof(float));
+  int64_t rowsPerBlock = std::clamp<int64_t>(std::max(kBlockBytes / rowBytes, (kMinTiles + tilesW - 1) / tilesW), 1, tilesH);
+  int64_t blocksPerImage = (tilesH + rowsPerBlock - 1) / rowsPerBlock, blocks = batch * blocksPerImage;
+  int64_t work = 16 * channels * outChannels * batch * tilesH * tilesW;
+  int threads = omp_in_parallel() || work < (int64_t{1} << 18) ? 1 : omp_get_max_threads();
+  if (threads == 1 || blocks >= kBlocksPerThread * threads) {
+    // Blocks shared out, each one thread's from its tiles to its outputs.
+#pragma omp parallel num_threads(int(std::min<int64_t>(threads, blocks)))
+    {
+      thread_local std::vector<float> tiles, products;
+      tiles.resize(16 * channels * rowsPerBlock * tilesW);
+      products.resize(16 * outChannels * rowsPerBlock * tilesW);
+#pragma omp for schedule(static)
+      for (int64_t index = 0; index < blocks; ++index) {
+        int64_t n = index / blocksPerImage, ty0 = index % blocksPerImage * rowsPerBlock;
+        int64_t rows = std::min(rowsPerBlock, tilesH - ty0);
+        Block block{n, ty0, rows, rows * tilesW, tiles.data(), products.data()};
+        for (int64_t c = 0; c < channels; ++c) conv.input(block, c);
+        for (int64_t e = 0; e < 16; ++e) conv.product(block, e);
+        for (int64_t o = 0; o < outChannels; ++o) conv.output(block, o);
+      }
+    }
+    return;
+  }
+  // Too few blocks to share (small maps): a whole image at a time, its channels, GEMMs and
+  // output channels shared between the threads in turn.
+  int64_t count = tilesH * tilesW;
+  thread_local std::vector<float> tiles, products;  // the calling thread's, kept: no zeroing per call
+  tiles.resize(16 * channels * count);
+  products.resize(16 * outChannels * count);
+  for (int64_t n = 0; n < batch; ++n) {
+    Block block{n, 0, tilesH, count, tiles.data(), products.data()};
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(static)
+      for (int64_t c = 0; c < channels; ++c) conv.input(block, c);
+#pragma omp for schedule(static)
+      for (int64_t e = 0; e < 16; ++e) conv.product(block, e);
+#pragma omp for schedule(static)
+      for (int64_t o = 0; o < outChannels; ++o) conv.output(block, o);
+    }
   }
 }

@@ -35,6 +35,9 @@
 #o15 = affine_map<(d0, d1, d2, d3) -> (3, 3, d1, d0, d2 floordiv 2, d3 floordiv 2)>
 #nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #channel = affine_map<(d0, d1, d2, d3) -> (0, d1, 0, 0)>
+#lhs = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#rhs = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#acc = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 
 // The input transform: the padded input's pointer, offset and strides, then n = 1, c = 16,
 // 5 x 7 tiles, and the tiles' buffer. (The tagged generics' bodies, the transform as loops, do
@@ -108,5 +111,85 @@ func.func @left_alone(%padded: memref<1x16x12x16xf32>, %tiles: memref<4x4x16x1x5
        %a10: f32, %a11: f32, %a12: f32, %a13: f32, %a14: f32, %a15: f32, %o: f32):
     linalg.yield %a0 : f32
   }
+  return
+}
+
+// The whole chain (input transform, the 16 GEMMs as a batched matmul, output transform) on
+// buffers of its own: one call (n = 1, c = 16, 5 x 7 tiles, o = 24, a 9 x 13 output, no
+// epilogue), and the tiles, products and their deallocations gone.
+// CHECK-L%{{.*}}BEL: func.func @whole_convolution
+// CHECK: call @fusor_rt_winograd_conv3x3_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c16_i64, %c5_i64, %c7_i64, %{{.*}}, %{{.*}}, %c24_i64, %{{.*}}, %{{.*}}, %c9_i64, %c13_i64, %c0_i64,
+// CHECK-NOT: linalg.
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @whole_convolution(%padded: memref<1x16x12x16xf32>, %u: memref<16x24x16xf32>, %y: memref<1x24x9x13xf32>) {
+  %z = arith.constant 0.0 : f32
+  %tiles = memref.alloc() : memref<4x4x16x1x5x7xf32>
+  linalg.generic {indexing_maps = [#t0, #t1, #t2, #t3, #t4, #t5, #t6, #t7, #t8, #t9, #t10, #t11, #t12, #t13, #t14, #t15, #tiles], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded : memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>) outs(%tiles : memref<4x4x16x1x5x7xf32>) attrs = {fusor.kernel = "winograd_input"} {
+  ^bb0(%a0: f32, %a1: f32, %a2: f32, %a3: f32, %a4: f32, %a5: f32, %a6: f32, %a7: f32, %a8: f32, %a9: f32,
+       %a10: f32, %a11: f32, %a12: f32, %a13: f32, %a14: f32, %a15: f32, %o: f32):
+    linalg.yield %a0 : f32
+  }
+  %v = memref.collapse_shape %tiles [[0, 1], [2], [3, 4, 5]] : memref<4x4x16x1x5x7xf32> into memref<16x16x35xf32>
+  %m = memref.alloc() : memref<16x24x35xf32>
+  linalg.fill ins(%z : f32) outs(%m : memref<16x24x35xf32>)
+  linalg.generic {indexing_maps = [#lhs, #rhs, #acc], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%u, %v : memref<16x24x16xf32>, memref<16x16x35xf32>) outs(%m : memref<16x24x35xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  %products = memref.expand_shape %m [[0, 1], [2], [3, 4, 5]] output_shape [4, 4, 24, 1, 5, 7] : memref<16x24x35xf32> into memref<4x4x24x1x5x7xf32>
+  linalg.generic {indexing_maps = [#o0, #o1, #o2, #o3, #o4, #o5, #o6, #o7, #o8, #o9, #o10, #o11, #o12, #o13, #o14, #o15, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products : memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>) outs(%y : memref<1x24x9x13xf32>) attrs = {fusor.kernel = "winograd_output"} {
+  ^bb0(%a0: f32, %a1: f32, %a2: f32, %a3: f32, %a4: f32, %a5: f32, %a6: f32, %a7: f32, %a8: f32, %a9: f32,
+       %a10: f32, %a11: f32, %a12: f32, %a13: f32, %a14: f32, %a15: f32, %o: f32):
+    linalg.yield %a0 : f32
+  }
+  memref.dealloc %tiles : memref<4x4x16x1x5x7xf32>
+  memref.dealloc %m : memref<16x24x35xf32>
+  return
+}
+
+// The padded input written between the transforms: they stay two calls, and the batched
+// matmul is left for fusor-contractions-to-calls.
+// CHECK-LABEL: func.func @input_written_between
+// CHECK-NOT: fusor_rt_winograd_conv3x3_f32
+// CHECK: call @fusor_rt_winograd_input_f32
+// CHECK: linalg.fill
+// CHECK: linalg.generic
+// CHECK: call @fusor_rt_winograd_output_f32
+func.func @input_written_between(%padded: memref<1x16x12x16xf32>, %u: memref<16x24x16xf32>, %y: memref<1x24x9x13xf32>) {
+  %z = arith.constant 0.0 : f32
+  %tiles = memref.alloc() : memref<4x4x16x1x5x7xf32>
+  linalg.generic {indexing_maps = [#t0, #t1, #t2, #t3, #t4, #t5, #t6, #t7, #t8, #t9, #t10, #t11, #t12, #t13, #t14, #t15, #tiles], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded, %padded : memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>, memref<1x16x12x16xf32>) outs(%tiles : memref<4x4x16x1x5x7xf32>) attrs = {fusor.kernel = "winograd_input"} {
+  ^bb0(%a0: f32, %a1: f32, %a2: f32, %a3: f32, %a4: f32, %a5: f32, %a6: f32, %a7: f32, %a8: f32, %a9: f32,
+       %a10: f32, %a11: f32, %a12: f32, %a13: f32, %a14: f32, %a15: f32, %o: f32):
+    linalg.yield %a0 : f32
+  }
+  linalg.fill ins(%z : f32) outs(%padded : memref<1x16x12x16xf32>)
+  %v = memref.collapse_shape %tiles [[0, 1], [2], [3, 4, 5]] : memref<4x4x16x1x5x7xf32> into memref<16x16x35xf32>
+  %m = memref.alloc() : memref<16x24x35xf32>
+  linalg.fill ins(%z : f32) outs(%m : memref<16x24x35xf32>)
+  linalg.generic {indexing_maps = [#lhs, #rhs, #acc], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%u, %v : memref<16x24x16xf32>, memref<16x16x35xf32>) outs(%m : memref<16x24x35xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  %products = memref.expand_shape %m [[0, 1], [2], [3, 4, 5]] output_shape [4, 4, 24, 1, 5, 7] : memref<16x24x35xf32> into memref<4x4x24x1x5x7xf32>
+  linalg.generic {indexing_maps = [#o0, #o1, #o2, #o3, #o4, #o5, #o6, #o7, #o8, #o9, #o10, #o11, #o12, #o13, #o14, #o15, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products, %products : memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>, memref<4x4x24x1x5x7xf32>) outs(%y : memref<1x24x9x13xf32>) attrs = {fusor.kernel = "winograd_output"} {
+  ^bb0(%a0: f32, %a1: f32, %a2: f32, %a3: f32, %a4: f32, %a5: f32, %a6: f32, %a7: f32, %a8: f32, %a9: f32,
+       %a10: f32, %a11: f32, %a12: f32, %a13: f32, %a14: f32, %a15: f32, %o: f32):
+    linalg.yield %a0 : f32
+  }
+  memref.dealloc %tiles : memref<4x4x16x1x5x7xf32>
+  memref.dealloc %m : memref<16x24x35xf32>
   return
 }

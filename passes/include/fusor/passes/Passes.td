@@ -106,15 +106,20 @@ def FusorDepthwiseToCalls : Pass<"fusor-depthwise-to-calls", "ModuleOp"> {
 }
 
 def FusorWinogradToCalls : Pass<"fusor-winograd-to-calls", "ModuleOp"> {
-  let summary = "Call the CPU runtime's Winograd input and output transforms";
+  let summary = "Call the CPU runtime's Winograd convolution, or its input and output transforms";
   let description = [{
     The generics that fusor-lower-to-linalg tags `fusor.kernel = "winograd_input"` (the
     4x4 tiles of a padded f32 input, B^T d B, into a dense [4, 4, c, n, th, tw] buffer) and
     `"winograd_output"` (A^T m A of the 16 products [4, 4, o, n, th, tw] into the dense
     [n, o, oh, ow] result) become calls to fusor_rt_winograd_input_f32 and
     fusor_rt_winograd_output_f32, which read and write every other column with vector
-    shuffles. An elementwise op after the output transform that adds a bias per channel
-    and/or a residual and clamps (as matched for the CPU GEMM) becomes part of its call.
+    shuffles. Where the tiles and products are buffers of their own, joined by the batched
+    matmul of the 16 GEMMs (zero-filled products, dense [16, o, c] weights), and nothing
+    writes the input or weights before the output transform, the three become one call to
+    fusor_rt_winograd_conv3x3_f32, which keeps a block of tiles and products in cache. An
+    elementwise op after the output transform that adds a bias per channel and/or a
+    residual and clamps (as matched for the CPU GEMM) becomes part of the call.
+    Run it before fusor-contractions-to-calls, which would take the batched matmul.
     A module pass: it declares the runtime functions.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
