@@ -1,8 +1,8 @@
 // A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in blocks;
 // each slice of B is packed into contiguous 16-column micro-panels (any strides, zero-padded
 // edges; for a few rows of A, a row-major B is read in place instead), A is read in place when
-// row-major (packed otherwise), and a 6x16 AVX2 tile of C (6x32 with AVX-512, over two
-// adjacent panels) accumulates in 12 registers. Unlike a BLAS call, C is not pre-scaled in a separate pass, and
+// row-major (packed otherwise), and a 6x16 AVX2 tile of C accumulates in 12 registers (6x48
+// in 18 with AVX-512, over three adjacent panels). Unlike a BLAS call, C is not pre-scaled in a separate pass, and
 // the epilogue (bias, residual, clamp) is applied as the tile is stored, so a convolution's
 // output is written once.
 #include "GemmKernel.h"
@@ -219,90 +219,80 @@ __attribute__((target("avx2,fma"))) inline void tileAvx2(
 }
 
 
-// The same K loop over two adjacent panels of B at once (`gap` floats apart), in AVX-512's
-// 16-float vectors: 6 rows x 32 columns of C in 12 registers. Halves == 1: one panel only.
-template <int Halves, bool UnitStep>
+// The same K loop over up to three adjacent panels of B at once (`gap` floats apart), in
+// AVX-512's 16-float vectors: 6 rows x 48 columns of C in 18 registers.
+template <int Panels, bool UnitStep>
 __attribute__((target("avx512f,avx2,fma"))) inline void multiplyAvx512(int64_t depth, const TileRowsOfA &a, const float *bp,
-                                                                      int64_t gap, int64_t bStep, __m512 (&acc)[kTileRows][2]) {
+                                                                      int64_t gap, int64_t bStep, __m512 (&acc)[kTileRows][3]) {
   const float *a0 = a.row[0], *a1 = a.row[1], *a2 = a.row[2], *a3 = a.row[3], *a4 = a.row[4], *a5 = a.row[5];
   const int64_t step = UnitStep ? 1 : a.step;
-  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  // Named accumulators: GCC keeps an array of them in memory, not in registers.
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
+         c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
 #pragma GCC unroll 4
   for (int64_t p = 0; p < depth; ++p) {
-    __m512 b0 = _mm512_loadu_ps(bp), x;
+    __m512 b0 = _mm512_loadu_ps(bp), b1 = b0, b2 = b0;
+    if constexpr (Panels > 1) b1 = _mm512_loadu_ps(bp + gap);
+    if constexpr (Panels > 2) b2 = _mm512_loadu_ps(bp + 2 * gap);
     int64_t o = p * step;
-    if constexpr (Halves == 2) {
-      __m512 b1 = _mm512_loadu_ps(bp + gap);
-      x = _mm512_set1_ps(a0[o]), c00 = _mm512_fmadd_ps(x, b0, c00), c01 = _mm512_fmadd_ps(x, b1, c01);
-      x = _mm512_set1_ps(a1[o]), c10 = _mm512_fmadd_ps(x, b0, c10), c11 = _mm512_fmadd_ps(x, b1, c11);
-      x = _mm512_set1_ps(a2[o]), c20 = _mm512_fmadd_ps(x, b0, c20), c21 = _mm512_fmadd_ps(x, b1, c21);
-      x = _mm512_set1_ps(a3[o]), c30 = _mm512_fmadd_ps(x, b0, c30), c31 = _mm512_fmadd_ps(x, b1, c31);
-      x = _mm512_set1_ps(a4[o]), c40 = _mm512_fmadd_ps(x, b0, c40), c41 = _mm512_fmadd_ps(x, b1, c41);
-      x = _mm512_set1_ps(a5[o]), c50 = _mm512_fmadd_ps(x, b0, c50), c51 = _mm512_fmadd_ps(x, b1, c51);
-    } else {
-      c00 = _mm512_fmadd_ps(_mm512_set1_ps(a0[o]), b0, c00);
-      c10 = _mm512_fmadd_ps(_mm512_set1_ps(a1[o]), b0, c10);
-      c20 = _mm512_fmadd_ps(_mm512_set1_ps(a2[o]), b0, c20);
-      c30 = _mm512_fmadd_ps(_mm512_set1_ps(a3[o]), b0, c30);
-      c40 = _mm512_fmadd_ps(_mm512_set1_ps(a4[o]), b0, c40);
-      c50 = _mm512_fmadd_ps(_mm512_set1_ps(a5[o]), b0, c50);
-    }
+    auto row = [&](const float *ar, __m512 &x0, __m512 &x1, __m512 &x2) __attribute__((target("avx512f,avx2,fma"), always_inline)) {
+      __m512 x = _mm512_set1_ps(ar[o]);
+      x0 = _mm512_fmadd_ps(x, b0, x0);
+      if constexpr (Panels > 1) x1 = _mm512_fmadd_ps(x, b1, x1);
+      if constexpr (Panels > 2) x2 = _mm512_fmadd_ps(x, b2, x2);
+    };
+    row(a0, c00, c01, c02), row(a1, c10, c11, c12), row(a2, c20, c21, c22);
+    row(a3, c30, c31, c32), row(a4, c40, c41, c42), row(a5, c50, c51, c52);
     bp += bStep;
   }
-  acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11, acc[2][0] = c20, acc[2][1] = c21;
-  acc[3][0] = c30, acc[3][1] = c31, acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
+  acc[0][0] = c00, acc[0][1] = c01, acc[0][2] = c02, acc[1][0] = c10, acc[1][1] = c11, acc[1][2] = c12;
+  acc[2][0] = c20, acc[2][1] = c21, acc[2][2] = c22, acc[3][0] = c30, acc[3][1] = c31, acc[3][2] = c32;
+  acc[4][0] = c40, acc[4][1] = c41, acc[4][2] = c42, acc[5][0] = c50, acc[5][1] = c51, acc[5][2] = c52;
 }
 
-// Up to 6 rows and 32 columns of C: the panel at bp and, past 16 columns, the one `gap`
-// floats on. C's right edge is stored through masks (cheap with AVX-512's mask registers).
+// Up to 6 rows and 48 columns of C: the panel at bp and, past each 16 columns, the next one
+// `gap` floats on. C's right edge is stored through masks (cheap with AVX-512's mask registers).
 __attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
     int64_t depth, const TileRowsOfA &a, const float *bp, int64_t gap, int64_t bStep, float *c, int64_t ldc, int64_t rows,
     int64_t cols, const TileStore &store, const GemmEpilogueOp &epilogue) {
-  __m512 acc[kTileRows][2];
-  const bool two = cols > kTileCols;
+  __m512 acc[kTileRows][3];
+  const int panels = int((cols + kTileCols - 1) / kTileCols);
   if (a.step == 1) {
-    if (two) multiplyAvx512<2, true>(depth, a, bp, gap, bStep, acc);
+    if (panels == 3) multiplyAvx512<3, true>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 2) multiplyAvx512<2, true>(depth, a, bp, gap, bStep, acc);
     else multiplyAvx512<1, true>(depth, a, bp, gap, bStep, acc);
   } else {
-    if (two) multiplyAvx512<2, false>(depth, a, bp, gap, bStep, acc);
+    if (panels == 3) multiplyAvx512<3, false>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 2) multiplyAvx512<2, false>(depth, a, bp, gap, bStep, acc);
     else multiplyAvx512<1, false>(depth, a, bp, gap, bStep, acc);
   }
   auto maskOf = [](int64_t n) { return __mmask16(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1); };
-  const __mmask16 mask0 = maskOf(cols), mask1 = maskOf(cols - kTileCols);
+  const __mmask16 masks[3] = {maskOf(cols), maskOf(cols - kTileCols), maskOf(cols - 2 * kTileCols)};
   const bool epilogueNow = store.last;
   const auto biasKind = epilogueNow ? epilogue.biasKind : GemmEpilogueOp::kNoBias;
   const float *residual = epilogueNow ? store.residual : nullptr;
   const bool clamps = epilogueNow && (epilogue.lo > -__builtin_inff() || epilogue.hi < __builtin_inff());
   const __m512 lo = _mm512_set1_ps(epilogue.lo), hi = _mm512_set1_ps(epilogue.hi);
-  __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
-  if (biasKind == GemmEpilogueOp::kBiasPerColumn) {
-    bias0 = _mm512_maskz_loadu_ps(mask0, epilogue.bias + store.col);
-    bias1 = _mm512_maskz_loadu_ps(mask1, epilogue.bias + store.col + kTileCols);
-  }
+  __m512 columnBias[3];
+  for (int h = 0; h < panels; ++h)
+    columnBias[h] = biasKind == GemmEpilogueOp::kBiasPerColumn
+                        ? _mm512_maskz_loadu_ps(masks[h], epilogue.bias + store.col + h * kTileCols)
+                        : _mm512_setzero_ps();
   for (int64_t r = 0; r < rows; ++r) {
     float *out = c + r * ldc;
-    __m512 v0 = acc[r][0], v1 = acc[r][1];
-    if (store.addToC) {
-      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(mask0, out));
-      if (two) v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask1, out + kTileCols));
+    const __m512 rowBias = biasKind == GemmEpilogueOp::kBiasPerRow ? _mm512_set1_ps(epilogue.bias[store.row + r])
+                                                                   : _mm512_setzero_ps();
+    for (int h = 0; h < panels; ++h) {
+      __m512 v = acc[r][h];
+      if (store.addToC) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(masks[h], out + h * kTileCols));
+      if (biasKind == GemmEpilogueOp::kBiasPerRow) v = _mm512_add_ps(v, rowBias);
+      if (biasKind == GemmEpilogueOp::kBiasPerColumn) v = _mm512_add_ps(v, columnBias[h]);
+      if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(masks[h], residual + r * ldc + h * kTileCols));
+      // As in AVX2's: max and min return their second operand when either is NaN. (Zero-
+      // masked forms: GCC 12 warns of the plain ones' undefined pass-through.)
+      if (clamps) v = _mm512_maskz_min_ps(0xffff, hi, _mm512_maskz_max_ps(0xffff, lo, v));
+      _mm512_mask_storeu_ps(out + h * kTileCols, masks[h], v);
     }
-    if (biasKind != GemmEpilogueOp::kNoBias) {
-      if (biasKind == GemmEpilogueOp::kBiasPerRow) bias0 = bias1 = _mm512_set1_ps(epilogue.bias[store.row + r]);
-      v0 = _mm512_add_ps(v0, bias0);
-      v1 = _mm512_add_ps(v1, bias1);
-    }
-    if (residual) {
-      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(mask0, residual + r * ldc));
-      if (two) v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask1, residual + r * ldc + kTileCols));
-    }
-    if (clamps) {
-      // As in AVX2's: max and min return their second operand when either is NaN.
-      v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
-      v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
-    }
-    _mm512_mask_storeu_ps(out, mask0, v0);
-    if (two) _mm512_mask_storeu_ps(out + kTileCols, mask1, v1);
   }
 }
 
@@ -318,7 +308,7 @@ struct Avx2Tiles {
 };
 
 struct Avx512Tiles {
-  static constexpr int64_t kPanels = 2;
+  static constexpr int64_t kPanels = 3;
   __attribute__((target("avx512f,avx2,fma"))) static void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
                                                                int64_t gap, int64_t bStep, float *c, int64_t ldc,
                                                                int64_t rows, int64_t cols, const TileStore &store,
@@ -345,6 +335,17 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
       }
     return;
   }
+  // A last panel of one or two columns (49 = 3 x 16 + 1, as 7x7 maps give): dot products
+  // along K for those, where a tile would compute 16 columns for them.
+  const int64_t dotColumns = csA == 1 && n > kTileCols && n % kTileCols <= 2 ? n % kTileCols : 0;
+  for (int64_t j = n - dotColumns; j < n; ++j) {
+    GemmEpilogueOp column = epilogue;
+    if (column.biasKind == GemmEpilogueOp::kBiasPerColumn) column.bias += j;
+    if (column.residual) column.residual += j;
+    gemvKernelF32(b + j * csB, rsB, a, rsA, m, k, c + j, ldc, accumulate, column,
+                  epilogue.biasKind == GemmEpilogueOp::kBiasPerRow ? 1 : 0);
+  }
+  n -= dotColumns;
   // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
   // row-major B are read in place, only the edge panels are packed.
   const bool inPlaceB = csB == 1 && m <= kInPlaceBRows;
@@ -394,11 +395,13 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
           bool packedPanel = jr >= fullCols;
           const float *bp = packedPanel ? packedBlock + (jr - fullCols) * depth : b + p0 * rsB + j0 + jr;
           int64_t bStep = packedPanel ? kTileCols : rsB;
-          // A wide tile spans the next panel too where there is one of the same kind (both
-          // packed, or both read in place), `gap` floats on.
-          int64_t gap = packedPanel ? kTileCols * depth : kTileCols;
-          bool wide = Tiles::kPanels > 1 && jr + kTileCols < cols && (packedPanel || jr + kTileCols < fullCols);
-          int64_t tileCols = std::min(wide ? 2 * kTileCols : kTileCols, cols - jr);
+          // A wide tile spans the next panels too while they are of the same kind (all packed,
+          // or all read in place), each `gap` floats on from the last.
+          int64_t gap = packedPanel ? kTileCols * depth : kTileCols, panels = 1;
+          while (panels < Tiles::kPanels && jr + panels * kTileCols < cols &&
+                 (packedPanel || jr + panels * kTileCols < fullCols))
+            ++panels;
+          int64_t tileCols = std::min(panels * kTileCols, cols - jr);
           for (int64_t ir = 0; ir < rows; ir += kTileRows) {
             int64_t tileRows = std::min(kTileRows, rows - ir);
             TileRowsOfA rowsOfA;

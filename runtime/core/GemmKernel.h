@@ -1,5 +1,5 @@
 // fusor's own f32 GEMM for x86 CPUs with AVX2 and FMA: packed panels, a 6x16 register tile
-// (6x32 where the CPU has AVX-512), and the epilogue (bias, clamp) applied while each tile of
+// (6x48 where the CPU has AVX-512), and the epilogue (bias, clamp) applied while each tile of
 // C is still in registers.
 #pragma once
 
