@@ -79,41 +79,6 @@ __attribute__((target("avx2,fma"))) void fillRow(const Shape &s, const Plane &pl
                                                   float *line, bool avx2) {
   int64_t span = s.stepW * s.run;
   const float *src = plane.x + h * plane.rowStride;
-  if (s.stepW == 2 && avx2 && plane.colStride == 1) {
-    // Split straight from the input row: phase q's column j is the input's 2j + q - padLeft.
-    // Sixteen input columns give eight of each phase (shuffle within lanes, then order the
-    // lanes). Columns outside the input read as 0, through masked loads at the row's ends
-    // (they fault on no lane they leave out). Copying the row out first and splitting the
-    // copy measured slower: the loads straddled its stores, which could not forward to them.
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), width = _mm256_set1_epi32(int(s.width));
-    auto columns = [&](int64_t c0) __attribute__((target("avx2,fma"), always_inline)) {
-      if (c0 >= 0 && c0 + kLanes <= s.width) return _mm256_loadu_ps(src + c0);
-      __m256i at = _mm256_add_epi32(_mm256_set1_epi32(int(c0)), lanes);
-      __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), at), _mm256_cmpgt_epi32(width, at));
-      return _mm256_maskload_ps(reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(src) + c0 * 4), inside);
-    };
-    auto split = [&](int64_t j, __m256 &even, __m256 &odd) __attribute__((target("avx2,fma"), always_inline)) {
-      __m256 lo = columns(2 * j - s.padLeft), hi = columns(2 * j - s.padLeft + kLanes);
-      even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));
-      odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
-    };
-    int64_t j = 0;
-    for (; j + kLanes <= s.run; j += kLanes) {
-      __m256 even, odd;
-      split(j, even, odd);
-      _mm256_storeu_ps(out + j, even);
-      _mm256_storeu_ps(out + s.run + j, odd);
-    }
-    if (j < s.run) {  // the phases' last few columns: a whole store would run into the next phase
-      alignas(32) float even[kLanes], odd[kLanes];
-      __m256 e, o;
-      split(j, e, o);
-      _mm256_store_ps(even, e);
-      _mm256_store_ps(odd, o);
-      for (int64_t t = j; t < s.run; ++t) out[t] = even[t - j], out[s.run + t] = odd[t - j];
-    }
-    return;
-  }
   float *padded = s.stepW == 1 ? out : line;
   int64_t first = std::min(s.padLeft, span), last = std::min(span, s.padLeft + s.width);
   if (last > first)
@@ -121,6 +86,81 @@ __attribute__((target("avx2,fma"))) void fillRow(const Shape &s, const Plane &pl
   if (s.stepW == 1) return;
   for (int64_t j = 0; j < s.run; ++j)
     for (int64_t q = 0; q < s.stepW; ++q) out[q * s.run + j] = line[j * s.stepW + q];
+}
+
+// All input rows of the plane into the scratch for a stride of 2 (row-major input, AVX2), split
+// straight from the input: phase q's column j is the input's 2j + q - padLeft. Sixteen input
+// columns give eight of each phase (shuffle within lanes, then order the lanes). Columns
+// outside the input read as 0, through masked loads at the row's ends (they fault on no lane
+// they leave out). The loop over rows is here, with the shape in locals: read through `s`,
+// every store reloaded them. (Copying each row out first and splitting the copy measured
+// slower: the loads straddled its stores, which could not forward to them.)
+__attribute__((target("avx2,fma"))) void fillRowsStride2(const Shape &s, const Plane &plane, float *scratch) {
+  const int64_t width = s.width, padLeft = s.padLeft, run = s.run, span = 2 * s.run, rowStride = plane.rowStride;
+  const int64_t first = std::max<int64_t>(0, s.padTop), last = std::min(s.rows, s.padTop + s.height);
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), widthLanes = _mm256_set1_epi32(int(width));
+  for (int64_t r = first; r < last; ++r) {
+    const float *src = plane.x + (r - s.padTop) * rowStride;
+    float *out = scratch + r * span;
+    auto columns = [&](int64_t c0) __attribute__((target("avx2,fma"), always_inline)) {
+      if (c0 >= 0 && c0 + kLanes <= width) return _mm256_loadu_ps(src + c0);
+      __m256i at = _mm256_add_epi32(_mm256_set1_epi32(int(c0)), lanes);
+      __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), at), _mm256_cmpgt_epi32(widthLanes, at));
+      return _mm256_maskload_ps(reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(src) + c0 * 4), inside);
+    };
+    auto split = [&](int64_t j, __m256 &even, __m256 &odd) __attribute__((target("avx2,fma"), always_inline)) {
+      __m256 lo = columns(2 * j - padLeft), hi = columns(2 * j - padLeft + kLanes);
+      even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));
+      odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
+    };
+    int64_t j = 0;
+    for (; j + kLanes <= run; j += kLanes) {
+      __m256 even, odd;
+      split(j, even, odd);
+      _mm256_storeu_ps(out + j, even);
+      _mm256_storeu_ps(out + run + j, odd);
+    }
+    if (j < run) {  // the phases' last few columns: a whole store would run into the next phase
+      alignas(32) float even[kLanes], odd[kLanes];
+      __m256 e, o;
+      split(j, e, o);
+      _mm256_store_ps(even, e);
+      _mm256_store_ps(odd, o);
+      for (int64_t t = j; t < run; ++t) out[t] = even[t - j], out[run + t] = odd[t - j];
+    }
+  }
+}
+
+// The same with AVX-512: sixteen input columns in one vector, one permute putting the evens
+// in its low half and the odds in its high half (half the shuffles of AVX2's split, which
+// bounded this fill), and masked loads and stores at the ends.
+__attribute__((target("avx512f,avx2,fma"))) void fillRowsStride2Avx512(const Shape &s, const Plane &plane,
+                                                                     float *scratch) {
+  const int64_t width = s.width, padLeft = s.padLeft, run = s.run, span = 2 * s.run, rowStride = plane.rowStride;
+  const int64_t first = std::max<int64_t>(0, s.padTop), last = std::min(s.rows, s.padTop + s.height);
+  const __m512i evensThenOdds = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  for (int64_t r = first; r < last; ++r) {
+    const float *src = plane.x + (r - s.padTop) * rowStride;
+    float *out = scratch + r * span;
+    for (int64_t j = 0; j < run; j += kLanes) {
+      int64_t c0 = 2 * j - padLeft;
+      __m512 v;
+      if (c0 >= 0 && c0 + 2 * kLanes <= width) {
+        v = _mm512_loadu_ps(src + c0);
+      } else {  // the lanes inside the input: [max(0, -c0), min(16, width - c0))
+        int64_t lo = std::max<int64_t>(0, -c0), hi = std::min<int64_t>(2 * kLanes, width - c0);
+        __mmask16 inside = hi > lo ? __mmask16(((1u << hi) - 1) & ~((1u << lo) - 1)) : __mmask16(0);
+        v = _mm512_maskz_loadu_ps(inside, reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(src) + c0 * 4));
+      }
+      // Zero-masked forms: GCC 12 warns of the plain ones' undefined pass-through.
+      v = _mm512_maskz_permutexvar_ps(0xffff, evensThenOdds, v);
+      __m512 odds = _mm512_maskz_shuffle_f32x4(0xffff, v, v, _MM_SHUFFLE(1, 0, 3, 2));
+      // The low eight lanes, or as many as the phase has left (not into the next phase).
+      __mmask16 count = __mmask16((1u << std::min<int64_t>(kLanes, run - j)) - 1);
+      _mm512_mask_storeu_ps(out + j, count, v);
+      _mm512_mask_storeu_ps(out + run + j, count, odds);
+    }
+  }
 }
 
 // Where sums of output rows go: the epilogue, then the row of y. It holds values, not
@@ -287,8 +327,13 @@ struct Scratch {
 void convolvePlane(const Shape &s, const Plane &plane, const GemmEpilogueOp &epilogue, Scratch &scratch, bool avx2) {
   int64_t span = s.stepW * s.run;
 
-  for (int64_t r = std::max<int64_t>(0, s.padTop); r < std::min(s.rows, s.padTop + s.height); ++r)
-    fillRow(s, plane, r - s.padTop, scratch.rows.data() + r * span, scratch.line.data(), avx2);
+  if (s.stepW == 2 && avx2 && plane.colStride == 1) {
+    if (useAvx512()) fillRowsStride2Avx512(s, plane, scratch.rows.data());
+    else fillRowsStride2(s, plane, scratch.rows.data());
+  } else {
+    for (int64_t r = std::max<int64_t>(0, s.padTop); r < std::min(s.rows, s.padTop + s.height); ++r)
+      fillRow(s, plane, r - s.padTop, scratch.rows.data() + r * span, scratch.line.data(), avx2);
+  }
   if (avx2) {
     planeAvx2(s, plane, scratch.rows.data(), epilogue);
     return;

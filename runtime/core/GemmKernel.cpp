@@ -425,15 +425,6 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
   }
 }
 
-// AVX-512 where the CPU has it, unless FUSOR_CPU_ISA=avx2 asks for the narrower kernel.
-bool useAvx512() {
-  static const bool use = [] {
-    __builtin_cpu_init();
-    const char *isa = std::getenv("FUSOR_CPU_ISA");
-    return hasGemmKernelF32() && __builtin_cpu_supports("avx512f") && !(isa && std::string(isa) == "avx2");
-  }();
-  return use;
-}
 
 // Each compiled for its instruction set as a whole (flatten): the driver, tile and K loop
 // become one function, with the tile's loop-invariant setup hoisted and nothing called.
@@ -455,6 +446,15 @@ bool hasGemmKernelF32() {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }();
   return has;
+}
+
+bool useAvx512() {
+  static const bool use = [] {
+    __builtin_cpu_init();
+    const char *isa = std::getenv("FUSOR_CPU_ISA");
+    return hasGemmKernelF32() && __builtin_cpu_supports("avx512f") && !(isa && std::string(isa) == "avx2");
+  }();
+  return use;
 }
 
 const char *gemmKernelIsa() { return useAvx512() ? "AVX-512" : "AVX2"; }

@@ -33,6 +33,10 @@ inline float applyEpilogue(float v, const GemmEpilogueOp &epilogue, int64_t row,
 // Whether this CPU runs the kernel (AVX2 and FMA).
 bool hasGemmKernelF32();
 
+// Whether the runtime's kernels use AVX-512F here: where the CPU has it, unless
+// FUSOR_CPU_ISA=avx2 asks for the AVX2 ones.
+bool useAvx512();
+
 // The instruction set the kernel uses here: "AVX-512" where the CPU has AVX-512F (unless
 // FUSOR_CPU_ISA=avx2), else "AVX2".
 const char *gemmKernelIsa();
