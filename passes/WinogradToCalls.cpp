@@ -190,6 +190,16 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     for (linalg::GenericOp op : apart) rewriteOutput(op);
   }
 
+  // A call to `name` with `args` and then the epilogue's (its bounds the two f32 ones), which
+  // replaces the epilogue op if any.
+  void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, StringRef name, SmallVector<Value> &args,
+                        const std::optional<CpuEpilogue> &epilogue, Value result) {
+    appendEpilogueArguments(b, loc, epilogue, result, args);
+    func::CallOp::create(b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), name, args.size() - 2, 2),
+                         args);
+    if (epilogue) epilogue->op->erase();
+  }
+
   // The epilogue after the output transform that its call can apply, if any, where the call
   // reads the buffer `read` (a root) while it writes.
   std::optional<CpuEpilogue> epilogueAfter(linalg::GenericOp op, Value read) {
@@ -222,12 +232,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     for (int64_t size : {tiles[3], tiles[2], tiles[4], tiles[5]}) args.push_back(i64Constant(b, loc, size));
     args.append({u.pointer, u.offset, i64Constant(b, loc, y[1]), yv.pointer, yv.offset, i64Constant(b, loc, y[2]),
                  i64Constant(b, loc, y[3])});
-    appendEpilogueArguments(b, loc, epilogue, result, args);
-    func::CallOp::create(
-        b, loc,
-        declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_conv3x3_f32", args.size() - 2, 2),
-        args);
-    if (epilogue) epilogue->op.erase();
+    callWithEpilogue(b, loc, op, "fusor_rt_winograd_conv3x3_f32", args, epilogue, result);
     for (Operation *dead : {op.getOperation(), chain.matmul.getOperation(), chain.fill.getOperation(),
                             chain.input.getOperation()})
       dead->erase();
@@ -276,12 +281,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     SmallVector<Value> args{m.pointer, m.offset};
     for (int64_t size : {in[3], in[2], in[4], in[5]}) args.push_back(i64Constant(b, loc, size));
     args.append({written.pointer, written.offset, i64Constant(b, loc, y[2]), i64Constant(b, loc, y[3])});
-    appendEpilogueArguments(b, loc, epilogue, result, args);
-    func::CallOp::create(
-        b, loc,
-        declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_output_f32", args.size() - 2, 2),
-        args);
-    if (epilogue) epilogue->op.erase();
+    callWithEpilogue(b, loc, op, "fusor_rt_winograd_output_f32", args, epilogue, result);
     op.erase();
   }
 };
