@@ -7,6 +7,7 @@
 // the output overwrite the input.
 #include "fusor/runtime/Depthwise.h"
 
+#include "EvenOddSplit.h"
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
 
@@ -90,7 +91,7 @@ __attribute__((target("avx2,fma"))) void fillRow(const Shape &s, const Plane &pl
 
 // All input rows of the plane into the scratch for a stride of 2 (row-major input, AVX2), split
 // straight from the input: phase q's column j is the input's 2j + q - padLeft. Sixteen input
-// columns give eight of each phase (shuffle within lanes, then order the lanes). Columns
+// columns give eight of each phase (splitEvenOdd). Columns
 // outside the input read as 0, through masked loads at the row's ends (they fault on no lane
 // they leave out). The loop over rows is here, with the shape in locals: read through `s`,
 // every store reloaded them. (Copying each row out first and splitting the copy measured
@@ -109,9 +110,7 @@ __attribute__((target("avx2,fma"))) void fillRowsStride2(const Shape &s, const P
       return _mm256_maskload_ps(reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(src) + c0 * 4), inside);
     };
     auto split = [&](int64_t j, __m256 &even, __m256 &odd) __attribute__((target("avx2,fma"), always_inline)) {
-      __m256 lo = columns(2 * j - padLeft), hi = columns(2 * j - padLeft + kLanes);
-      even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));
-      odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
+      splitEvenOdd(columns(2 * j - padLeft), columns(2 * j - padLeft + kLanes), even, odd);
     };
     int64_t j = 0;
     for (; j + kLanes <= run; j += kLanes) {
@@ -324,11 +323,13 @@ struct Scratch {
   }
 };
 
-void convolvePlane(const Shape &s, const Plane &plane, const GemmEpilogueOp &epilogue, Scratch &scratch, bool avx2) {
+// avx2, avx512: the instruction sets this call's kernels use (hasGemmKernelF32, useAvx512).
+void convolvePlane(const Shape &s, const Plane &plane, const GemmEpilogueOp &epilogue, Scratch &scratch, bool avx2,
+                   bool avx512) {
   int64_t span = s.stepW * s.run;
 
   if (s.stepW == 2 && avx2 && plane.colStride == 1) {
-    if (useAvx512()) fillRowsStride2Avx512(s, plane, scratch.rows.data());
+    if (avx512) fillRowsStride2Avx512(s, plane, scratch.rows.data());
     else fillRowsStride2(s, plane, scratch.rows.data());
   } else {
     for (int64_t r = std::max<int64_t>(0, s.padTop); r < std::min(s.rows, s.padTop + s.height); ++r)
@@ -366,7 +367,7 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64
   const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
   float *py = reinterpret_cast<float *>(y) + offsetY;
   int threads = threadsForPlanes(planes, planes * outPlane * kernelH * kernelW);
-  bool avx2 = hasGemmKernelF32();
+  bool avx2 = hasGemmKernelF32(), avx512 = useAvx512();
 #pragma omp parallel num_threads(threads)
   {
     thread_local Scratch scratch;
@@ -376,7 +377,7 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64
       int64_t n = p / channels, c = p % channels;
       Plane plane{px + n * strideXN + c * strideXC, strideXH, strideXW, pw + c * kernelH * kernelW, py + p * outPlane,
                   pResidual ? pResidual + p * outPlane : nullptr, pBias ? pBias[p] : 0.0f};
-      convolvePlane(s, plane, epilogue, scratch, avx2);
+      convolvePlane(s, plane, epilogue, scratch, avx2, avx512);
     }
   }
 }

@@ -2,9 +2,9 @@
 // each slice of B is packed into contiguous 16-column micro-panels (any strides, zero-padded
 // edges; for a few rows of A, a row-major B is read in place instead), A is read in place when
 // row-major (packed otherwise), and a 6x16 AVX2 tile of C accumulates in 12 registers (6x48
-// in 18 with AVX-512, over three adjacent panels). Unlike a BLAS call, C is not pre-scaled in a separate pass, and
-// the epilogue (bias, residual, clamp) is applied as the tile is stored, so a convolution's
-// output is written once.
+// in 18 with AVX-512, over three adjacent panels). Unlike a BLAS call, C is not pre-scaled in
+// a separate pass, and the epilogue (bias, residual, clamp) is applied as the tile is stored,
+// so a convolution's output is written once.
 #include "GemmKernel.h"
 
 #include "ConstantWeights.h"
@@ -218,7 +218,6 @@ __attribute__((target("avx2,fma"))) inline void tileAvx2(
   }
 }
 
-
 // The same K loop over up to three adjacent panels of B at once (`gap` floats apart), in
 // AVX-512's 16-float vectors: 6 rows x 48 columns of C in 18 registers.
 template <int Panels, bool UnitStep>
@@ -317,15 +316,11 @@ struct Avx512Tiles {
   }
 };
 
-}  // namespace
-
-namespace {
-
 // The blocks of C, K and rows walked around `Tiles`' register tile (see the top), for one
 // instruction set.
 template <typename Tiles>
 inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
-                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+                       int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
   PackBuffers &buffers = packBuffers();
   if (k == 0) {  // no products: C keeps its value (or is 0), then the epilogue
     for (int64_t i = 0; i < m; ++i)
@@ -425,16 +420,17 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
   }
 }
 
-
 // Each compiled for its instruction set as a whole (flatten): the driver, tile and K loop
 // become one function, with the tile's loop-invariant setup hoisted and nothing called.
-__attribute__((target("avx2,fma"), flatten)) void gemmKernelF32Avx2(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
-                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+__attribute__((target("avx2,fma"), flatten)) void gemmKernelF32Avx2(
+    const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c, int64_t ldc,
+    int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
   gemmDriver<Avx2Tiles>(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
 }
 
-__attribute__((target("avx512f,avx2,fma"), flatten)) void gemmKernelF32Avx512(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
-                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+__attribute__((target("avx512f,avx2,fma"), flatten)) void gemmKernelF32Avx512(
+    const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c, int64_t ldc,
+    int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
   gemmDriver<Avx512Tiles>(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
 }
 
@@ -460,7 +456,7 @@ bool useAvx512() {
 const char *gemmKernelIsa() { return useAvx512() ? "AVX-512" : "AVX2"; }
 
 void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
-                int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+                   int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
   if (useAvx512()) gemmKernelF32Avx512(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
   else gemmKernelF32Avx2(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
 }

@@ -10,6 +10,7 @@
 // went through memory (3.2 MB of tiles and of products for a 64-channel 56x56 map).
 #include "fusor/runtime/Winograd.h"
 
+#include "EvenOddSplit.h"
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
 
@@ -56,13 +57,9 @@ __attribute__((always_inline)) inline void outputTile(const T (&m)[16], T (&y)[2
   }
 }
 
-// Eight even and eight odd columns of the sixteen from `at`: shuffled within 128-bit lanes,
-// then the lanes' halves put in order.
+// Eight even and eight odd columns of the sixteen from `at`.
 __attribute__((target("avx2,fma"), always_inline)) inline void splitColumns(const float *at, __m256 &even, __m256 &odd) {
-  __m256 lo = _mm256_loadu_ps(at), hi = _mm256_loadu_ps(at + kLanes);
-  __m256 evens = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)), odds = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
-  even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), 0xd8));
-  odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odds), 0xd8));
+  splitEvenOdd(_mm256_loadu_ps(at), _mm256_loadu_ps(at + kLanes), even, odd);
 }
 
 struct InputPlane {
@@ -198,6 +195,20 @@ void outputRowScalar(const OutputPlane &p, int64_t ty, int64_t from, int64_t til
   }
 }
 
+// Tile rows [0, rows) of a plane: eight tiles at a time where the columns are contiguous.
+void inputPlaneRows(const InputPlane &plane, int64_t rows, int64_t tilesW, bool vectorized) {
+  for (int64_t ty = 0; ty < rows; ++ty)
+    inputRowScalar(plane, ty, vectorized ? inputRowAvx2(plane, ty, tilesW) : 0, tilesW);
+}
+
+// Tile rows [0, rows) of a plane, cropped to outHeight x outWidth.
+void outputPlaneRows(const OutputPlane &plane, int64_t rows, int64_t tilesW, int64_t outHeight, int64_t outWidth,
+                     float lo, float hi, bool avx2) {
+  for (int64_t ty = 0; ty < rows; ++ty)
+    outputRowScalar(plane, ty, avx2 ? outputRowAvx2(plane, ty, tilesW, outHeight, outWidth, lo, hi) : 0, tilesW,
+                    outHeight, outWidth, lo, hi);
+}
+
 }  // namespace
 }  // namespace fusor::runtime
 
@@ -216,8 +227,7 @@ extern "C" void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t
     int64_t n = p / channels, c = p % channels;
     InputPlane plane{px + n * strideXN + c * strideXC, strideXH, strideXW, pv + c * tiles + n * tilesH * tilesW,
                      channels * tiles};
-    for (int64_t ty = 0; ty < tilesH; ++ty)
-      inputRowScalar(plane, ty, avx2 && strideXW == 1 ? inputRowAvx2(plane, ty, tilesW) : 0, tilesW);
+    inputPlaneRows(plane, tilesH, tilesW, avx2 && strideXW == 1);
   }
 }
 
@@ -238,9 +248,7 @@ extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_
     int64_t n = p / outChannels, o = p % outChannels;
     OutputPlane plane{pm + o * tiles + n * tilesH * tilesW, outChannels * tiles, py + p * outPlane,
                       pResidual ? pResidual + p * outPlane : nullptr, pBias ? pBias[p] : 0.0f};
-    for (int64_t ty = 0; ty < tilesH; ++ty)
-      outputRowScalar(plane, ty, avx2 ? outputRowAvx2(plane, ty, tilesW, outHeight, outWidth, lo, hi) : 0, tilesW,
-                      outHeight, outWidth, lo, hi);
+    outputPlaneRows(plane, tilesH, tilesW, outHeight, outWidth, lo, hi, avx2);
   }
 }
 
@@ -274,8 +282,7 @@ struct Convolution {
     // The block as if it were a whole (shorter) map: its planes start at tile row ty0.
     InputPlane plane{x + b.n * strideXN + c * strideXC + 2 * b.ty0 * strideXH, strideXH, strideXW,
                      b.tiles + c * b.count, channels * b.count};
-    for (int64_t ty = 0; ty < b.rows; ++ty)
-      inputRowScalar(plane, ty, avx2 && strideXW == 1 ? inputRowAvx2(plane, ty, tilesW) : 0, tilesW);
+    inputPlaneRows(plane, b.rows, tilesW, avx2 && strideXW == 1);
   }
 
   // products[e] (outChannels x count) = u[e] (outChannels x channels) tiles[e] (channels x count).
@@ -298,9 +305,7 @@ struct Convolution {
     int64_t height = std::min(outHeight - 2 * b.ty0, 2 * b.rows);
     OutputPlane plane{b.products + o * b.count, outChannels * b.count, y + at, residual ? residual + at : nullptr,
                       bias ? bias[p] : 0.0f};
-    for (int64_t ty = 0; ty < b.rows; ++ty)
-      outputRowScalar(plane, ty, avx2 ? outputRowAvx2(plane, ty, tilesW, height, outWidth, lo, hi) : 0, tilesW,
-                      height, outWidth, lo, hi);
+    outputPlaneRows(plane, b.rows, tilesW, height, outWidth, lo, hi, avx2);
   }
 };
 
