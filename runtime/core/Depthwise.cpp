@@ -1,4 +1,5 @@
-// A depthwise convolution one (image, channel) plane at a time. The plane is first copied,
+// A depthwise convolution one (image, channel) plane at a time, for the maps the kernel
+// vectorized across channels (DepthwiseChannels.cpp) leaves: large ones, or all without AVX2. The plane is first copied,
 // zero-padded, into a small per-thread scratch with its columns split by phase (column modulo
 // the stride), so that each tap of the window reads a contiguous run of the scratch whatever
 // the stride and dilation. Output rows are then vectorized along their width with no edge
@@ -7,6 +8,7 @@
 // the output overwrite the input.
 #include "fusor/runtime/Depthwise.h"
 
+#include "DepthwiseChannels.h"
 #include "EvenOddSplit.h"
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
@@ -357,15 +359,19 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64
                                               int64_t residualOffset, float lo, float hi) {
   int64_t planes = batch * channels, outPlane = outHeight * outWidth;
   if (planes == 0 || outPlane == 0) return;
+  const float *px = reinterpret_cast<const float *>(x) + offsetX, *pw = reinterpret_cast<const float *>(w) + offsetW;
+  const float *pBias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
+  const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
+  float *py = reinterpret_cast<float *>(y) + offsetY;
+  if (depthwiseAcrossChannels(DepthwiseProblem{px, strideXN, strideXC, strideXH, strideXW, batch, channels, height,
+                                               width, pw, kernelH, kernelW, py, outHeight, outWidth, stepH, stepW,
+                                               dilationH, dilationW, padTop, padLeft, pBias, pResidual, lo, hi}))
+    return;
   Shape s = shapeOf(height, width, kernelH, kernelW, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop,
                     padLeft);
   GemmEpilogueOp epilogue;
   epilogue.lo = lo;
   epilogue.hi = hi;
-  const float *px = reinterpret_cast<const float *>(x) + offsetX, *pw = reinterpret_cast<const float *>(w) + offsetW;
-  const float *pBias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
-  const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
-  float *py = reinterpret_cast<float *>(y) + offsetY;
   int threads = threadsForPlanes(planes, planes * outPlane * kernelH * kernelW);
   bool avx2 = hasGemmKernelF32(), avx512 = useAvx512();
 #pragma omp parallel num_threads(threads)

@@ -179,10 +179,12 @@ TEST(Windows, WinogradConvolutionsMatchReference) {
 }
 
 TEST(Windows, DepthwiseConvolutionsMatchReference) {
-  // f32 depthwise convolutions run on the CPU runtime's direct kernel, which pads as it reads
-  // and applies the bias and clamp: mobilenet's 3x3 at strides 1 and 2 (its own path), other
-  // windows, strides and dilations (the general one), asymmetric and no padding, a batch,
-  // prime channel counts, rows narrower than a vector and not a multiple of one.
+  // f32 depthwise convolutions run on the CPU runtime's direct kernels, which pad as they read
+  // and apply the bias and clamp. Small and strided maps go eight channels at a time (the
+  // channel counts here leave a last group short; a batch; 32x32, the largest strided map it
+  // takes). Larger maps go a plane at a time: mobilenet's 3x3 at strides 1 and 2 (their own
+  // path) and other windows (the general one). Both meet other windows, strides and
+  // dilations, asymmetric and no padding, rows narrower than a vector and not a multiple of one.
   struct Case {
     std::vector<int64_t> input;
     int64_t kernel[2];
@@ -199,6 +201,10 @@ TEST(Windows, DepthwiseConvolutionsMatchReference) {
       {{1, 8, 7, 7}, {1, 1}, {{1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}}},
       {{1, 4, 1, 1}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
       {{1, 960, 7, 7}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
+      {{2, 17, 14, 14}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 9, 64, 63}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 5, 67, 70}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 3, 41, 37}, {5, 5}, {{5, 5}, {1, 1}, {2, 2, 2, 2}, {1, 1}}},
   };
   auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
   for (const Case &c : cases) {
