@@ -28,10 +28,9 @@ constexpr int64_t kLanes = 8;
 // The scratch (eight floats per padded input pixel) is kept within L2.
 constexpr int64_t kMaxScratchFloats = 128 * 1024;
 // Output maps with more pixels than these stay with the plane-at-a-time kernel, which was as
-// fast or faster there (one thread, cycles per plane, against it): with unit strides 186
-// against 313 at 7x7, level at 14x14, 2100-2600 against 1750 at 28x28; with a stride of 2,
-// 258 against 607 at 7x7 (from 14x14), 810 against 1410 at 14x14, 2730 against 3490 at 28x28,
-// 11-14k against 9-13k at 56x56. (Past that the scratch outgrows L2.)
+// fast there or faster (one thread, cycles per plane, against it: 140 against 313 at 7x7,
+// level at 14x14 and 28x28 with unit strides, 2-4x slower at 56x56 and 112x112; with a
+// stride of 2, 202 against 625 at 7x7, 2225 against 3584 at 28x28, level at 56x56).
 constexpr int64_t kUnitStrideMaxPixels = 14 * 14, kStridedMaxPixels = 32 * 32;
 
 // r[k] = row k of an 8x8 block becomes r[k] = its column k.
@@ -105,13 +104,11 @@ __attribute__((target("avx2,fma"))) void fill(const DepthwiseProblem &p, const G
       }
       transpose8(v);
       float *at = out + (w0 + padLeft) * kLanes;
-      if (count == kLanes) {
-        // Written out: as a loop to `count`, GCC made the stores one rep movs (half the fill).
+      // Unrolled, each store under its own test: as a loop to `count`, GCC made the stores
+      // one rep movs (half the fill on 7x7 maps).
 #pragma GCC unroll 8
-        for (int k = 0; k < kLanes; ++k) _mm256_storeu_ps(at + k * kLanes, v[k]);
-      } else {
-        for (int64_t k = 0; k < count; ++k) _mm256_storeu_ps(at + k * kLanes, v[k]);
-      }
+      for (int k = 0; k < kLanes; ++k)
+        if (k < count) _mm256_storeu_ps(at + k * kLanes, v[k]);
     }
   }
 }
