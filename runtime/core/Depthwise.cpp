@@ -1,11 +1,11 @@
 // A depthwise convolution one (image, channel) plane at a time, for the maps the kernel
-// vectorized across channels (DepthwiseChannels.cpp) leaves: large ones, or all without AVX2. The plane is first copied,
-// zero-padded, into a small per-thread scratch with its columns split by phase (column modulo
-// the stride), so that each tap of the window reads a contiguous run of the scratch whatever
-// the stride and dilation. Output rows are then vectorized along their width with no edge
-// cases but the last store, and the epilogue is applied before it. Planes are shared out
-// between OpenMP threads. Reading the whole plane before writing any of it is also what lets
-// the output overwrite the input.
+// vectorized across channels (DepthwiseChannels.cpp) leaves: large ones, or all without AVX2.
+// The plane is first copied, zero-padded, into a small per-thread scratch with its columns
+// split by phase (column modulo the stride), so that each tap of the window reads a
+// contiguous run of the scratch whatever the stride and dilation. Output rows are then
+// vectorized along their width with no edge cases but the last store, and the epilogue is
+// applied before it. Planes are shared out between OpenMP threads. Reading the whole plane
+// before writing any of it is also what lets the output overwrite the input.
 #include "fusor/runtime/Depthwise.h"
 
 #include "DepthwiseChannels.h"

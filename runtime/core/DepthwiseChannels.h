@@ -21,7 +21,7 @@ struct DepthwiseProblem {
 
 // Runs the convolution eight channels at a time and returns true, or returns false (having
 // done nothing) where that kernel does not suit it: without AVX2, with a column stride in x,
-// or where the plane-at-a-time kernel is as fast (large maps with unit strides).
+// or on larger maps, where the plane-at-a-time kernel is as fast or faster.
 bool depthwiseAcrossChannels(const DepthwiseProblem &p);
 
 }  // namespace fusor::runtime
