@@ -27,10 +27,11 @@ namespace {
 constexpr int64_t kLanes = 8;
 // The scratch (eight floats per padded input pixel) is kept within L2.
 constexpr int64_t kMaxScratchFloats = 128 * 1024;
-// Output maps with more pixels than these stay with the plane-at-a-time kernel, which was as
-// fast there or faster (one thread, cycles per plane, against it: 140 against 313 at 7x7,
-// level at 14x14 and 28x28 with unit strides, 2-4x slower at 56x56 and 112x112; with a
-// stride of 2, 202 against 625 at 7x7, 2225 against 3584 at 28x28, level at 56x56).
+// Output maps with more pixels than these stay with the plane-at-a-time kernel (one thread,
+// cycles per plane, against it: with unit strides 114 against 313 at 7x7 and 348 against 690
+// at 14x14, but level at 28x28 and 2-4x slower at 56x56 and 112x112; with a stride of 2, 173
+// against 623 at 7x7, 1863 against 3557 at 28x28, level at 56x56. The larger maps' figures
+// are from before the output stores were unrolled).
 constexpr int64_t kUnitStrideMaxPixels = 14 * 14, kStridedMaxPixels = 32 * 32;
 
 // r[k] = row k of an 8x8 block becomes r[k] = its column k.
@@ -136,14 +137,24 @@ __attribute__((target("avx2,fma"), always_inline)) inline void outputPixels(
   transpose8(acc);  // acc[c]: channel c's pixels f0 .. f0 + 7
   const int64_t outPlane = p.outHeight * p.outWidth;
   const __m256 lo = _mm256_set1_ps(p.lo), hi = _mm256_set1_ps(p.hi);
+  const int64_t first = (group.n * p.channels + group.c0) * outPlane + f0;
+  if (count == kLanes && group.count == kLanes) {
+    // Unrolled (the sums stay in registers): the common case.
+#pragma GCC unroll 8
+    for (int c = 0; c < kLanes; ++c) {
+      __m256 v = acc[c];
+      if (p.residual) v = _mm256_add_ps(v, _mm256_loadu_ps(p.residual + first + c * outPlane));
+      _mm256_storeu_ps(p.y + first + c * outPlane, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));  // NaN stays NaN
+    }
+    return;
+  }
   for (int64_t c = 0; c < group.count; ++c) {
-    const int64_t plane = (group.n * p.channels + group.c0 + c) * outPlane;
-    float *y = p.y + plane + f0;
-    const float *residual = p.residual ? p.residual + plane + f0 : nullptr;
+    float *y = p.y + first + c * outPlane;
+    const float *residual = p.residual ? p.residual + first + c * outPlane : nullptr;
     __m256 v = acc[c];
     if (count == kLanes) {
       if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual));
-      _mm256_storeu_ps(y, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));  // NaN stays NaN
+      _mm256_storeu_ps(y, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
       continue;
     }
     // The plane's last few pixels one at a time: masked stores are slow on AMD's cores.
