@@ -138,33 +138,30 @@ __attribute__((target("avx2,fma"), always_inline)) inline void outputPixels(
   const int64_t outPlane = p.outHeight * p.outWidth;
   const __m256 lo = _mm256_set1_ps(p.lo), hi = _mm256_set1_ps(p.hi);
   const int64_t first = (group.n * p.channels + group.c0) * outPlane + f0;
+  // Channel c's eight pixels, whole: the residual, the clamp (NaN stays NaN), the store.
+  auto store = [&](int64_t c, __m256 v) __attribute__((target("avx2,fma"), always_inline)) {
+    if (p.residual) v = _mm256_add_ps(v, _mm256_loadu_ps(p.residual + first + c * outPlane));
+    _mm256_storeu_ps(p.y + first + c * outPlane, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
+  };
   if (count == kLanes && group.count == kLanes) {
     // Unrolled (the sums stay in registers): the common case.
 #pragma GCC unroll 8
-    for (int c = 0; c < kLanes; ++c) {
-      __m256 v = acc[c];
-      if (p.residual) v = _mm256_add_ps(v, _mm256_loadu_ps(p.residual + first + c * outPlane));
-      _mm256_storeu_ps(p.y + first + c * outPlane, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));  // NaN stays NaN
-    }
+    for (int c = 0; c < kLanes; ++c) store(c, acc[c]);
     return;
   }
+  GemmEpilogueOp clamp;  // the scalar tail's epilogue: the bias is already in the sums
+  clamp.lo = p.lo, clamp.hi = p.hi;
   for (int64_t c = 0; c < group.count; ++c) {
-    float *y = p.y + first + c * outPlane;
-    const float *residual = p.residual ? p.residual + first + c * outPlane : nullptr;
-    __m256 v = acc[c];
     if (count == kLanes) {
-      if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual));
-      _mm256_storeu_ps(y, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
+      store(c, acc[c]);
       continue;
     }
     // The plane's last few pixels one at a time: masked stores are slow on AMD's cores.
     alignas(32) float lanes[kLanes];
-    _mm256_store_ps(lanes, v);
-    for (int64_t k = 0; k < count; ++k) {
-      float x = lanes[k] + (residual ? residual[k] : 0.0f);
-      x = x < p.lo ? p.lo : x;
-      y[k] = p.hi < x ? p.hi : x;
-    }
+    _mm256_store_ps(lanes, acc[c]);
+    const int64_t at = first + c * outPlane;
+    for (int64_t k = 0; k < count; ++k)
+      p.y[at + k] = applyEpilogue(lanes[k], clamp, 0, 0, p.residual ? p.residual + at + k : nullptr);
   }
 }
 
@@ -208,7 +205,7 @@ bool depthwiseAcrossChannels(const DepthwiseProblem &p) {
   {
     thread_local Scratch scratch;
     scratch.pixels.assign(g.rows * g.cols * kLanes, 0.0f);
-    scratch.weights.assign(taps * kLanes, 0.0f);
+    scratch.weights.resize(taps * kLanes);  // convolveGroup writes all of it
     scratch.zeros.assign(p.width + kLanes, 0.0f);
 #pragma omp for schedule(static)
     for (int64_t index = 0; index < groups; ++index) {
