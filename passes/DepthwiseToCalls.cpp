@@ -4,6 +4,7 @@
 // as it stores.
 #include "fusor/passes/Passes.h"
 #include "BufferRoots.h"
+#include "PaddedInputs.h"
 #include "RuntimeCalls.h"
 #include "gemm/CpuEpilogue.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -17,32 +18,6 @@ namespace mlir::fusor {
 #include "fusor/passes/Passes.h.inc"
 
 namespace {
-
-// `e` as c_out * out + c_k * k for loop dims `out` and `k`: {c_out, c_k}, or nullopt.
-std::optional<std::pair<int64_t, int64_t>> windowCoefficients(AffineExpr e, unsigned out, unsigned k) {
-  int64_t coefficient[2] = {0, 0};
-  SmallVector<AffineExpr> terms{e};
-  while (!terms.empty()) {
-    AffineExpr t = terms.pop_back_val();
-    auto binary = dyn_cast<AffineBinaryOpExpr>(t);
-    if (binary && t.getKind() == AffineExprKind::Add) {
-      terms.append({binary.getLHS(), binary.getRHS()});
-      continue;
-    }
-    int64_t scale = 1;
-    if (binary && t.getKind() == AffineExprKind::Mul) {
-      auto c = dyn_cast<AffineConstantExpr>(binary.getRHS());
-      if (!c) return std::nullopt;
-      scale = c.getValue();
-      t = binary.getLHS();
-    }
-    auto d = dyn_cast<AffineDimExpr>(t);
-    if (!d || (d.getPosition() != out && d.getPosition() != k)) return std::nullopt;
-    coefficient[d.getPosition() == out ? 0 : 1] += scale;
-  }
-  if (coefficient[0] < 1 || coefficient[1] < 1) return std::nullopt;
-  return std::pair{coefficient[0], coefficient[1]};
-}
 
 // Two views of the same memory, laid out alike: the same value, or whole (identity-layout)
 // views of one buffer with the same shape.
@@ -89,101 +64,6 @@ std::optional<Depthwise> matchDepthwise(linalg::GenericOp op) {
       !((add.getLhs() == acc && add.getRhs() == mul) || (add.getLhs() == mul && add.getRhs() == acc)))
     return std::nullopt;
   return dw;
-}
-
-// The zero-padded copy the convolution reads: a buffer whose interior a memref.copy fills
-// from `source` and whose border only zero fills write. Bufferization may reuse the buffer
-// for several padded values (each with its copy and fills, each read by depthwise
-// convolutions): the copy that counts is the last one before the convolution.
-struct PaddedCopy {
-  Value source;
-  int64_t top, left;
-  memref::AllocOp buffer;
-};
-
-bool isZeroFill(Operation *op) {
-  auto fill = dyn_cast<linalg::FillOp>(op);
-  auto value = fill ? fill.getInputs()[0].getDefiningOp<arith::ConstantOp>() : nullptr;
-  auto f = value ? dyn_cast<FloatAttr>(value.getValue()) : nullptr;
-  return f && f.getValue().isZero();
-}
-
-// Whether static subviews `a` and `b` of one buffer share no element.
-bool disjoint(memref::SubViewOp a, memref::SubViewOp b) {
-  for (auto [oa, sa, ob, sb] : llvm::zip(a.getStaticOffsets(), a.getStaticSizes(), b.getStaticOffsets(), b.getStaticSizes())) {
-    if (llvm::any_of(SmallVector<int64_t>{oa, sa, ob, sb}, ShapedType::isDynamic)) return false;
-    if (oa + sa <= ob || ob + sb <= oa) return true;
-  }
-  return false;
-}
-
-std::optional<PaddedCopy> matchPaddedCopy(Value padded, linalg::GenericOp conv, linalg::FillOp init) {
-  auto alloc = padded.getDefiningOp<memref::AllocOp>();
-  if (!alloc || alloc->getBlock() != conv->getBlock()) return std::nullopt;
-  // Every use: a depthwise convolution reading it, a dealloc, a zero fill, or a subview that
-  // only copies and zero fills write.
-  SmallVector<memref::SubViewOp> copiedInto;
-  for (Operation *user : alloc->getUsers()) {
-    auto reader = dyn_cast<linalg::GenericOp>(user);
-    if (isa<memref::DeallocOp>(user) || isZeroFill(user) ||
-        (reader && matchDepthwise(reader) && reader.getDpsInputs()[0] == padded && reader.getDpsInits()[0] != padded))
-      continue;
-    auto view = dyn_cast<memref::SubViewOp>(user);
-    if (!view) return std::nullopt;
-    for (Operation *writer : view->getUsers()) {
-      auto copy = dyn_cast<memref::CopyOp>(writer);
-      if (!(copy && copy.getTarget() == view) && !isZeroFill(writer)) return std::nullopt;
-      if (copy) copiedInto.push_back(view);
-    }
-  }
-  memref::CopyOp copy;
-  for (Operation *op = conv->getPrevNode(); op && !copy; op = op->getPrevNode())
-    if (auto c = dyn_cast<memref::CopyOp>(op); c && bufferRootOf(c.getTarget()) == alloc.getResult()) copy = c;
-  if (!copy) return std::nullopt;
-  // The interior: the whole source, at unit strides, offset only along H and W.
-  auto interior = copy.getTarget().getDefiningOp<memref::SubViewOp>();
-  auto source = cast<MemRefType>(copy.getSource().getType());
-  if (!interior || !source.hasStaticShape() || !interior.hasUnitStride() || interior.getStaticSizes() != source.getShape() ||
-      interior.getStaticOffsets()[0] != 0 || interior.getStaticOffsets()[1] != 0 ||
-      ShapedType::isDynamic(interior.getStaticOffsets()[2]) || ShapedType::isDynamic(interior.getStaticOffsets()[3]))
-    return std::nullopt;
-  // Every copy into the buffer writes that interior (one padded value after another).
-  for (memref::SubViewOp view : copiedInto)
-    if (view.getStaticOffsets() != interior.getStaticOffsets() || view.getStaticSizes() != interior.getStaticSizes() ||
-        !view.hasUnitStride())
-      return std::nullopt;
-  PaddedCopy p{copy.getSource(), interior.getStaticOffsets()[2], interior.getStaticOffsets()[3], alloc};
-  // Between the copy and the convolution: zero fills of the border only, and nothing writing
-  // the source but the convolution's own zero fill (which goes); views, allocations, and
-  // linalg ops writing other buffers.
-  Value root = bufferRootOf(p.source);
-  for (Operation *op = copy->getNextNode(); op != conv; op = op->getNextNode()) {
-    if (isInertOp(op) || op == init) continue;
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp || !linalgOp.hasPureBufferSemantics()) return std::nullopt;
-    for (Value out : linalgOp.getDpsInits()) {
-      if (bufferRootOf(out) == root) return std::nullopt;
-      if (bufferRootOf(out) != alloc.getResult()) continue;
-      auto view = out.getDefiningOp<memref::SubViewOp>();
-      if (!view || !disjoint(view, interior)) return std::nullopt;
-    }
-  }
-  return p;
-}
-
-// A padded buffer no convolution reads any more, with everything that writes it.
-void erasePaddedBuffer(memref::AllocOp alloc) {
-  for (Operation *user : alloc->getUsers()) {
-    auto view = dyn_cast<memref::SubViewOp>(user);
-    bool written = isa<memref::DeallocOp>(user) || isZeroFill(user) ||
-                   (view && llvm::all_of(view->getUsers(), [&](Operation *w) { return isa<memref::CopyOp>(w) || isZeroFill(w); }));
-    if (!written) return;  // still read
-  }
-  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) {
-    for (Operation *writer : llvm::make_early_inc_range(user->getUsers())) writer->erase();
-    user->erase();
-  }
-  alloc->erase();
 }
 
 struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPass> {

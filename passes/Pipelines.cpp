@@ -58,6 +58,8 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
   stages.push_back({"loops", [](OpPassManager &pm) {
                       // First: a whole Winograd convolution becomes one call, its GEMMs too.
                       pm.addPass(createFusorWinogradToCalls());   // declares its kernels
+                      // Then convolutions through im2col: one implicit-GEMM call each.
+                      pm.addPass(createFusorConvolutionsToCalls());  // declares its kernel
                       FusorContractionsToCallsOptions gemm;
                       gemm.cpuEpilogues = true;  // bias and clamp applied as C is stored
                       gemm.batchedCalls = true;  // a batch shared out between threads

@@ -7,6 +7,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "fusor/runtime/Convolution.h"
 #include "fusor/runtime/Depthwise.h"
 #include "fusor/runtime/Gemm.h"
 #include "fusor/runtime/HostAlloc.h"
@@ -67,6 +68,7 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
   add("fusor_rt_gemm_f32_batched", &fusor_rt_gemm_f32_batched);
   add("fusor_rt_gemm_f64_batched", &fusor_rt_gemm_f64_batched);
+  add("fusor_rt_conv2d_f32", &fusor_rt_conv2d_f32);
   add("fusor_rt_depthwise_conv2d_f32", &fusor_rt_depthwise_conv2d_f32);
   add("fusor_rt_winograd_input_f32", &fusor_rt_winograd_input_f32);
   add("fusor_rt_winograd_output_f32", &fusor_rt_winograd_output_f32);

@@ -8,6 +8,7 @@
 #include "GemmKernel.h"
 
 #include "ConstantWeights.h"
+#include "Im2colPack.h"
 
 #include <immintrin.h>
 
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace fusor::runtime {
@@ -295,10 +297,57 @@ __attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
   }
 }
 
+__attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+// sum_p x[p] * row[p] for four rows at once; x contiguous.
+__attribute__((target("avx2,fma"))) void dot4(const float *x, const float *const row[4], int64_t depth,
+                                               float out[4]) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  int64_t p = 0;
+  for (; p + 8 <= depth; p += 8) {
+    __m256 v = _mm256_loadu_ps(x + p);
+    for (int r = 0; r < 4; ++r) acc[r] = _mm256_fmadd_ps(v, _mm256_loadu_ps(row[r] + p), acc[r]);
+  }
+  for (int r = 0; r < 4; ++r) {
+    out[r] = horizontalSum(acc[r]);
+    for (int64_t q = p; q < depth; ++q) out[r] += x[q] * row[r][q];
+  }
+}
+
+// Rows [row0, row0 + rows) of C's columns [col0, col0 + count), for one slice of K, as dot
+// products: of A's rows (row-major, `a` at the slice's first column) with the slice of each
+// column of B (`columns`, one after another, `depth` floats each). Then the epilogue on the
+// last slice.
+__attribute__((target("avx2,fma"))) void dotColumnsOfSlice(const float *a, int64_t rsA, const float *columns,
+                                                            int64_t count, int64_t depth, float *c, int64_t ldc,
+                                                            int64_t row0, int64_t rows, int64_t col0, bool addToC,
+                                                            bool last, const GemmEpilogueOp &epilogue) {
+  for (int64_t d = 0; d < count; ++d)
+    for (int64_t i = 0; i < rows; i += 4) {
+      const float *row[4];
+      for (int64_t r = 0; r < 4; ++r) row[r] = a + (row0 + std::min(i + r, rows - 1)) * rsA;
+      float sums[4];
+      dot4(columns + d * depth, row, depth, sums);
+      for (int64_t r = 0; r < std::min<int64_t>(4, rows - i); ++r) {
+        int64_t at = (row0 + i + r) * ldc + col0 + d;
+        float v = sums[r] + (addToC ? c[at] : 0.0f);
+        const float *residual = epilogue.residual ? epilogue.residual + at : nullptr;
+        c[at] = last ? applyEpilogue(v, epilogue, row0 + i + r, col0 + d, residual) : v;
+      }
+    }
+}
+
 // What the driver below needs of an instruction set: its tile, and how many 16-column panels
 // of B one tile spans.
 struct Avx2Tiles {
   static constexpr int64_t kPanels = 1;
+  static void packWindow(const Im2colB &b, int64_t p0, int64_t depth, int64_t j0, int64_t cols, float *out) {
+    packIm2colAvx2(b, p0, depth, j0, cols, out);
+  }
   __attribute__((target("avx2,fma"))) static void tile(int64_t depth, const TileRowsOfA &a, const float *bp, int64_t,
                                                        int64_t bStep, float *c, int64_t ldc, int64_t rows, int64_t cols,
                                                        const TileStore &store, const GemmEpilogueOp &epilogue) {
@@ -308,6 +357,9 @@ struct Avx2Tiles {
 
 struct Avx512Tiles {
   static constexpr int64_t kPanels = 3;
+  static void packWindow(const Im2colB &b, int64_t p0, int64_t depth, int64_t j0, int64_t cols, float *out) {
+    packIm2colAvx512(b, p0, depth, j0, cols, out);
+  }
   __attribute__((target("avx512f,avx2,fma"))) static void tile(int64_t depth, const TileRowsOfA &a, const float *bp,
                                                                int64_t gap, int64_t bStep, float *c, int64_t ldc,
                                                                int64_t rows, int64_t cols, const TileStore &store,
@@ -316,11 +368,36 @@ struct Avx512Tiles {
   }
 };
 
+// Where the driver's B comes from: a matrix with any strides, or a convolution's im2col
+// matrix from its column `col0` on, gathered from the input as it is packed.
+struct StridedB {
+  const float *b;
+  int64_t rsB, csB;
+};
+
+struct WindowB {
+  const Im2colB *im2col;
+  int64_t col0;
+};
+
 // The blocks of C, K and rows walked around `Tiles`' register tile (see the top), for one
 // instruction set.
-template <typename Tiles>
-inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c,
-                       int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+template <typename Tiles, typename Source>
+inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &source, float *c, int64_t ldc,
+                       int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
+  constexpr bool kStrided = std::is_same_v<Source, StridedB>;
+  const float *b = nullptr;
+  int64_t rsB = 0, csB = 0;
+  if constexpr (kStrided) b = source.b, rsB = source.rsB, csB = source.csB;
+  auto elementOfB = [&](int64_t p, int64_t j) {
+    if constexpr (kStrided) return b[p * rsB + j * csB];
+    else return source.im2col->at(p, source.col0 + j);
+  };
+  // Rows [p0, p0 + depth) and columns [j0, j0 + cols) of B as packB lays them out.
+  auto packBlock = [&](int64_t p0, int64_t depth, int64_t j0, int64_t cols, float *out) {
+    if constexpr (kStrided) packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, out);
+    else Tiles::packWindow(*source.im2col, p0, depth, source.col0 + j0, cols, out);
+  };
   PackBuffers &buffers = packBuffers();
   if (k == 0) {  // no products: C keeps its value (or is 0), then the epilogue
     for (int64_t i = 0; i < m; ++i)
@@ -331,19 +408,15 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
     return;
   }
   // A last panel of one or two columns (49 = 3 x 16 + 1, as 7x7 maps give): dot products
-  // along K for those, where a tile would compute 16 columns for them.
+  // along K for those, where a tile would compute 16 columns for them. They are taken with
+  // each slice of K and block of rows, while that block of A is cached: a separate pass over
+  // A cost 15-25% of a 512x49x4608 GEMM, whose A (9 MB) comes from memory.
   const int64_t dotColumns = csA == 1 && n > kTileCols && n % kTileCols <= 2 ? n % kTileCols : 0;
-  for (int64_t j = n - dotColumns; j < n; ++j) {
-    GemmEpilogueOp column = epilogue;
-    if (column.biasKind == GemmEpilogueOp::kBiasPerColumn) column.bias += j;
-    if (column.residual) column.residual += j;
-    gemvKernelF32(b + j * csB, rsB, a, rsA, m, k, c + j, ldc, accumulate, column,
-                  epilogue.biasKind == GemmEpilogueOp::kBiasPerRow ? 1 : 0);
-  }
   n -= dotColumns;
+  thread_local std::vector<float> dotColumnSlices;  // each dot column's slice of K, contiguous
   // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
   // row-major B are read in place, only the edge panels are packed.
-  const bool inPlaceB = csB == 1 && m <= kInPlaceBRows;
+  const bool inPlaceB = kStrided && csB == 1 && m <= kInPlaceBRows;
   // Each block of B as packB lays it out, one after another in the order of the loops below
   // (which walk the blocks themselves: the block body as a lambda here measured 4-7% slower).
   auto forEachBlock = [&](auto visit) {
@@ -353,12 +426,12 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
   auto packedFloats = [](int64_t cols, int64_t depth) { return (cols + kTileCols - 1) / kTileCols * kTileCols * depth; };
   // B from a model's weights (see ConstantWeights.h): all of its blocks packed once.
   std::shared_ptr<const float> prepacked;
-  if (!inPlaceB && anyConstantWeights()) {
+  if (kStrided && !inPlaceB && anyConstantWeights()) {
     size_t floats = 0;
     forEachBlock([&](int64_t, int64_t cols, int64_t, int64_t depth) { floats += packedFloats(cols, depth); });
     auto packAll = [&](float *out) {
       forEachBlock([&](int64_t j0, int64_t cols, int64_t p0, int64_t depth) {
-        packB(b + p0 * rsB + j0 * csB, rsB, csB, depth, cols, out);
+        packBlock(p0, depth, j0, cols, out);
         out += packedFloats(cols, depth);
       });
     };
@@ -375,9 +448,15 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
         packedBlock = nextPrepacked;
         nextPrepacked += packedFloats(cols, depth);
       } else if (fullCols < cols) {
-        packB(b + p0 * rsB + (j0 + fullCols) * csB, rsB, csB, depth, cols - fullCols, buffers.b);
+        packBlock(p0, depth, j0 + fullCols, cols - fullCols, buffers.b);
       }
       bool addToC = accumulate || p0 > 0, last = p0 + depth == k;
+      const bool dotsHere = dotColumns && j0 + cols == n;  // the last block of columns takes them
+      if (dotsHere) {
+        dotColumnSlices.resize(dotColumns * depth);
+        for (int64_t d = 0; d < dotColumns; ++d)
+          for (int64_t p = 0; p < depth; ++p) dotColumnSlices[d * depth + p] = elementOfB(p0 + p, n + d);
+      }
       // A row-major A is read in place; otherwise its block is packed. In place, the rows a
       // panel of B meets while it is cached are limited by L2 (rows x depth of A), not by the
       // pack buffer, so more of them share it.
@@ -415,6 +494,9 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
           }
           jr += tileCols;
         }
+        if (dotsHere)
+          dotColumnsOfSlice(a + p0, rsA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n, addToC, last,
+                            epilogue);
       }
     }
   }
@@ -425,13 +507,25 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const float *b,
 __attribute__((target("avx2,fma"), flatten)) void gemmKernelF32Avx2(
     const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c, int64_t ldc,
     int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
-  gemmDriver<Avx2Tiles>(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
+  gemmDriver<Avx2Tiles>(a, rsA, csA, StridedB{b, rsB, csB}, c, ldc, m, n, k, accumulate, epilogue);
 }
 
 __attribute__((target("avx512f,avx2,fma"), flatten)) void gemmKernelF32Avx512(
     const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB, int64_t csB, float *c, int64_t ldc,
     int64_t m, int64_t n, int64_t k, bool accumulate, const GemmEpilogueOp &epilogue) {
-  gemmDriver<Avx512Tiles>(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
+  gemmDriver<Avx512Tiles>(a, rsA, csA, StridedB{b, rsB, csB}, c, ldc, m, n, k, accumulate, epilogue);
+}
+
+__attribute__((target("avx2,fma"), flatten)) void convGemmKernelF32Avx2(const float *a, int64_t rsA, const Im2colB &b,
+                                                                       int64_t col0, float *c, int64_t ldc, int64_t m,
+                                                                       int64_t n, int64_t k, const GemmEpilogueOp &epilogue) {
+  gemmDriver<Avx2Tiles>(a, rsA, 1, WindowB{&b, col0}, c, ldc, m, n, k, false, epilogue);
+}
+
+__attribute__((target("avx512f,avx2,fma"), flatten)) void convGemmKernelF32Avx512(
+    const float *a, int64_t rsA, const Im2colB &b, int64_t col0, float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
+    const GemmEpilogueOp &epilogue) {
+  gemmDriver<Avx512Tiles>(a, rsA, 1, WindowB{&b, col0}, c, ldc, m, n, k, false, epilogue);
 }
 
 }  // namespace
@@ -461,30 +555,12 @@ void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int
   else gemmKernelF32Avx2(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate, epilogue);
 }
 
-namespace {
-
-__attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+void convGemmKernelF32(const float *a, int64_t rsA, const Im2colB &b, int64_t col0, float *c, int64_t ldc, int64_t m,
+                       int64_t n, int64_t k, const GemmEpilogueOp &epilogue) {
+  if (useAvx512()) convGemmKernelF32Avx512(a, rsA, b, col0, c, ldc, m, n, k, epilogue);
+  else convGemmKernelF32Avx2(a, rsA, b, col0, c, ldc, m, n, k, epilogue);
 }
 
-// sum_p x[p] * row[p] for four rows at once; x contiguous.
-__attribute__((target("avx2,fma"))) void dot4(const float *x, const float *const row[4], int64_t depth,
-                                               float out[4]) {
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  int64_t p = 0;
-  for (; p + 8 <= depth; p += 8) {
-    __m256 v = _mm256_loadu_ps(x + p);
-    for (int r = 0; r < 4; ++r) acc[r] = _mm256_fmadd_ps(v, _mm256_loadu_ps(row[r] + p), acc[r]);
-  }
-  for (int r = 0; r < 4; ++r) {
-    out[r] = horizontalSum(acc[r]);
-    for (int64_t q = p; q < depth; ++q) out[r] += x[q] * row[r][q];
-  }
-}
-
-}  // namespace
 
 void gemvKernelF32(const float *x, int64_t sx, const float *rows, int64_t ld, int64_t count,
                    int64_t depth, float *y, int64_t sy, bool accumulate,

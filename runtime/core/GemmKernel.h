@@ -3,6 +3,8 @@
 // C is still in registers.
 #pragma once
 
+#include "Im2colPack.h"
+
 #include <cstdint>
 
 namespace fusor::runtime {
@@ -46,6 +48,12 @@ const char *gemmKernelIsa();
 void gemmKernelF32(const float *a, int64_t rsA, int64_t csA, const float *b, int64_t rsB,
                    int64_t csB, float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
                    bool accumulate, const GemmEpilogueOp &epilogue);
+
+// C[i][j] = sum_p A[i][p] B[p][col0 + j], then the epilogue, for B a convolution's im2col
+// matrix (never written out: each block is gathered from the input as it is packed). A
+// row-major with row stride rsA; C row-major with row stride ldc. Single-threaded.
+void convGemmKernelF32(const float *a, int64_t rsA, const Im2colB &b, int64_t col0, float *c, int64_t ldc, int64_t m,
+                       int64_t n, int64_t k, const GemmEpilogueOp &epilogue);
 
 // One row or column of C, as dot products: y[t * sy] (+)= sum_p x[p * sx] * rows[t * ld + p]
 // for t in [0, count), then the epilogue with bias[t * biasStep] (biasStep 0: one bias for

@@ -111,6 +111,44 @@ TEST(Windows, Conv2dOverStridesPadsDilationsAndGroups) {
   EXPECT_THROW(conv2d(randomInts({1, 1, 3, 3}, 0, 5), randomInts({1, 1, 1, 1}, 0, 5)), Error);
 }
 
+TEST(Windows, ImplicitGemmConvolutionsMatchReference) {
+  // f32 convolutions other than Winograd's and depthwise ones run on the CPU runtime's
+  // implicit GEMM, which gathers each 16-column panel of the im2col matrix from the input as
+  // it packs it: one masked load per run of columns along an output row (unit stride), two
+  // and a shuffle (stride 2), a gather (larger strides), zeros past the input's edges.
+  struct Case {
+    std::vector<int64_t> input, weight;
+    Geometry g;
+    int64_t groups;
+    const char *why;
+  };
+  std::vector<Case> cases = {
+      {{1, 5, 64, 63}, {11, 5, 3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}, 1, "stride 2, runs across rows"},
+      {{2, 96, 40, 40}, {9, 96, 3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}, 1, "K over 768, 400 columns"},
+      {{1, 24, 7, 7}, {20, 12, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 2, "49 columns: a dot column"},
+      {{1, 4, 23, 26}, {6, 4, 3, 3}, {{3, 3}, {3, 3}, {2, 0, 1, 3}, {2, 2}}, 1, "stride 3, dilated"},
+      {{1, 3, 17, 1}, {7, 3, 5, 1}, {{5, 1}, {1, 1}, {2, 0, 2, 0}, {1, 1}}, 1, "one column: a run per lane"},
+      {{1, 16, 29, 31}, {8, 16, 1, 1}, {{1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}}, 1, "1x1 at stride 2"},
+      {{1, 2, 9, 37}, {5, 2, 2, 4}, {{2, 4}, {1, 2}, {0, 3, 1, 2}, {3, 1}}, 1, "strides 1 and 2, dilated rows"},
+  };
+  for (const Case &c : cases) {
+    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
+    auto y = [&] {
+      return conv2d(x, w, b, {c.g.stride[0], c.g.stride[1]}, {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]},
+                    {c.g.dilation[0], c.g.dilation[1]}, c.groups);
+    };
+    Ref conv = zip(convRef(toRef(x), toRef(w), c.g, c.groups), Ref{{1, c.weight[0], 1, 1}, toRef(b).v},
+                   std::plus<double>());
+    std::string name = std::string("implicit GEMM conv2d (") + c.why + ") " + shapeString(c.input) + " * " +
+                       shapeString(c.weight);
+    double tol = 1e-5 * std::sqrt(double(c.weight[1] * c.weight[2] * c.weight[3]));
+    expectClose(y(), conv, tol, tol, name);
+    Tensor skip = randomTensor(conv.shape);
+    expectClose(relu(add(y(), skip)), map(zip(conv, toRef(skip), std::plus<double>()), [](double v) { return v > 0 ? v : 0.0; }),
+                tol, tol, name + " + skip, relu");
+  }
+}
+
 TEST(Windows, ConvolutionEpiloguesMatchReference) {
   // On the CPU the GEMM adds the bias and a residual and clamps as it stores the result: bias
   // per output channel (a row of the GEMM), per feature for linear (a column).

@@ -105,6 +105,24 @@ def FusorDepthwiseToCalls : Pass<"fusor-depthwise-to-calls", "ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def FusorConvolutionsToCalls : Pass<"fusor-convolutions-to-calls", "ModuleOp"> {
+  let summary = "Call the CPU runtime's implicit-GEMM convolution for f32 im2col convolutions on buffers";
+  let description = [{
+    The f32 convolution that fusor-lower-to-linalg builds as im2col and a contraction (a
+    copying linalg.generic from x[n, g * Cg + c, oh * sh + kh * dh, ow * sw + kw * dw] into a
+    new [n, g, Cg, KH, KW, OH, OW] buffer, read only by the contraction summing weights[g, o, r]
+    times its [n, g, Cg * KH * KW, OH * OW] view into a zero-filled dense result) becomes a
+    call to fusor_rt_conv2d_f32, which gathers the patches from x as its GEMM packs them: the
+    im2col buffer and its copy go. Where x is a zero-padded copy of another buffer, the call
+    reads that one with the padding instead, and the padded copy goes too. An elementwise op
+    after it that adds a bias per channel and/or a residual and clamps (as matched for the CPU
+    GEMM) becomes part of the call. Rows of x must be contiguous (a unit stride along W). A
+    module pass: it declares the runtime function.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FusorWinogradToCalls : Pass<"fusor-winograd-to-calls", "ModuleOp"> {
   let summary = "Call the CPU runtime's Winograd convolution, or its input and output transforms";
   let description = [{
