@@ -82,13 +82,21 @@ struct Chain {
   memref::ExpandShapeOp productsView;
   memref::AllocOp tiles, products;
   Value padded, weights;  // [n, c, 2 th + 2, 2 tw + 2]; [16, o, c]
+  // The weights' transform, where only this chain reads what it writes: the weights as they
+  // are ([o, c, 3, 3]), which the call then transforms itself, else null.
+  Value rawWeights;
+  linalg::GenericOp weightRows, weightColumns;
+  memref::CollapseShapeOp weightsView;
+  memref::AllocOp halfTransformed, transformed;
 };
 
 // Whether `op` writes all of the buffer `alloc` (a later convolution's tiles or products).
 bool overwritesAll(Operation *op, Value alloc) {
   if (auto fill = dyn_cast<linalg::FillOp>(op)) return fill.getDpsInits()[0] == alloc;
   auto generic = dyn_cast<linalg::GenericOp>(op);
-  return generic && isTagged(generic, "winograd_input") && generic.getDpsInits()[0] == alloc;
+  return generic && generic.getDpsInits()[0] == alloc &&
+         (isTagged(generic, "winograd_input") || isTagged(generic, "winograd_weights_rows") ||
+          isTagged(generic, "winograd_weights"));
 }
 
 // The allocation `buffer` is, if no op but the chain's (`from` to `to`) touches it in between
@@ -117,6 +125,44 @@ memref::AllocOp chainOwnedAlloc(Value buffer, Operation *from, Operation *to, Ar
   return alloc;
 }
 
+// The last op writing `buffer` (as its one output) before `before`, in its block: a reused
+// buffer has other convolutions' writes too.
+Operation *lastWriterBefore(Value buffer, Operation *before) {
+  Operation *last = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(user);
+    bool writes = dps && dps.getNumDpsInits() == 1 && dps.getDpsInits()[0] == buffer;
+    if (writes && user->getBlock() == before->getBlock() && user->isBeforeInBlock(before) &&
+        (!last || last->isBeforeInBlock(user)))
+      last = user;
+  }
+  return last;
+}
+
+// The two generics that transform the chain's weights (rows, then columns) from the weights as
+// they are, where nothing else reads what they write: the call can take those weights instead.
+void matchWeightTransform(Chain &chain) {
+  auto view = chain.weights.getDefiningOp<memref::CollapseShapeOp>();
+  if (!view) return;
+  Value transformed = view.getSrc();
+  auto columns = dyn_cast_or_null<linalg::GenericOp>(lastWriterBefore(transformed, chain.matmul));
+  if (!columns || !isTagged(columns, "winograd_weights")) return;
+  Value half = onlyInput(columns);
+  auto rows = half ? dyn_cast_or_null<linalg::GenericOp>(lastWriterBefore(half, columns)) : nullptr;
+  if (!rows || !isTagged(rows, "winograd_weights_rows")) return;
+  Value raw = onlyInput(rows);
+  auto rawType = raw ? dyn_cast<MemRefType>(raw.getType()) : nullptr;
+  if (!rawType || !rawType.hasStaticShape() || rawType.getRank() != 4 || !isDenseF32(raw) ||
+      writtenBetween(rows, chain.output, bufferRootOf(raw)))
+    return;
+  memref::AllocOp halfAlloc = chainOwnedAlloc(half, rows, columns, {rows, columns});
+  memref::AllocOp transformedAlloc = chainOwnedAlloc(transformed, columns, chain.matmul, {columns, view, chain.matmul});
+  if (!halfAlloc || !transformedAlloc) return;
+  chain.rawWeights = raw;
+  chain.weightRows = rows, chain.weightColumns = columns, chain.weightsView = view;
+  chain.halfTransformed = halfAlloc, chain.transformed = transformedAlloc;
+}
+
 std::optional<Chain> matchChain(linalg::GenericOp output) {
   Chain chain;
   chain.output = output;
@@ -124,31 +170,16 @@ std::optional<Chain> matchChain(linalg::GenericOp output) {
   chain.productsView = products ? products.getDefiningOp<memref::ExpandShapeOp>() : nullptr;
   if (!chain.productsView) return std::nullopt;
   Value flatProducts = chain.productsView.getSrc();
-  // The last op of each kind before the next (a reused buffer has other convolutions' too).
-  auto lastBefore = [](Value buffer, Operation *before, auto matches) -> Operation * {
-    Operation *last = nullptr;
-    for (Operation *user : buffer.getUsers())
-      if (user->getBlock() == before->getBlock() && user->isBeforeInBlock(before) && matches(user) &&
-          (!last || last->isBeforeInBlock(user)))
-        last = user;
-    return last;
-  };
-  auto writes = [](Value buffer) {
-    return [buffer](Operation *op) {
-      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
-      return dps && dps.getNumDpsInits() == 1 && dps.getDpsInits()[0] == buffer;
-    };
-  };
-  chain.matmul = dyn_cast_or_null<linalg::GenericOp>(lastBefore(flatProducts, output, writes(flatProducts)));
+  chain.matmul = dyn_cast_or_null<linalg::GenericOp>(lastWriterBefore(flatProducts, output));
   if (!chain.matmul || !isBatchMatmul(chain.matmul)) return std::nullopt;
-  chain.fill = dyn_cast_or_null<linalg::FillOp>(lastBefore(flatProducts, chain.matmul, writes(flatProducts)));
+  chain.fill = dyn_cast_or_null<linalg::FillOp>(lastWriterBefore(flatProducts, chain.matmul));
   if (!chain.fill || !matchPattern(chain.fill.getInputs()[0], m_AnyZeroFloat())) return std::nullopt;
 
   chain.weights = chain.matmul.getDpsInputs()[0];
   chain.tilesView = chain.matmul.getDpsInputs()[1].getDefiningOp<memref::CollapseShapeOp>();
   if (!chain.tilesView) return std::nullopt;
   Value tiles = chain.tilesView.getSrc();
-  chain.input = dyn_cast_or_null<linalg::GenericOp>(lastBefore(tiles, chain.matmul, writes(tiles)));
+  chain.input = dyn_cast_or_null<linalg::GenericOp>(lastWriterBefore(tiles, chain.matmul));
   if (!chain.input || !isTagged(chain.input, "winograd_input")) return std::nullopt;
   chain.padded = onlyInput(chain.input);
   auto weightsType = cast<MemRefType>(chain.weights.getType());
@@ -168,6 +199,7 @@ std::optional<Chain> matchChain(linalg::GenericOp output) {
   chain.tiles = chainOwnedAlloc(chain.tilesView.getSrc(), first, output, ops);
   chain.products = chainOwnedAlloc(flatProducts, first, output, ops);
   if (!chain.tiles || !chain.products) return std::nullopt;
+  matchWeightTransform(chain);
   return chain;
 }
 
@@ -216,7 +248,8 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
   bool rewriteChain(Chain &chain) {
     linalg::GenericOp op = chain.output;
     Value out = op.getDpsInits()[0];
-    Value inputRoot = bufferRootOf(chain.padded), weightsRoot = bufferRootOf(chain.weights);
+    Value weights = chain.rawWeights ? chain.rawWeights : chain.weights;
+    Value inputRoot = bufferRootOf(chain.padded), weightsRoot = bufferRootOf(weights);
     std::optional<CpuEpilogue> epilogue = epilogueAfter(op, inputRoot);
     if (epilogue && bufferRootOf(epilogue->output) == weightsRoot) epilogue.reset();
     Value written = epilogue ? epilogue->output : out;
@@ -226,21 +259,30 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();
     Value result = epilogue ? outputAsC(b, *epilogue, cast<MemRefType>(out.getType())) : out;
-    BufferView x = viewOf(b, loc, chain.padded), u = viewOf(b, loc, chain.weights), yv = viewOf(b, loc, result);
+    BufferView x = viewOf(b, loc, chain.padded), u = viewOf(b, loc, weights), yv = viewOf(b, loc, result);
     SmallVector<Value> args{x.pointer, x.offset};
     args.append(x.strides);
     for (int64_t size : {tiles[3], tiles[2], tiles[4], tiles[5]}) args.push_back(i64Constant(b, loc, size));
-    args.append({u.pointer, u.offset, i64Constant(b, loc, y[1]), yv.pointer, yv.offset, i64Constant(b, loc, y[2]),
+    args.append({u.pointer, u.offset, i64Constant(b, loc, chain.rawWeights ? 1 : 0), i64Constant(b, loc, y[1]),
+                 yv.pointer, yv.offset, i64Constant(b, loc, y[2]),
                  i64Constant(b, loc, y[3])});
     callWithEpilogue(b, loc, op, "fusor_rt_winograd_conv3x3_f32", args, epilogue, result);
     for (Operation *dead : {op.getOperation(), chain.matmul.getOperation(), chain.fill.getOperation(),
                             chain.input.getOperation()})
       dead->erase();
+    SmallVector<Operation *> views{chain.productsView, chain.tilesView};
+    SmallVector<memref::AllocOp> buffers{chain.products, chain.tiles};
+    if (chain.rawWeights) {
+      chain.weightColumns->erase();
+      chain.weightRows->erase();
+      views.push_back(chain.weightsView);
+      buffers.append({chain.transformed, chain.halfTransformed});
+    }
     // The views, like the buffers, go once no other convolution uses them.
-    for (Operation *view : {chain.productsView.getOperation(), chain.tilesView.getOperation()})
+    for (Operation *view : views)
       if (view->use_empty()) view->erase();
     // The buffers go once no other convolution uses them.
-    for (memref::AllocOp alloc : {chain.products, chain.tiles}) {
+    for (memref::AllocOp alloc : buffers) {
       if (llvm::any_of(alloc->getUsers(), [](Operation *user) { return !isa<memref::DeallocOp>(user); })) continue;
       for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) user->erase();
       alloc->erase();

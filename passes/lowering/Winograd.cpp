@@ -78,13 +78,18 @@ linalg::GenericOp transformGeneric(OpBuilder &b, Location loc, Value source, Arr
 }
 
 // One 1-D pass: element e of each output row is row e of `m` applied to the m.cols values
-// read, where e is the element's coordinate along `selectorDim`.
+// read, where e is the element's coordinate along `selectorDim`. Tagged `fusor.kernel` =
+// `kernel`: the CPU pipeline has the runtime transform the weights instead, once for a
+// model's constant weights (fusor-winograd-to-calls).
 Value transformPass(OpBuilder &b, Location loc, Value source, ArrayRef<AffineMap> reads,
-                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim) {
-  return transformGeneric(b, loc, source, reads, resultType, [&](OpBuilder &nb, Location l, ValueRange x) {
-           Value selector = linalg::IndexOp::create(nb, l, selectorDim);
-           return pickRow(nb, l, m, selector, [&](int64_t row) { return applyRow(nb, l, m, row, x); });
-         }).getResult(0);
+                    RankedTensorType resultType, const Matrix &m, unsigned selectorDim, StringRef kernel) {
+  linalg::GenericOp generic =
+      transformGeneric(b, loc, source, reads, resultType, [&](OpBuilder &nb, Location l, ValueRange x) {
+        Value selector = linalg::IndexOp::create(nb, l, selectorDim);
+        return pickRow(nb, l, m, selector, [&](int64_t row) { return applyRow(nb, l, m, row, x); });
+      });
+  generic->setAttr("fusor.kernel", b.getStringAttr(kernel));
+  return generic.getResult(0);
 }
 
 // Both passes of a 2-D transform in one generic: element (e1, e2) of m X m^T for the
@@ -168,11 +173,11 @@ Value buildWinogradConv2d(OpBuilder &b, Location loc, Value input, Value weight,
   Value half = transformPass(
       b, loc, weight,
       readMaps(ctx, 4, 3, [&](int64_t i) { return SmallVector<AffineExpr>{d(1), d(2), k(i), d(3)}; }),
-      type({4, o, c, 3}), kWeightTransform, 0);
+      type({4, o, c, 3}), kWeightTransform, 0, "winograd_weights_rows");
   Value kernel = transformPass(
       b, loc, half,
       readMaps(ctx, 4, 3, [&](int64_t j) { return SmallVector<AffineExpr>{d(0), d(2), d(3), k(j)}; }),
-      type({4, 4, o, c}), kWeightTransform, 1);
+      type({4, 4, o, c}), kWeightTransform, 1, "winograd_weights");
 
   // products[e, o, t] = sum_c kernel[e, o, c] * tiles[e, c, t]: a batch of 16 GEMMs.
   Value lhs = buildReshape(b, loc, kernel, type({16, o, c}));

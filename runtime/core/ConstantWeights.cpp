@@ -14,8 +14,8 @@ namespace {
 struct Range {
   const char *end;
   int models = 0;  // how many live models registered it (two instances share embedded weights)
-  // Packed copies keyed by (B, row stride, column stride, k, n).
-  std::map<std::tuple<const float *, int64_t, int64_t, int64_t, int64_t>,
+  // Packed copies keyed by (kind, B, row stride, column stride, k, n).
+  std::map<std::tuple<PackedKind, const float *, int64_t, int64_t, int64_t, int64_t>,
            std::shared_ptr<const float>> packed;
 };
 
@@ -48,7 +48,7 @@ void forgetConstantWeights(const void *begin) {
 }
 
 std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t csB, int64_t k, int64_t n,
-                                           size_t floats, PackInto pack) {
+                                           size_t floats, PackInto pack, PackedKind kind) {
   std::lock_guard<std::mutex> lock(mutex);
   if (ranges().empty()) return nullptr;
   // The range holding b, and B's last element inside it too.
@@ -57,7 +57,7 @@ std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t 
   --it;
   const char *last = reinterpret_cast<const char *>(b + (k - 1) * rsB + (n - 1) * csB + 1);
   if (last > it->second.end) return nullptr;
-  auto &slot = it->second.packed[{b, rsB, csB, k, n}];
+  auto &slot = it->second.packed[{kind, b, rsB, csB, k, n}];
   if (!slot) {
     size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
     auto *data = static_cast<float *>(std::aligned_alloc(64, bytes));

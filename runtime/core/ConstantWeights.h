@@ -1,5 +1,6 @@
-// The GEMM's side of fusor/runtime/ConstantWeights.h: packed copies of B made from registered
-// weights, made once and shared by every later call with the same B.
+// The kernels' side of fusor/runtime/ConstantWeights.h: copies made from registered weights
+// (the GEMM's packed B, Winograd's transformed weights), made once and shared by every later
+// call with the same weights.
 #pragma once
 
 #include <cstddef>
@@ -25,9 +26,13 @@ class PackInto {
   void (*call_)(const void *, float *);
 };
 
-// The packed copy (`floats` long, 64-byte aligned) of the B at `b` with these strides and
-// sizes if all of it lies in registered weights, written by `pack` on first use; else null.
+// What a packed copy holds: the GEMM's packed panels of B, or Winograd's transformed weights.
+enum class PackedKind { kGemmPanels, kWinogradWeights };
+
+// The packed copy (`floats` long, 64-byte aligned) of the matrix at `b` with these strides and
+// sizes (k rows, n columns) if all of it lies in registered weights, written by `pack` on
+// first use; else null.
 std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t csB, int64_t k, int64_t n,
-                                           size_t floats, PackInto pack);
+                                           size_t floats, PackInto pack, PackedKind kind = PackedKind::kGemmPanels);
 
 }  // namespace fusor::runtime

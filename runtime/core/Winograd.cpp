@@ -10,6 +10,7 @@
 // went through memory (3.2 MB of tiles and of products for a 64-channel 56x56 map).
 #include "fusor/runtime/Winograd.h"
 
+#include "ConstantWeights.h"
 #include "EvenOddSplit.h"
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
@@ -309,6 +310,32 @@ struct Convolution {
   }
 };
 
+// G g G^T for each 3x3 filter g = w[o][c], as u[e1 * 4 + e2][o][c] (G's rows: (1, 0, 0),
+// (1, 1, 1) / 2, (1, -1, 1) / 2, (0, 0, 1)).
+void transformWeights(const float *w, int64_t outChannels, int64_t channels, float *u) {
+  const int64_t filters = outChannels * channels;
+#pragma omp parallel for schedule(static) if (filters >= 4096 && !omp_in_parallel())
+  for (int64_t o = 0; o < outChannels; ++o)
+    for (int64_t c = 0; c < channels; ++c) {
+      const float *g = w + (o * channels + c) * 9;
+      float rows[4][3];  // G g
+      for (int j = 0; j < 3; ++j) {
+        rows[0][j] = g[j];
+        rows[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+        rows[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+        rows[3][j] = g[6 + j];
+      }
+      float *at = u + o * channels + c;
+      for (int i = 0; i < 4; ++i) {
+        const float *r = rows[i];
+        at[(i * 4 + 0) * filters] = r[0];
+        at[(i * 4 + 1) * filters] = 0.5f * (r[0] + r[1] + r[2]);
+        at[(i * 4 + 2) * filters] = 0.5f * (r[0] - r[1] + r[2]);
+        at[(i * 4 + 3) * filters] = r[2];
+      }
+    }
+}
+
 }  // namespace
 }  // namespace fusor::runtime
 
@@ -317,13 +344,30 @@ using namespace fusor::runtime;
 extern "C" void fusor_rt_winograd_conv3x3_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
                                               int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
                                               int64_t tilesH, int64_t tilesW, intptr_t u, int64_t offsetU,
-                                              int64_t outChannels, intptr_t y, int64_t offsetY, int64_t outHeight,
-                                              int64_t outWidth, int64_t biasKind, intptr_t bias, int64_t biasOffset,
-                                              intptr_t residual, int64_t residualOffset, float lo, float hi) {
+                                              int64_t rawWeights, int64_t outChannels, intptr_t y, int64_t offsetY,
+                                              int64_t outHeight, int64_t outWidth, int64_t biasKind, intptr_t bias,
+                                              int64_t biasOffset, intptr_t residual, int64_t residualOffset, float lo,
+                                              float hi) {
   if (batch == 0 || outChannels == 0 || outHeight == 0 || outWidth == 0 || tilesH == 0 || tilesW == 0) return;
+  const float *weights = reinterpret_cast<const float *>(u) + offsetU;
+  // Raw weights are transformed here: once for a model's constant weights (kept with them,
+  // as the GEMM keeps its packed B), else on every call.
+  std::shared_ptr<const float> kept;
+  thread_local std::vector<float> transformed;
+  if (rawWeights) {
+    const int64_t floats = 16 * outChannels * channels;
+    auto transform = [&](float *out) { transformWeights(weights, outChannels, channels, out); };
+    kept = packedWeights(weights, channels * 9, 1, outChannels, channels * 9, size_t(floats), PackInto(transform),
+                         PackedKind::kWinogradWeights);
+    if (!kept) {
+      transformed.resize(floats);
+      transform(transformed.data());
+    }
+    weights = kept ? kept.get() : transformed.data();
+  }
   Convolution conv{reinterpret_cast<const float *>(x) + offsetX,
                    strideXN, strideXC, strideXH, strideXW, channels, tilesW,
-                   reinterpret_cast<const float *>(u) + offsetU, outChannels,
+                   weights, outChannels,
                    reinterpret_cast<float *>(y) + offsetY, outHeight, outWidth,
                    biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr,
                    residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr,

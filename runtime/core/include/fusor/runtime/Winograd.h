@@ -26,10 +26,12 @@ void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_t batch, in
 // The whole convolution, the transforms and the 16 GEMMs between them (products
 // m[e][o][t] = sum_c u[e][o][c] v[e][c][t]) a block of tile rows at a time, so that a block's
 // transformed tiles and products stay in cache: y from x as the two calls above would write
-// it, with u dense (16 x outChannels x channels, Winograd's transformed weights) and y dense.
+// it, with u dense and y dense. u is Winograd's transformed weights (16 x outChannels x
+// channels), or with rawWeights set the weights as they are (outChannels x channels x 3 x 3),
+// which the call transforms: once for weights registered as constant (see ConstantWeights.h).
 void fusor_rt_winograd_conv3x3_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
                                    int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
-                                   int64_t tilesH, int64_t tilesW, intptr_t u, int64_t offsetU,
+                                   int64_t tilesH, int64_t tilesW, intptr_t u, int64_t offsetU, int64_t rawWeights,
                                    int64_t outChannels, intptr_t y, int64_t offsetY, int64_t outHeight,
                                    int64_t outWidth, int64_t biasKind, intptr_t bias, int64_t biasOffset,
                                    intptr_t residual, int64_t residualOffset, float lo, float hi);
