@@ -175,24 +175,31 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
     if (!inType.hasStaticShape() || !isRowMajor(outType) || !weightType.hasStaticShape() || !unitLastStride(weightType))
       return std::nullopt;
     linalg::FillOp init = zeroFillBefore(op, out);
-    if (!init || writtenBetween(im2col.op, op, bufferRootOf(input))) return std::nullopt;
+    if (!init) return std::nullopt;
     int64_t batch = outType.getDimSize(0), groups = outType.getDimSize(1), perGroup = outType.getDimSize(2);
     int64_t outHeight = patchType.getDimSize(5), outWidth = patchType.getDimSize(6);
-
-    // Read the input before padding, where that is what fills the padded buffer.
-    std::optional<PaddedCopy> padded = matchPaddedCopy(input, im2col.op, nullptr);
-    if (padded && !unitLastStride(cast<MemRefType>(padded->source.getType()))) padded.reset();
-    Value source = padded ? padded->source : input;
-    if (!unitLastStride(cast<MemRefType>(source.getType()))) return std::nullopt;
-    int64_t top = padded ? padded->top : 0, left = padded ? padded->left : 0;
 
     std::optional<CpuEpilogue> epilogue =
         matchCpuEpilogue(op, out, batch * groups * perGroup, outHeight * outWidth);
     if (epilogue && epilogue->biasKind == 2) epilogue.reset();  // a bias per output position: kept apart
-    // The call reads the input and the weights while it writes the output.
+    // The call reads the input and the weights while it writes the output: none of them may
+    // share memory (bufferization may put the output in the dead input of a padded copy), and
+    // the input must be as the im2col copy read it.
+    auto readable = [&](Value x, Value written) {
+      Value root = bufferRootOf(x);
+      return !writtenBetween(im2col.op, op, root) && bufferRootOf(written) != root;
+    };
+    auto safeOutput = [&](Value written) { return bufferRootOf(written) != bufferRootOf(weights); };
+    if (epilogue && !safeOutput(epilogue->output)) epilogue.reset();
     Value written = epilogue ? epilogue->output : out;
-    if (epilogue && (bufferRootOf(written) == bufferRootOf(source) || bufferRootOf(written) == bufferRootOf(weights)))
-      epilogue.reset(), written = out;
+    if (!safeOutput(written)) return std::nullopt;
+    // Read the input before padding, where that is what fills the padded buffer.
+    std::optional<PaddedCopy> padded = matchPaddedCopy(input, im2col.op, nullptr);
+    if (padded && (!unitLastStride(cast<MemRefType>(padded->source.getType())) || !readable(padded->source, written)))
+      padded.reset();
+    Value source = padded ? padded->source : input;
+    if (!unitLastStride(cast<MemRefType>(source.getType())) || !readable(source, written)) return std::nullopt;
+    int64_t top = padded ? padded->top : 0, left = padded ? padded->left : 0;
 
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();

@@ -133,3 +133,39 @@ func.func @patches_read_later(%x: memref<1x8x17x17xf32>, %w: memref<1x16x72xf32>
   memref.dealloc %patches : memref<1x1x8x3x3x8x8xf32>
   return
 }
+
+// The output is put in the memory of the input the padded copy read (bufferization reuses a
+// dead buffer): the call cannot read that input while it writes, so it reads the padded copy
+// (17 x 17, no padding), which stays.
+// CHECK-LABEL: func.func @output_in_dead_input
+// CHECK: memref.copy
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c8_i64, %c17_i64, %c17_i64,
+// CHECK-SAME: %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64,
+func.func @output_in_dead_input(%x: memref<1x8x15x15xf32>, %w: memref<1x16x72xf32>) {
+  %z = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x8x17x17xf32>
+  linalg.fill ins(%z : f32) outs(%p : memref<1x8x17x17xf32>)
+  %interior = memref.subview %p[0, 0, 1, 1] [1, 8, 15, 15] [1, 1, 1, 1] : memref<1x8x17x17xf32> to memref<1x8x15x15xf32, strided<[2312, 289, 17, 1], offset: 18>>
+  memref.copy %x, %interior : memref<1x8x15x15xf32> to memref<1x8x15x15xf32, strided<[2312, 289, 17, 1], offset: 18>>
+  %patches = memref.alloc() : memref<1x1x8x3x3x8x8xf32>
+  linalg.generic {indexing_maps = [#im2col, #id7], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%p : memref<1x8x17x17xf32>) outs(%patches : memref<1x1x8x3x3x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %matrix = memref.collapse_shape %patches [[0], [1], [2, 3, 4], [5, 6]] : memref<1x1x8x3x3x8x8xf32> into memref<1x1x72x64xf32>
+  %flat = memref.collapse_shape %x [[0, 1, 2, 3]] : memref<1x8x15x15xf32> into memref<1800xf32>
+  %front = memref.subview %flat[0] [1024] [1] : memref<1800xf32> to memref<1024xf32, strided<[1]>>
+  %y = memref.expand_shape %front [[0, 1, 2, 3]] output_shape [1, 1, 16, 64] : memref<1024xf32, strided<[1]>> into memref<1x1x16x64xf32>
+  linalg.fill ins(%z : f32) outs(%y : memref<1x1x16x64xf32>)
+  linalg.generic {indexing_maps = [#w, #b, #c], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %matrix : memref<1x16x72xf32>, memref<1x1x72x64xf32>) outs(%y : memref<1x1x16x64xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %m = arith.mulf %a, %bb : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %p : memref<1x8x17x17xf32>
+  memref.dealloc %patches : memref<1x1x8x3x3x8x8xf32>
+  return
+}
