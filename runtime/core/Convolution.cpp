@@ -20,12 +20,7 @@ extern "C" void fusor_rt_conv2d_f32(intptr_t x, int64_t offsetX, int64_t strideX
   const int64_t cg = channels / groups, og = outChannels / groups, positions = outHeight * outWidth;
   const int64_t depth = cg * kernelH * kernelW;
   if (og == 0 || positions == 0) return;
-  GemmEpilogueOp epilogue;
-  epilogue.biasKind = static_cast<GemmEpilogueOp::BiasKind>(biasKind);
-  epilogue.bias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
-  epilogue.residual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
-  epilogue.lo = lo;
-  epilogue.hi = hi;
+  const GemmEpilogueOp epilogue = epilogueFromArguments(biasKind, bias, biasOffset, residual, residualOffset, lo, hi);
   // One GEMM per image and group: og x positions, depth deep. Its rows are rows
   // n * outChannels + g * og on of the output seen as a matrix (the bias's and residual's index).
   batchedGemm(batch * groups, og, positions, depth, [&](int64_t image) {

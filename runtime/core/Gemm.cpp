@@ -221,12 +221,7 @@ extern "C" void fusor_rt_gemm_f32_fused(intptr_t a, int64_t oA, int64_t rsA, int
   if (m == 0 || n == 0) return;
   const float *pa = reinterpret_cast<const float *>(a) + oA, *pb = reinterpret_cast<const float *>(b) + oB;
   float *pc = reinterpret_cast<float *>(c) + oC;
-  GemmEpilogueOp epilogue;
-  epilogue.biasKind = static_cast<GemmEpilogueOp::BiasKind>(biasKind);
-  epilogue.bias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
-  epilogue.residual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
-  epilogue.lo = lo;
-  epilogue.hi = hi;
+  const GemmEpilogueOp epilogue = epilogueFromArguments(biasKind, bias, biasOffset, residual, residualOffset, lo, hi);
   if (!kernelGemmF32(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, epilogue))
     blasGemm(blas().sgemm, pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, &epilogue);
 }

@@ -20,6 +20,19 @@ struct GemmEpilogueOp {
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 
+// The epilogue as the runtime's entry points take it (fusor_rt_gemm_f32_fused's trailing
+// arguments): a bias kind and buffer, a residual buffer (none if 0), the clamp's bounds.
+inline GemmEpilogueOp epilogueFromArguments(int64_t biasKind, intptr_t bias, int64_t biasOffset, intptr_t residual,
+                                            int64_t residualOffset, float lo, float hi) {
+  GemmEpilogueOp epilogue;
+  epilogue.biasKind = static_cast<GemmEpilogueOp::BiasKind>(biasKind);
+  epilogue.bias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
+  epilogue.residual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
+  epilogue.lo = lo;
+  epilogue.hi = hi;
+  return epilogue;
+}
+
 // One element of C through the epilogue: v (the product, plus C when accumulating), then the
 // bias at (row, col), then *residual if not null, clamped (NaN stays NaN). The kernels apply
 // it in this order; the OpenBLAS path calls it after each panel.
