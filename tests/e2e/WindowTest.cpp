@@ -280,6 +280,8 @@ TEST(Windows, MaxAndAveragePooling) {
       {{1, 2, 9, 10}, {{3, 2}, {2, 3}, {1, 0, 1, 1}, {1, 1}, true}},   // ceil mode
       {{1, 1, 6, 6}, {{3, 3}, {2, 2}, {0, 0, 0, 0}, {1, 1}, true}},    // ceil overhang
       {{1, 4, 1, 1}, {{1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}}},
+      {{2, 3, 37, 70}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},        // resnet's, wide rows
+      {{1, 2, 20, 41}, {{2, 5}, {3, 1}, {0, 2, 1, 2}, {1, 1}}},        // stride 3 down, 1 across
   };
   for (auto &[shape, g] : cases) {
     Tensor x = randomTensor(shape);
@@ -297,6 +299,13 @@ TEST(Windows, MaxAndAveragePooling) {
               "dilated max");
   Tensor nan = from_vector<float>({1, NAN, 3, 4}, {1, 1, 2, 2});
   EXPECT_TRUE(std::isnan(max_pool2d(nan, {2, 2}).item<float>()));  // NaN propagates, as in torch
+  // Also inside a row's vectors: exactly the windows holding the NaN give NaN.
+  std::vector<float> wide = randomTensor({1, 1, 4, 40}).to_vector<float>();
+  wide[40 + 17] = NAN;
+  std::vector<float> pooled = max_pool2d(from_vector<float>(wide, {1, 1, 4, 40}), {2, 2}, {1, 1}).to_vector<float>();
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 39; ++j)
+      EXPECT_EQ(std::isnan(pooled[i * 39 + j]), i <= 1 && (j == 16 || j == 17)) << "pooled (" << i << ", " << j << ")";
   EXPECT_THROW(max_pool2d(randomTensor({3, 8, 8}), {2, 2}), Error);  // rank 3
   EXPECT_THROW(avg_pool2d(randomTensor({1, 1, 2, 2}), {3, 3}), Error);
 }
