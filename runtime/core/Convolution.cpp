@@ -1,3 +1,5 @@
+// The implicit-GEMM convolution (see fusor/runtime/Convolution.h): a GEMM per image and group,
+// the weights as A, read in place, and the patches as B, packed from the input block by block.
 #include "fusor/runtime/Convolution.h"
 
 #include "GemmKernel.h"

@@ -1,6 +1,7 @@
 // A BLIS-style GEMM: C is walked in NC-column blocks, K in KC-deep slices, and rows in blocks;
 // each slice of B is packed into contiguous 16-column micro-panels (any strides, zero-padded
-// edges; for a few rows of A, a row-major B is read in place instead), A is read in place when
+// edges; for a few rows of A, a row-major B is read in place instead; for a convolution's
+// implicit GEMM, gathered from its input, see Im2colPack.h), A is read in place when
 // row-major (packed otherwise), and a 6x16 AVX2 tile of C accumulates in 12 registers (6x48
 // in 18 with AVX-512, over three adjacent panels). Unlike a BLAS call, C is not pre-scaled in
 // a separate pass, and the epilogue (bias, residual, clamp) is applied as the tile is stored,
