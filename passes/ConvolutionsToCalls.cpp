@@ -61,17 +61,6 @@ struct Contraction {
   linalg::GenericOp op;
 };
 
-bool isMultiplyAdd(linalg::GenericOp op) {
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3) return false;
-  auto mul = dyn_cast<arith::MulFOp>(&body.front());
-  auto add = dyn_cast<arith::AddFOp>(body.front().getNextNode());
-  Value x = body.getArgument(0), y = body.getArgument(1), acc = body.getArgument(2);
-  return mul && add && body.getTerminator()->getOperand(0) == add.getResult() &&
-         ((mul.getLhs() == x && mul.getRhs() == y) || (mul.getLhs() == y && mul.getRhs() == x)) &&
-         ((add.getLhs() == acc && add.getRhs() == mul) || (add.getLhs() == mul && add.getRhs() == acc));
-}
-
 // Whether `op` (or an op nested in it) uses memory that `root` is the buffer of.
 bool touches(Operation *op, Value root) {
   bool found = false;
@@ -88,9 +77,7 @@ std::optional<Contraction> matchContraction(Im2col im2col) {
   Operation *next = im2col.op->getNextNode();
   while (next && (isInertOp(next) || !touches(next, patches))) next = next->getNextNode();
   auto op = dyn_cast_or_null<linalg::GenericOp>(next);
-  if (!op || !op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !isMultiplyAdd(op))
-    return std::nullopt;
+  if (!op || !op.hasPureBufferSemantics() || !isMultiplyAccumulate(op)) return std::nullopt;
   // B is a dense [n, g, Cg * KH * KW, OH * OW] view of the patches (however unit dims were
   // grouped): their row-major order. Nothing else of the contraction's is.
   auto view = op.getDpsInputs()[1].getDefiningOp<memref::CollapseShapeOp>();
@@ -125,18 +112,6 @@ bool unitLastStride(MemRefType type) {
   int64_t offset;
   return succeeded(type.getStridesAndOffset(strides, offset)) && !strides.empty() && strides.back() == 1 &&
          llvm::none_of(strides, ShapedType::isDynamic);
-}
-
-// Whether any op strictly between `from` and `to` (in one block) may write `root`'s memory.
-bool writtenBetween(Operation *from, Operation *to, Value root) {
-  for (Operation *op = from->getNextNode(); op && op != to; op = op->getNextNode()) {
-    if (isInertOp(op)) continue;
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp || !linalgOp.hasPureBufferSemantics()) return true;
-    for (Value out : linalgOp.getDpsInits())
-      if (bufferRootOf(out) == root) return true;
-  }
-  return false;
 }
 
 struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<ConvolutionsToCallsPass> {

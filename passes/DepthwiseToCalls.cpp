@@ -54,15 +54,7 @@ std::optional<Depthwise> matchDepthwise(linalg::GenericOp op) {
     dw.steps[i] = c->first, dw.dilations[i] = c->second;
   }
   // The body: yield(out + x * w), either way round.
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3) return std::nullopt;
-  auto mul = dyn_cast<arith::MulFOp>(&body.front());
-  auto add = dyn_cast<arith::AddFOp>(body.front().getNextNode());
-  Value x = body.getArgument(0), w = body.getArgument(1), acc = body.getArgument(2);
-  if (!mul || !add || body.getTerminator()->getOperand(0) != add.getResult() ||
-      !((mul.getLhs() == x && mul.getRhs() == w) || (mul.getLhs() == w && mul.getRhs() == x)) ||
-      !((add.getLhs() == acc && add.getRhs() == mul) || (add.getLhs() == mul && add.getRhs() == acc)))
-    return std::nullopt;
+  if (!isMultiplyAccumulate(op)) return std::nullopt;
   return dw;
 }
 

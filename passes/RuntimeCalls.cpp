@@ -1,5 +1,7 @@
 #include "RuntimeCalls.h"
 
+#include "BufferRoots.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -52,6 +54,41 @@ linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
     if (llvm::is_contained(prev->getOperands(), buffer)) return nullptr;
   }
   return nullptr;
+}
+
+bool isMultiplyAccumulate(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || body.getOperations().size() != 3) return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(body.front().getNextNode());
+  Value x = body.getArgument(0), y = body.getArgument(1), acc = body.getArgument(2);
+  return mul && add && body.getTerminator()->getOperand(0) == add.getResult() &&
+         ((mul.getLhs() == x && mul.getRhs() == y) || (mul.getLhs() == y && mul.getRhs() == x)) &&
+         ((add.getLhs() == acc && add.getRhs() == mul) || (add.getLhs() == mul && add.getRhs() == acc));
+}
+
+bool writtenBetween(Operation *from, Operation *to, Value root) {
+  auto rooted = [&](Value v) { return isa<MemRefType>(v.getType()) && bufferRootOf(v) == root; };
+  for (Operation *op = from->getNextNode(); op && op != to; op = op->getNextNode()) {
+    if (isInertOp(op)) continue;
+    if (isa<func::CallOp>(op)) return true;
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      if (rooted(dealloc.getMemref())) return true;
+      continue;
+    }
+    if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      if (rooted(copy.getTarget())) return true;
+      continue;
+    }
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(op)) {
+      if (llvm::any_of(dps.getDpsInits(), rooted)) return true;
+      continue;
+    }
+    bool uses = false;
+    op->walk([&](Operation *inner) { uses |= llvm::any_of(inner->getOperands(), rooted); });
+    if (uses) return true;
+  }
+  return false;
 }
 
 }  // namespace mlir::fusor

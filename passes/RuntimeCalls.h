@@ -27,4 +27,13 @@ bool isRowMajor(MemRefType type);
 // The zero-fill of `buffer` just before `op` (only ops not touching the buffer in between).
 linalg::FillOp zeroFillBefore(Operation *op, Value buffer);
 
+// Whether `op`'s body is yield(out + in0 * in1), either way round (a contraction's, or a
+// convolution's window sum).
+bool isMultiplyAccumulate(linalg::GenericOp op);
+
+// Whether some op after `from` and before `to` (in one block) may write or free the buffer
+// `root`: a call (runtime calls take pointers), a dealloc, a copy into it, a destination-style
+// op with it among its outputs, or any other op using it.
+bool writtenBetween(Operation *from, Operation *to, Value root);
+
 }  // namespace mlir::fusor

@@ -48,30 +48,7 @@ bool isBatchMatmul(linalg::GenericOp op) {
                                   AffineMap::get(4, 0, {d(0), d(1), d(2)}, context)};
   if (op.getIndexingMapsArray() != expected || op.getIteratorTypesArray()[3] != utils::IteratorType::reduction)
     return false;
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3) return false;
-  auto mul = dyn_cast<arith::MulFOp>(body.front());
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
-  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
-  if (!mul || !add || !yield || yield.getOperand(0) != add.getResult()) return false;
-  Value in0 = body.getArgument(0), in1 = body.getArgument(1), out = body.getArgument(2);
-  bool product = (mul.getLhs() == in0 && mul.getRhs() == in1) || (mul.getLhs() == in1 && mul.getRhs() == in0);
-  bool sum = (add.getLhs() == out && add.getRhs() == mul.getResult()) || (add.getRhs() == out && add.getLhs() == mul.getResult());
-  return product && sum;
-}
-
-// Whether some op after `from` and before `to` (in one block) may write or free the buffer
-// `root`.
-bool writtenBetween(Operation *from, Operation *to, Value root) {
-  for (Operation *op = from->getNextNode(); op && op != to; op = op->getNextNode()) {
-    if (isa<func::CallOp>(op)) return true;
-    if (auto dealloc = dyn_cast<memref::DeallocOp>(op); dealloc && bufferRootOf(dealloc.getMemref()) == root) return true;
-    if (auto copy = dyn_cast<memref::CopyOp>(op); copy && bufferRootOf(copy.getTarget()) == root) return true;
-    if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
-      for (Value init : dps.getDpsInits())
-        if (bufferRootOf(init) == root) return true;
-  }
-  return false;
+  return isMultiplyAccumulate(op);
 }
 
 // One Winograd convolution as lowering leaves it on buffers, whole.
