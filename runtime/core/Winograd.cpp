@@ -13,6 +13,7 @@
 #include "ConstantWeights.h"
 #include "EvenOddSplit.h"
 #include "GemmKernel.h"
+#include "PartialVectors.h"
 #include "PlaneThreads.h"
 
 #include <immintrin.h>
@@ -63,14 +64,6 @@ __attribute__((target("avx2,fma"), always_inline)) inline void splitColumns(cons
   splitEvenOdd(_mm256_loadu_ps(at), _mm256_loadu_ps(at + kLanes), even, odd);
 }
 
-// The first `count` floats from `at` (all eight, or none where count <= 0), zeros after them:
-// no float past them is read.
-__attribute__((target("avx2,fma"), always_inline)) inline __m256 loadFirst(const float *at, int64_t count) {
-  if (count >= kLanes) return _mm256_loadu_ps(at);
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_maskload_ps(at, _mm256_cmpgt_epi32(_mm256_set1_epi32(int(std::max<int64_t>(count, 0))), lane));
-}
-
 struct InputPlane {
   const float *x;  // the padded plane: rows rowStride apart, columns colStride apart
   int64_t rowStride, colStride;
@@ -95,10 +88,9 @@ __attribute__((target("avx2,fma"))) int64_t inputRowAvx2(const InputPlane &p, in
     for (int e = 0; e < 16; ++e) _mm256_storeu_ps(v + e * p.vStride + tx, out[e]);
   }
   if (tx == tilesW) return tx;
-  // The last few tiles (all of them in a row shorter than eight, as 14x14 maps have): their
-  // columns read by masked loads, zeros past them, the results stored a lane at a time.
-  // (Copied into a zeroed local row first, the copy was a memcpy call whose stores the
-  // vector loads then stalled on: 3% of resnet18.)
+  // The last few tiles (all of them in a row shorter than eight, as 14x14 maps have): the
+  // columns they need, zeros past them (a copy into a zeroed row, then vector loads of it,
+  // was 3% of resnet18 on its own).
   int64_t count = tilesW - tx, columns = 2 * count + 2;
   __m256 d[4][4], out[16];
   for (int r = 0; r < 4; ++r) {
@@ -107,11 +99,7 @@ __attribute__((target("avx2,fma"))) int64_t inputRowAvx2(const InputPlane &p, in
     splitEvenOdd(loadFirst(at + 2, columns - 2), loadFirst(at + kLanes + 2, columns - kLanes - 2), d[r][2], d[r][3]);
   }
   inputTile(d, out);
-  alignas(32) float lanes[kLanes];
-  for (int e = 0; e < 16; ++e) {
-    _mm256_store_ps(lanes, out[e]);
-    for (int64_t k = 0; k < count; ++k) v[e * p.vStride + tx + k] = lanes[k];
-  }
+  for (int e = 0; e < 16; ++e) storeFirst(v + e * p.vStride + tx, out[e], count);
   return tilesW;
 }
 
