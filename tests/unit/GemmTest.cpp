@@ -91,7 +91,8 @@ TEST(Gemm, F32MatchesReferenceOverLayoutsAndEdges) {
                                {7, 300, 1000}, {50, 257, 769},  // two slices of K, two blocks
                                {1, 1000, 301}, {1003, 1, 77},  // one row or column: dot products
                                {65, 513, 515},                  // large
-                               {50, 49, 1600}, {20, 50, 800}};  // dot columns over slices of K
+                               {50, 49, 1600}, {20, 50, 800},   // dot columns over slices of K
+                               {100, 5000, 40}};  // short K: two wide blocks, C walked row tile by row tile
   for (auto [m, n, k] : shapes)
     for (int layout = 0; layout < 8; ++layout)
       for (int threads : {1, 2}) {
@@ -105,7 +106,8 @@ TEST(Gemm, F32FusedEpilogueAddsBiasAndResidualAndClamps) {
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity();
   const int64_t shapes[][3] = {{1, 1, 1},   {7, 19, 5},  {96, 113, 27}, {13, 2050, 300},
-                               {40, 3, 0},  {1, 997, 70}, {45, 1, 33}, {9, 40, 1600}, {61, 50, 1700}, {8, 33, 900}};
+                               {40, 3, 0},  {1, 997, 70}, {45, 1, 33}, {9, 40, 1600}, {61, 50, 1700}, {8, 33, 900},
+                               {20, 9000, 24}};  // short K, B in place: two wide blocks
   for (auto [m, n, k] : shapes)
     for (int64_t biasKind : {0, 1, 2})
       for (auto [lo, hi] : {std::pair{-inf, inf}, {0.0f, inf}, {0.0f, 6.0f}, {-0.5f, 0.25f}})
