@@ -188,12 +188,7 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
                  constant(patchType.getDimSize(3)), constant(patchType.getDimSize(4)), y.pointer, y.offset,
                  constant(outHeight), constant(outWidth), constant(im2col.steps[0]), constant(im2col.steps[1]),
                  constant(im2col.dilations[0]), constant(im2col.dilations[1]), constant(top), constant(left)});
-    appendEpilogueArguments(b, loc, epilogue, result, args);
-    func::FuncOp callee =
-        declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_conv2d_f32", args.size() - 2, 2);
-    func::CallOp::create(b, loc, callee, args);
-
-    if (epilogue) epilogue->op.erase();
+    callWithEpilogue(b, loc, op, "fusor_rt_conv2d_f32", args, epilogue, result);
     op.erase();
     init.erase();
     patchBuffers.insert(im2col.op.getDpsInits()[0].getDefiningOp());

@@ -110,11 +110,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     args.append({w.pointer, w.offset, constant(kernel[1]), constant(kernel[2]), y.pointer, y.offset,
                  constant(outHeight), constant(outWidth), constant(dw.steps[0]), constant(dw.steps[1]),
                  constant(dw.dilations[0]), constant(dw.dilations[1]), constant(top), constant(left)});
-    appendEpilogueArguments(b, loc, epilogue, result, args);
-    func::FuncOp callee =
-        declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_depthwise_conv2d_f32", args.size() - 2, 2);
-    func::CallOp::create(b, loc, callee, args);
-    if (epilogue) epilogue->op.erase();
+    callWithEpilogue(b, loc, op, "fusor_rt_depthwise_conv2d_f32", args, epilogue, result);
     op.erase();
     init.erase();
     return padded ? padded->buffer.getOperation() : nullptr;

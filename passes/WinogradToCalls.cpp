@@ -199,16 +199,6 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     for (linalg::GenericOp op : apart) rewriteOutput(op);
   }
 
-  // A call to `name` with `args` and then the epilogue's (its bounds the two f32 ones), which
-  // replaces the epilogue op if any.
-  void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, StringRef name, SmallVector<Value> &args,
-                        const std::optional<CpuEpilogue> &epilogue, Value result) {
-    appendEpilogueArguments(b, loc, epilogue, result, args);
-    func::CallOp::create(b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), name, args.size() - 2, 2),
-                         args);
-    if (epilogue) epilogue->op->erase();
-  }
-
   // The epilogue after the output transform that its call can apply, if any, where the call
   // reads the buffer `read` (a root) while it writes.
   std::optional<CpuEpilogue> epilogueAfter(linalg::GenericOp op, Value read) {

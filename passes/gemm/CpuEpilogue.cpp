@@ -267,4 +267,11 @@ void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<Cpu
   }
 }
 
+void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, StringRef name, SmallVectorImpl<Value> &args,
+                      const std::optional<CpuEpilogue> &epilogue, Value result) {
+  appendEpilogueArguments(b, loc, epilogue, result, args);
+  func::CallOp::create(b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), name, args.size() - 2, 2), args);
+  if (epilogue) epilogue->op->erase();
+}
+
 }  // namespace mlir::fusor
