@@ -1,5 +1,7 @@
-// A depthwise convolution one (image, channel) plane at a time, for the maps the kernel
-// vectorized across channels (DepthwiseChannels.cpp) leaves: large ones, or all without AVX2.
+// A depthwise convolution one (image, channel) plane at a time, for what the other kernels
+// leave: the 3x3 one read straight from the input with AVX-512 (DepthwiseDirect.cpp) and the
+// one vectorized across channels on small maps (DepthwiseChannels.cpp). That is other windows
+// on larger maps, and mobilenet's 3x3 windows too where the CPU has AVX2 but not AVX-512.
 // The plane is first copied, zero-padded, into a small per-thread scratch with its columns
 // split by phase (column modulo the stride), so that each tap of the window reads a
 // contiguous run of the scratch whatever the stride and dilation. Output rows are then
@@ -9,6 +11,7 @@
 #include "fusor/runtime/Depthwise.h"
 
 #include "DepthwiseChannels.h"
+#include "DepthwiseDirect.h"
 #include "EvenOddSplit.h"
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
@@ -363,10 +366,10 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64
   const float *pBias = biasKind ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
   const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
   float *py = reinterpret_cast<float *>(y) + offsetY;
-  if (depthwiseAcrossChannels(DepthwiseProblem{px, strideXN, strideXC, strideXH, strideXW, batch, channels, height,
-                                               width, pw, kernelH, kernelW, py, outHeight, outWidth, stepH, stepW,
-                                               dilationH, dilationW, padTop, padLeft, pBias, pResidual, lo, hi}))
-    return;
+  const DepthwiseProblem problem{px, strideXN, strideXC, strideXH, strideXW, batch, channels, height, width,
+                                 pw, kernelH, kernelW, py, outHeight, outWidth, stepH, stepW, dilationH, dilationW,
+                                 padTop, padLeft, pBias, pResidual, lo, hi};
+  if (depthwiseDirect3x3(problem) || depthwiseAcrossChannels(problem)) return;
   Shape s = shapeOf(height, width, kernelH, kernelW, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop,
                     padLeft);
   GemmEpilogueOp epilogue;

@@ -220,9 +220,13 @@ TEST(Windows, DepthwiseConvolutionsMatchReference) {
   // f32 depthwise convolutions run on the CPU runtime's direct kernels, which pad as they read
   // and apply the bias and clamp. Small and strided maps go eight channels at a time (the
   // channel counts here leave a last group short; a batch; 32x32, the largest strided map it
-  // takes). Larger maps go a plane at a time: mobilenet's 3x3 at strides 1 and 2 (their own
-  // path) and other windows (the general one). Both meet other windows, strides and
-  // dilations, asymmetric and no padding, rows narrower than a vector and not a multiple of one.
+  // takes). With AVX-512, 3x3 windows at strides 1 and 2 with output rows of 14 or more go
+  // straight from the input, sixteen columns and two rows at a time (here: rows of one to
+  // five blocks, the last partly filled, odd heights, asymmetric and no padding; an in-place
+  // output goes elsewhere). Other maps go a plane at a time: mobilenet's 3x3 at strides 1 and
+  // 2 (their own path, also under FUSOR_CPU_ISA=avx2) and other windows (the general one).
+  // All meet other windows, strides and dilations, asymmetric and no padding, rows narrower
+  // than a vector and not a multiple of one.
   struct Case {
     std::vector<int64_t> input;
     int64_t kernel[2];
@@ -243,6 +247,10 @@ TEST(Windows, DepthwiseConvolutionsMatchReference) {
       {{1, 9, 64, 63}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
       {{1, 5, 67, 70}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
       {{1, 3, 41, 37}, {5, 5}, {{5, 5}, {1, 1}, {2, 2, 2, 2}, {1, 1}}},
+      {{1, 3, 9, 47}, {3, 3}, {{3, 3}, {2, 2}, {0, 0, 1, 1}, {1, 1}}},
+      {{2, 4, 33, 17}, {3, 3}, {{3, 3}, {1, 1}, {1, 0, 0, 1}, {1, 1}}},
+      {{1, 2, 5, 130}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 3, 1, 31}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
   };
   auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
   for (const Case &c : cases) {
