@@ -2,6 +2,7 @@
 // the weights as A, read in place, and the patches as B, packed from the input block by block.
 #include "fusor/runtime/Convolution.h"
 
+#include "ConvolutionDirect.h"
 #include "GemmKernel.h"
 #include "GemmThreads.h"
 
@@ -23,6 +24,13 @@ extern "C" void fusor_rt_conv2d_f32(intptr_t x, int64_t offsetX, int64_t strideX
   const int64_t depth = cg * kernelH * kernelW;
   if (og == 0 || positions == 0) return;
   const GemmEpilogueOp epilogue = epilogueFromArguments(biasKind, bias, biasOffset, residual, residualOffset, lo, hi);
+  // (Convolutions take a bias per output channel, or none.)
+  if (epilogue.biasKind != GemmEpilogueOp::kBiasPerColumn &&
+      convolutionDirect3x3(ConvolutionProblem{input, strideXN, strideXC, strideXH, batch, channels, height, width,
+                                              weights, strideWG, strideWO, groups, outChannels, kernelH, kernelW,
+                                              output, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop,
+                                              padLeft, epilogue.bias, epilogue.residual, lo, hi}))
+    return;
   // One GEMM per image and group: og x positions, depth deep. Its rows are rows
   // n * outChannels + g * og on of the output seen as a matrix (the bias's and residual's index).
   batchedGemm(batch * groups, og, positions, depth, [&](int64_t image) {

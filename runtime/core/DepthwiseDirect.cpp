@@ -1,26 +1,20 @@
 // A 3x3 depthwise convolution (unit dilations, strides of 1 or 2) with AVX-512, read straight
 // from each row-major input plane: sixteen output columns at a time, two output rows sharing
-// the input rows both windows cover. A stride of 2 splits each input row's 32 columns into
-// evens and odds in registers (two permutes, and a lane shift for the third tap). Columns and
-// rows outside the input read as 0 (masked loads at the row ends, padding rows skipped).
+// the input rows both windows cover (the taps as DirectRows.h reads them). Columns and rows
+// outside the input read as 0 (masked loads at the row ends, a row of zeros for padding rows).
 //
 // The plane-at-a-time kernel (Depthwise.cpp) first copies each plane, padded and split into
 // phases, into a scratch; on mobilenet_v2's 112x112 maps that copy was 64% of the call, and
 // the scratch (52 KB a plane) did not fit L1. Here nothing is copied.
 #include "DepthwiseDirect.h"
 
+#include "DirectRows.h"
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
-
-#include <immintrin.h>
-
-#include <algorithm>
-#include <vector>
 
 namespace fusor::runtime {
 namespace {
 
-constexpr int64_t kLanes = 16;
 // Narrower output rows leave most of a block's lanes idle: there the kernel across channels
 // was faster (one thread, 960 channels 7x7: 61 against 95 us; 576 channels 14x14 to 7x7: 52
 // against 68), where this one was faster from 14 columns on (576 channels 14x14: 97 against
@@ -36,66 +30,12 @@ struct Plane {
   float bias;
 };
 
-// The call's shape, and what is the same for every plane: per block of sixteen output columns,
-// the masks of its three loads from an input row (the lanes inside the row) and of its store;
-// a row of zeros standing for the padding rows.
+// The call's shape, and what is the same for every plane.
 struct Window {
   int64_t rowStride, height, outHeight, outWidth, padTop;
   float lo, hi;
-  std::vector<int64_t> firstColumn;  // per block, the input column of its first tap
-  std::vector<__mmask16> loadMasks, storeMasks;
-  std::vector<float> zeros;
+  RowBlocks blocks;
 };
-
-__mmask16 lanesInside(int64_t c, int64_t width) {
-  const int64_t lo = std::max<int64_t>(0, -c), hi = std::min<int64_t>(kLanes, width - c);
-  return hi > lo ? __mmask16(((1u << hi) - 1) & ~((1u << lo) - 1)) : __mmask16(0);
-}
-
-Window windowOf(const DepthwiseProblem &p) {
-  Window win{p.strideXH, p.height, p.outHeight, p.outWidth, p.padTop, p.lo, p.hi, {}, {}, {}, {}};
-  for (int64_t j = 0; j < p.outWidth; j += kLanes) {
-    const int64_t c0 = j * p.stepW - p.padLeft;
-    win.firstColumn.push_back(c0);
-    // A stride of 1 loads columns from c0, c0 + 1 and c0 + 2; a stride of 2 from c0 and
-    // c0 + 16, and column c0 + 32 alone.
-    const int64_t starts[3] = {c0, c0 + (p.stepW == 1 ? 1 : kLanes), c0 + (p.stepW == 1 ? 2 : 2 * kLanes)};
-    for (int q = 0; q < 3; ++q) {
-      __mmask16 m = lanesInside(starts[q], p.width);
-      win.loadMasks.push_back(p.stepW == 2 && q == 2 ? __mmask16(m & 1) : m);
-    }
-    win.storeMasks.push_back(lanesInside(0, p.outWidth - j));
-  }
-  win.zeros.assign(p.width, 0.0f);
-  return win;
-}
-
-// Columns from c of a row, the lanes of `inside`; the masked load faults on no lane it leaves
-// out, wherever they point.
-__attribute__((target("avx512f"), always_inline)) inline __m512 columns(const float *row, int64_t c, __mmask16 inside) {
-  return _mm512_maskz_loadu_ps(inside, reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(row) + c * 4));
-}
-
-// The three taps' inputs of a block of sixteen output columns from one input row, the
-// block's first tap at input column c0: column c0 + Step * k + q in lane k of tap q.
-template <int Step>
-__attribute__((target("avx512f"), always_inline)) inline void taps(const float *row, int64_t c0,
-                                                                   const __mmask16 *masks, __m512 (&t)[3]) {
-  if constexpr (Step == 1) {
-    for (int q = 0; q < 3; ++q) t[q] = columns(row, c0 + q, masks[q]);
-  } else {
-    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const __m512 a = columns(row, c0, masks[0]), b = columns(row, c0 + kLanes, masks[1]);
-    // Zero-masked forms: GCC 12 warns of the plain ones' undefined pass-through.
-    t[0] = _mm512_maskz_permutex2var_ps(0xffff, a, evens, b);
-    t[1] = _mm512_maskz_permutex2var_ps(0xffff, a, odds, b);
-    // Tap 2 is tap 0 one lane on, its last lane column c0 + 32.
-    const __m512 next = columns(row, c0 + 2 * kLanes, masks[2]);
-    t[2] = _mm512_castsi512_ps(
-        _mm512_maskz_alignr_epi32(0xffff, _mm512_castps_si512(next), _mm512_castps_si512(t[0]), 1));
-  }
-}
 
 // Output rows i and i + 1 over Blocks blocks of columns from block b on: independent sums, so
 // that the multiply-adds' latency overlaps. rows[in] is input row i * Step + in - padTop, or
@@ -111,7 +51,7 @@ __attribute__((target("avx512f"), always_inline)) inline void rowPair(const floa
 #pragma GCC unroll 2
     for (int k = 0; k < Blocks; ++k) {
       __m512 t[3];
-      taps<Step>(rows[in], win.firstColumn[b + k], &win.loadMasks[3 * (b + k)], t);
+      rowTaps<Step>(rows[in], win.blocks, b + k, t);
 #pragma GCC unroll 3
       for (int q = 0; q < 3; ++q) {
         if (in < 3) top[k] = _mm512_fmadd_ps(w[in * 3 + q], t[q], top[k]);
@@ -126,18 +66,14 @@ __attribute__((target("avx512f"))) void plane3x3(const Plane &p, const Window &w
   __m512 w[9];
   for (int t = 0; t < 9; ++t) w[t] = _mm512_set1_ps(p.w[t]);
   const __m512 bias = _mm512_set1_ps(p.bias), lo = _mm512_set1_ps(win.lo), hi = _mm512_set1_ps(win.hi);
-  const int64_t outHeight = win.outHeight, outWidth = win.outWidth, blocks = int64_t(win.firstColumn.size());
+  const int64_t outHeight = win.outHeight, outWidth = win.outWidth, blocks = win.blocks.count();
   float *y = p.y;
   const float *residual = p.residual;
   // The epilogue and the store of output row i's block b.
   auto store = [&](__m512 sum, int64_t i, int64_t b) __attribute__((target("avx512f"), always_inline)) {
-    const __mmask16 count = win.storeMasks[b];
-    const int64_t at = i * outWidth + b * kLanes;
-    __m512 v = _mm512_add_ps(sum, bias);
-    if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(count, residual + at));
-    // The clamp always runs (NaN stays NaN, as in the GEMM); zero-masked forms as above.
-    v = _mm512_maskz_min_ps(0xffff, hi, _mm512_maskz_max_ps(0xffff, lo, v));
-    _mm512_mask_storeu_ps(y + at, count, v);
+    const __mmask16 count = win.blocks.storeMasks[b];
+    const int64_t at = i * outWidth + b * kDirectLanes;
+    _mm512_mask_storeu_ps(y + at, count, directEpilogue(sum, bias, residual ? residual + at : nullptr, count, lo, hi));
   };
   for (int64_t i = 0; i < outHeight; i += 2) {
     const bool pair = i + 1 < outHeight;
@@ -145,7 +81,7 @@ __attribute__((target("avx512f"))) void plane3x3(const Plane &p, const Window &w
     for (int in = 0; in < Step + 3; ++in) {
       const int64_t r = i * Step + in - win.padTop;
       // Padding rows, and without a bottom output row the rows only it reads, as zeros.
-      rows[in] = r < 0 || r >= win.height || (!pair && in >= 3) ? win.zeros.data() : p.x + r * win.rowStride;
+      rows[in] = r < 0 || r >= win.height || (!pair && in >= 3) ? win.blocks.zeros.data() : p.x + r * win.rowStride;
     }
     int64_t b = 0;
     for (; b + 2 <= blocks; b += 2) {
@@ -178,7 +114,8 @@ bool depthwiseDirect3x3(const DepthwiseProblem &p) {
                                                     (p.height - 1) * p.strideXH + p.width);
   const char *yEnd = reinterpret_cast<const char *>(p.y + planes * outPlane);
   if (xFirst < yEnd && yFirst < xEnd) return false;
-  const Window win = windowOf(p);
+  const Window win{p.strideXH, p.height, p.outHeight, p.outWidth, p.padTop, p.lo, p.hi,
+                   RowBlocks(p.width, p.outWidth, p.stepW, p.padLeft)};
   const int threads = threadsForPlanes(planes, planes * outPlane * 9);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t index = 0; index < planes; ++index) {

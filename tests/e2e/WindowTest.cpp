@@ -149,6 +149,42 @@ TEST(Windows, ImplicitGemmConvolutionsMatchReference) {
   }
 }
 
+TEST(Windows, FewChannelConvolutionsMatchReference) {
+  // With AVX-512, f32 3x3 convolutions over at most 4 input channels per group at strides 1
+  // and 2 (an image's stem) run straight from the input, sixteen output channels and columns
+  // at a time: a batch, output channels past a multiple of 16, groups, asymmetric and no
+  // padding, one output row, the bias, residual and clamp. (Other CPUs take the implicit GEMM.)
+  struct Case {
+    std::vector<int64_t> input, weight;
+    Geometry g;
+    int64_t groups;
+  };
+  std::vector<Case> cases = {
+      {{2, 3, 45, 47}, {20, 3, 3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}, 1},
+      {{1, 4, 17, 31}, {32, 4, 3, 3}, {{3, 3}, {1, 1}, {1, 0, 0, 1}, {1, 1}}, 1},
+      {{1, 6, 20, 40}, {9, 2, 3, 3}, {{3, 3}, {2, 2}, {0, 0, 1, 1}, {1, 1}}, 3},
+      {{1, 3, 1, 16}, {5, 3, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 1},
+      {{1, 1, 30, 70}, {17, 1, 3, 3}, {{3, 3}, {2, 2}, {0, 0, 0, 0}, {1, 1}}, 1},
+  };
+  auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
+  for (const Case &c : cases) {
+    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
+    auto y = [&] {
+      return conv2d(x, w, b, {c.g.stride[0], c.g.stride[1]}, {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]},
+                    {c.g.dilation[0], c.g.dilation[1]}, c.groups);
+    };
+    Ref conv = zip(convRef(toRef(x), toRef(w), c.g, c.groups), Ref{{1, c.weight[0], 1, 1}, toRef(b).v},
+                   std::plus<double>());
+    std::string name = "few-channel conv2d " + shapeString(c.input) + " * " + shapeString(c.weight) + " stride " +
+                       std::to_string(c.g.stride[0]);
+    double tol = 1e-5 * std::sqrt(double(c.weight[1] * 9));
+    expectClose(y(), conv, tol, tol, name);
+    Tensor skip = randomTensor(conv.shape), six = scalar_tensor(6.0, kFloat32), zero = scalar_tensor(0.0, kFloat32);
+    expectClose(minimum(maximum(add(y(), skip), zero), six), map(zip(conv, toRef(skip), std::plus<double>()), relu6),
+                tol, tol, name + " + skip, relu6");
+  }
+}
+
 TEST(Windows, ConvolutionEpiloguesMatchReference) {
   // On the CPU the GEMM adds the bias and a residual and clamps as it stores the result: bias
   // per output channel (a row of the GEMM), per feature for linear (a column).

@@ -1,7 +1,8 @@
 // The CPU's convolution as an implicit GEMM, which compiled f32 convolutions other than
 // Winograd's and depthwise ones call: the im2col matrix is gathered from the input as the
 // GEMM packs it (never written out, the padding never copied), and the epilogue is applied
-// as the output is stored.
+// as the output is stored. 3x3 windows over a few input channels (an image's stem) run
+// straight from the input instead, with AVX-512.
 #pragma once
 
 #include <cstdint>
