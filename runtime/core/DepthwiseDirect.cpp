@@ -12,6 +12,9 @@
 #include "GemmKernel.h"
 #include "PlaneThreads.h"
 
+#include <cstring>
+#include <vector>
+
 namespace fusor::runtime {
 namespace {
 
@@ -108,23 +111,35 @@ bool depthwiseDirect3x3(const DepthwiseProblem &p) {
       p.stepH != p.stepW || (p.stepH != 1 && p.stepH != 2) || p.strideXW != 1 || p.outWidth < kMinOutWidth)
     return false;
   const int64_t planes = p.batch * p.channels, outPlane = p.outHeight * p.outWidth;
-  // Output rows are written while later ones still read the input: no in-place convolution.
+  // Output rows are written while later ones still read the input. An in-place convolution
+  // (each plane of y over the same plane of x, as bufferization reuses a dead input) reads a
+  // copy of each plane; any other overlap goes to the plane-at-a-time kernel.
   const char *xFirst = reinterpret_cast<const char *>(p.x), *yFirst = reinterpret_cast<const char *>(p.y);
   const char *xEnd = reinterpret_cast<const char *>(p.x + (p.batch - 1) * p.strideXN + (p.channels - 1) * p.strideXC +
                                                     (p.height - 1) * p.strideXH + p.width);
   const char *yEnd = reinterpret_cast<const char *>(p.y + planes * outPlane);
-  if (xFirst < yEnd && yFirst < xEnd) return false;
+  const bool inPlace = xFirst < yEnd && yFirst < xEnd;
+  const int64_t inPlane = p.height * p.width;
+  if (inPlace && !(p.x == p.y && inPlane == outPlane && p.strideXH == p.width && p.strideXC == inPlane &&
+                   p.strideXN == p.channels * inPlane))
+    return false;
   const Window win{p.strideXH, p.height, p.outHeight, p.outWidth, p.padTop, p.lo, p.hi,
                    RowBlocks(p.width, p.outWidth, p.stepW, p.padLeft)};
   const int threads = threadsForPlanes(planes, planes * outPlane * 9);
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t index = 0; index < planes; ++index) {
-    const int64_t n = index / p.channels, c = index % p.channels;
-    const Plane plane{p.x + n * p.strideXN + c * p.strideXC, p.w + c * 9,
-                      p.y + index * outPlane, p.residual ? p.residual + index * outPlane : nullptr,
-                      p.bias ? p.bias[index] : 0.0f};
-    if (p.stepH == 1) plane3x3<1>(plane, win);
-    else plane3x3<2>(plane, win);
+#pragma omp parallel num_threads(threads)
+  {
+    thread_local std::vector<float> copy;
+    if (inPlace) copy.resize(inPlane);
+#pragma omp for schedule(static)
+    for (int64_t index = 0; index < planes; ++index) {
+      const int64_t n = index / p.channels, c = index % p.channels;
+      const float *x = p.x + n * p.strideXN + c * p.strideXC;
+      if (inPlace) x = static_cast<const float *>(std::memcpy(copy.data(), x, inPlane * sizeof(float)));
+      const Plane plane{x, p.w + c * 9, p.y + index * outPlane, p.residual ? p.residual + index * outPlane : nullptr,
+                        p.bias ? p.bias[index] : 0.0f};
+      if (p.stepH == 1) plane3x3<1>(plane, win);
+      else plane3x3<2>(plane, win);
+    }
   }
   return true;
 }
