@@ -323,21 +323,43 @@ __attribute__((target("avx2,fma"))) void dot4(const float *x, const float *const
   }
 }
 
+// The same for eight rows, sixteen floats at a time (the last few through a mask).
+__attribute__((target("avx512f,avx2,fma"))) void dot8Avx512(const float *x, const float *const row[8], int64_t depth,
+                                                            float out[8]) {
+  __m512 acc[8];
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; ++r) acc[r] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < depth; p += 16) {
+    const __mmask16 mask = depth - p >= 16 ? __mmask16(0xffff) : __mmask16((1u << (depth - p)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + p);
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) acc[r] = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(mask, row[r] + p), acc[r]);
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; ++r) {
+    // Halves by zero-masked extracts (GCC 12 warns of the plain ones' undefined pass-through).
+    const __m512d both = _mm512_castps_pd(acc[r]);
+    const __m256 low = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, both, 0)),
+                 high = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, both, 1));
+    out[r] = horizontalSum(_mm256_add_ps(low, high));
+  }
+}
+
 // Rows [row0, row0 + rows) of C's columns [col0, col0 + count), for one slice of K, as dot
-// products: of A's rows (row-major, `a` at the slice's first column) with the slice of each
-// column of B (`columns`, one after another, `depth` floats each). Then the epilogue on the
-// last slice.
-__attribute__((target("avx2,fma"))) void dotColumnsOfSlice(const float *a, int64_t rsA, const float *columns,
-                                                            int64_t count, int64_t depth, float *c, int64_t ldc,
-                                                            int64_t row0, int64_t rows, int64_t col0, bool addToC,
-                                                            bool last, const GemmEpilogueOp &epilogue) {
+// products (`dot`, Rows rows at a time): of A's rows (row-major, `a` at the slice's first
+// column) with the slice of each column of B (`columns`, one after another, `depth` floats
+// each). Then the epilogue on the last slice.
+template <int Rows, typename Dot>
+inline void dotColumnsOfSlice(const float *a, int64_t rsA, const float *columns, int64_t count, int64_t depth, float *c,
+                              int64_t ldc, int64_t row0, int64_t rows, int64_t col0, bool addToC, bool last,
+                              const GemmEpilogueOp &epilogue, Dot dot) {
   for (int64_t d = 0; d < count; ++d)
-    for (int64_t i = 0; i < rows; i += 4) {
-      const float *row[4];
-      for (int64_t r = 0; r < 4; ++r) row[r] = a + (row0 + std::min(i + r, rows - 1)) * rsA;
-      float sums[4];
-      dot4(columns + d * depth, row, depth, sums);
-      for (int64_t r = 0; r < std::min<int64_t>(4, rows - i); ++r) {
+    for (int64_t i = 0; i < rows; i += Rows) {
+      const float *row[Rows];
+      for (int64_t r = 0; r < Rows; ++r) row[r] = a + (row0 + std::min(i + r, rows - 1)) * rsA;
+      float sums[Rows];
+      dot(columns + d * depth, row, depth, sums);
+      for (int64_t r = 0; r < std::min<int64_t>(Rows, rows - i); ++r) {
         int64_t at = (row0 + i + r) * ldc + col0 + d;
         float v = sums[r] + (addToC ? c[at] : 0.0f);
         const float *residual = epilogue.residual ? epilogue.residual + at : nullptr;
@@ -358,6 +380,10 @@ struct Avx2Tiles {
                                                        const TileStore &store, const GemmEpilogueOp &epilogue) {
     tileAvx2(depth, a, bp, bStep, c, ldc, rows, cols, store, epilogue);
   }
+  static constexpr int kDotRows = 4;
+  static void dot(const float *x, const float *const (&row)[kDotRows], int64_t depth, float (&out)[kDotRows]) {
+    dot4(x, row, depth, out);
+  }
 };
 
 struct Avx512Tiles {
@@ -370,6 +396,10 @@ struct Avx512Tiles {
                                                                int64_t rows, int64_t cols, const TileStore &store,
                                                                const GemmEpilogueOp &epilogue) {
     tileAvx512(depth, a, bp, gap, bStep, c, ldc, rows, cols, store, epilogue);
+  }
+  static constexpr int kDotRows = 8;
+  static void dot(const float *x, const float *const (&row)[kDotRows], int64_t depth, float (&out)[kDotRows]) {
+    dot8Avx512(x, row, depth, out);
   }
 };
 
@@ -517,8 +547,8 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
           }
         }
         if (dotsHere)
-          dotColumnsOfSlice(a + p0, rsA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n, addToC, last,
-                            epilogue);
+          dotColumnsOfSlice<Tiles::kDotRows>(a + p0, rsA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n,
+                                             addToC, last, epilogue, Tiles::dot);
       }
     }
   }
