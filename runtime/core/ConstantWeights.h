@@ -26,8 +26,9 @@ class PackInto {
   void (*call_)(const void *, float *);
 };
 
-// What a packed copy holds: the GEMM's packed panels of B, or Winograd's transformed weights.
-enum class PackedKind { kGemmPanels, kWinogradWeights };
+// What a packed copy holds: the GEMM's packed panels of B or of A, or Winograd's transformed
+// weights.
+enum class PackedKind { kGemmPanels, kGemmRowPanels, kWinogradWeights };
 
 // The packed copy (`floats` long, 64-byte aligned) of the matrix at `b` with these strides and
 // sizes (k rows, n columns) if all of it lies in registered weights, written by `pack` on

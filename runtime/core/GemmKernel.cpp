@@ -40,6 +40,11 @@ constexpr int64_t kInPlaceBRows = 48;
 // gemmDriver). Alternated, 2 threads, C not in cache: 96x12544x16 (mobilenet_v2's first
 // expansion) 1.6x faster, 256x3136x64 1.15x; K of 96 and 256 (576x196x96, 128x784x256) level.
 constexpr int64_t kRowsOuterDepth = 256;
+// Up to this depth of K, an A in registered weights is packed once (see gemmDriver). Two
+// threads, A not in cache, in place against packed: 960x49x160 1.18-1.21x, 1280x49x320
+// 1.01-1.09x, 576x196x96 1.05-1.08x; deeper, level or slower (K = 384 level; 160x49x576
+// 0.93-0.99x, 320x49x960 0.90-1.0x: rows of A that long stream well in place).
+constexpr int64_t kPrepackedADepth = 320;
 
 struct PackBuffers {
   float *a, *b;
@@ -231,7 +236,7 @@ template <int Panels, bool UnitStep>
 __attribute__((target("avx512f,avx2,fma"))) inline void multiplyAvx512(int64_t depth, const TileRowsOfA &a, const float *bp,
                                                                       int64_t gap, int64_t bStep, __m512 (&acc)[kTileRows][3]) {
   const float *a0 = a.row[0], *a1 = a.row[1], *a2 = a.row[2], *a3 = a.row[3], *a4 = a.row[4], *a5 = a.row[5];
-  const int64_t step = UnitStep ? 1 : a.step;
+  const int64_t step = UnitStep ? 1 : kTileRows;  // packed A: six interleaved rows
   // Named accumulators: GCC keeps an array of them in memory, not in registers.
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
          c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
@@ -345,6 +350,31 @@ __attribute__((target("avx512f,avx2,fma"))) void dot8Avx512(const float *x, cons
   }
 }
 
+// sum_p x[p] * A[r][p] for the six rows r of a packed panel of A (six interleaved values per
+// step of K): eight steps at a time, x's values spread to match the panel's 48 floats.
+__attribute__((target("avx512f,avx2,fma"))) void dotPanelAvx512(const float *x, const float *panel, int64_t depth,
+                                                                float (&out)[kTileRows]) {
+  const __m512i spread0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2),
+                spread1 = _mm512_setr_epi32(2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 5, 5),
+                spread2 = _mm512_setr_epi32(5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7);
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0, acc2 = acc0;
+  int64_t p = 0;
+  for (; p + 8 <= depth; p += 8) {
+    const __m512 v = _mm512_maskz_loadu_ps(0xff, x + p);
+    const float *at = panel + p * kTileRows;
+    // Zero-masked permutes: GCC 12 warns of the plain ones' undefined pass-through.
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(at), _mm512_maskz_permutexvar_ps(0xffff, spread0, v), acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(at + 16), _mm512_maskz_permutexvar_ps(0xffff, spread1, v), acc1);
+    acc2 = _mm512_fmadd_ps(_mm512_loadu_ps(at + 32), _mm512_maskz_permutexvar_ps(0xffff, spread2, v), acc2);
+  }
+  alignas(64) float lanes[48];
+  _mm512_store_ps(lanes, acc0), _mm512_store_ps(lanes + 16, acc1), _mm512_store_ps(lanes + 32, acc2);
+  for (int r = 0; r < kTileRows; ++r) out[r] = 0.0f;
+  for (int l = 0; l < 48; ++l) out[l % kTileRows] += lanes[l];
+  for (; p < depth; ++p)
+    for (int r = 0; r < kTileRows; ++r) out[r] += x[p] * panel[p * kTileRows + r];
+}
+
 // Rows [row0, row0 + rows) of C's columns [col0, col0 + count), for one slice of K, as dot
 // products (`dot`, Rows rows at a time): of A's rows (row-major, `a` at the slice's first
 // column) with the slice of each column of B (`columns`, one after another, `depth` floats
@@ -368,6 +398,23 @@ inline void dotColumnsOfSlice(const float *a, int64_t rsA, const float *columns,
     }
 }
 
+// The same from A packed into six-row panels (`packed`, the block's rows from row0 on).
+__attribute__((target("avx512f,avx2,fma"))) void dotColumnsOfPackedSlice(
+    const float *packed, const float *columns, int64_t count, int64_t depth, float *c, int64_t ldc, int64_t row0,
+    int64_t rows, int64_t col0, bool addToC, bool last, const GemmEpilogueOp &epilogue) {
+  for (int64_t d = 0; d < count; ++d)
+    for (int64_t i = 0; i < rows; i += kTileRows) {
+      float sums[kTileRows];
+      dotPanelAvx512(columns + d * depth, packed + i * depth, depth, sums);
+      for (int64_t r = 0; r < std::min(kTileRows, rows - i); ++r) {
+        int64_t at = (row0 + i + r) * ldc + col0 + d;
+        float v = sums[r] + (addToC ? c[at] : 0.0f);
+        const float *residual = epilogue.residual ? epilogue.residual + at : nullptr;
+        c[at] = last ? applyEpilogue(v, epilogue, row0 + i + r, col0 + d, residual) : v;
+      }
+    }
+}
+
 // What the driver below needs of an instruction set: its tile, and how many 16-column panels
 // of B one tile spans.
 struct Avx2Tiles {
@@ -380,6 +427,7 @@ struct Avx2Tiles {
                                                        const TileStore &store, const GemmEpilogueOp &epilogue) {
     tileAvx2(depth, a, bp, bStep, c, ldc, rows, cols, store, epilogue);
   }
+  static constexpr bool kPrepacksA = false;  // (its dot columns read A in place)
   static constexpr int kDotRows = 4;
   static void dot(const float *x, const float *const (&row)[kDotRows], int64_t depth, float (&out)[kDotRows]) {
     dot4(x, row, depth, out);
@@ -397,6 +445,7 @@ struct Avx512Tiles {
                                                                const GemmEpilogueOp &epilogue) {
     tileAvx512(depth, a, bp, gap, bStep, c, ldc, rows, cols, store, epilogue);
   }
+  static constexpr bool kPrepacksA = true;
   static constexpr int kDotRows = 8;
   static void dot(const float *x, const float *const (&row)[kDotRows], int64_t depth, float (&out)[kDotRows]) {
     dot8Avx512(x, row, depth, out);
@@ -481,6 +530,28 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
     prepacked = packedWeights(b, rsB, csB, k, n, floats, PackInto(packAll));
   }
   const float *nextPrepacked = prepacked.get();
+  // A from a model's weights (the convolutions' 1x1 filters) with rows of up to
+  // kPrepackedADepth floats: packed once into the six-row panels the tiles read, one
+  // sequential stream. Read in place, each row tile's A came from memory as six runs too
+  // short for the hardware's prefetchers: on mobilenet_v2's 7x7 maps, whose weights outweigh
+  // their activations, calls took up to 1.7x as long in the model as with A in cache. One
+  // slice of K; the blocks of rows one after another, each rounded up to whole panels.
+  auto blockRowsOfA = [](int64_t depth) { return std::max(kBlockRows, kL2Floats / depth / kTileRows * kTileRows); };
+  auto packedRows = [](int64_t rows) { return (rows + kTileRows - 1) / kTileRows * kTileRows; };
+  // Where the block of rows from i0 on starts: the rows before it, in whole panels, times K.
+  auto prepackedAOffset = [&](int64_t i0) {
+    const int64_t blockRows = blockRowsOfA(k);
+    return (i0 / blockRows * packedRows(blockRows) + packedRows(i0 % blockRows)) * k;
+  };
+  static_assert(kPrepackedADepth <= kDepth, "a prepacked A is one slice of K");
+  std::shared_ptr<const float> prepackedA;
+  if (Tiles::kPrepacksA && k <= kPrepackedADepth && anyConstantWeights()) {
+    auto packAll = [&](float *out) {
+      for (int64_t i0 = 0, blockRows = blockRowsOfA(k); i0 < m; i0 += blockRows)
+        packA(a + i0 * rsA, rsA, csA, std::min(blockRows, m - i0), k, out + prepackedAOffset(i0));
+    };
+    prepackedA = packedWeights(a, rsA, csA, m, k, prepackedAOffset(m), PackInto(packAll), PackedKind::kGemmRowPanels);
+  }
   for (int64_t j0 = 0; j0 < n; j0 += blockCols) {
     int64_t cols = std::min(blockCols, n - j0);
     for (int64_t p0 = 0; p0 < k; p0 += kDepth) {
@@ -500,14 +571,16 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
         for (int64_t d = 0; d < dotColumns; ++d)
           for (int64_t p = 0; p < depth; ++p) dotColumnSlices[d * depth + p] = elementOfB(p0 + p, n + d);
       }
-      // A row-major A is read in place; otherwise its block is packed. In place, the rows a
-      // panel of B meets while it is cached are limited by L2 (rows x depth of A), not by the
-      // pack buffer, so more of them share it.
-      bool packedA = csA != 1;
-      int64_t blockRows = packedA ? kBlockRows : std::max(kBlockRows, kL2Floats / depth / kTileRows * kTileRows);
+      // A row-major A is read in place; otherwise its block is packed. In place (or packed
+      // once, below), the rows a panel of B meets while it is cached are limited by L2 (rows x
+      // depth of A), not by the pack buffer, so more of them share it.
+      bool packedA = csA != 1 || prepackedA;
+      int64_t blockRows = packedA && !prepackedA ? kBlockRows : blockRowsOfA(depth);
       for (int64_t i0 = 0; i0 < m; i0 += blockRows) {
         int64_t rows = std::min(blockRows, m - i0);
-        if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
+        const float *packedBlockOfA = buffers.a;
+        if (prepackedA) packedBlockOfA = prepackedA.get() + prepackedAOffset(i0);
+        else if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
         // The tile at row ir and column jr of the block; returns how many columns it spans.
         auto tileAt = [&](int64_t ir, int64_t jr) {
           bool packedPanel = jr >= fullCols;
@@ -524,7 +597,7 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
           TileRowsOfA rowsOfA;
           if (packedA) {
             rowsOfA.step = kTileRows;
-            for (int64_t r = 0; r < kTileRows; ++r) rowsOfA.row[r] = buffers.a + ir * depth + r;
+            for (int64_t r = 0; r < kTileRows; ++r) rowsOfA.row[r] = packedBlockOfA + ir * depth + r;
           } else {
             // Rows past the edge read row 0 again; their results are not stored.
             rowsOfA.step = 1;
@@ -546,7 +619,10 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
             jr += tileCols;
           }
         }
-        if (dotsHere)
+        if (dotsHere && prepackedA)
+          dotColumnsOfPackedSlice(packedBlockOfA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n, addToC,
+                                  last, epilogue);
+        else if (dotsHere)
           dotColumnsOfSlice<Tiles::kDotRows>(a + p0, rsA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n,
                                              addToC, last, epilogue, Tiles::dot);
       }

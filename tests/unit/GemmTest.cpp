@@ -196,6 +196,39 @@ TEST(Gemm, ConstantWeightsArePackedOnceAndForgotten) {
   expectProduct("after the weights were forgotten and changed");
 }
 
+// A in registered weights (a 1x1 convolution's filters) is packed once into six-row panels:
+// rows past a multiple of six, two slices of K, several blocks of rows, a last dot column,
+// A row-major and transposed; first and later calls, one and two threads.
+TEST(Gemm, ConstantWeightsAsAArePackedOnce) {
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  const int64_t m = 1001, n = 49, k = 301;
+  std::vector<float> weights(m * k + 64), b(k * n), c(m * n);
+  for (float &v : weights) v = dist(rng);
+  for (float &v : b) v = dist(rng);
+  const float *a = weights.data() + 16;
+  fusor::runtime::registerConstantWeights(weights.data(), weights.size() * sizeof(float));
+  for (bool transposed : {false, true}) {
+    const int64_t rsA = transposed ? 1 : k, csA = transposed ? m : 1;
+    for (int threads : {1, 2})
+      for (int call = 0; call < 2; ++call) {
+        omp_set_num_threads(threads);
+        std::fill(c.begin(), c.end(), 0.0f);
+        fusor_rt_gemm_f32(reinterpret_cast<intptr_t>(a), 0, rsA, csA, reinterpret_cast<intptr_t>(b.data()), 0, n, 1,
+                          reinterpret_cast<intptr_t>(c.data()), 0, n, 1, m, n, k, 0);
+        for (int64_t i = 0; i < m; i += 5)
+          for (int64_t j = 0; j < n; j += 3) {
+            double sum = 0;
+            for (int64_t p = 0; p < k; ++p) sum += double(a[i * rsA + p * csA]) * double(b[p * n + j]);
+            ASSERT_NEAR(c[i * n + j], sum, 1e-4 * (1 + std::abs(sum)))
+                << (transposed ? "transposed" : "row-major") << ", threads " << threads << ", call " << call << " at ("
+                << i << ", " << j << ")";
+          }
+      }
+  }
+  fusor::runtime::forgetConstantWeights(weights.data());
+}
+
 TEST(Gemm, F32EpilogueKeepsNaN) {
   float a[2] = {std::nanf(""), 1.0f}, b[1] = {1.0f}, c[2] = {0, 0}, bias[2] = {0, 0};
   auto p = [](float *x) { return reinterpret_cast<intptr_t>(x); };
