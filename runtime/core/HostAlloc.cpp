@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
@@ -35,8 +36,11 @@ void *takeBlock(size_t blockBytes) {
   if (blockBytes >= kSmallest) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free.find(blockBytes);
-    if (it != c.free.end()) {
+    // The block of this size freed last (the newest of equal keys): its lines are the likeliest
+    // still in cache, which the caller's first writes then hit.
+    auto [first, end] = c.free.equal_range(blockBytes);
+    if (first != end) {
+      auto it = std::prev(end);
       void *block = it->second;
       c.cached -= blockBytes;
       c.free.erase(it);
