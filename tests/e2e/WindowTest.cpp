@@ -9,6 +9,13 @@ struct Geometry {
   bool ceil = false;
 };
 
+// A convolution's input and weight shapes, window and groups.
+struct ConvolutionCase {
+  std::vector<int64_t> input, weight;
+  Geometry g;
+  int64_t groups;
+};
+
 int64_t extent(int64_t in, int64_t k, int64_t s, int64_t lo, int64_t hi, int64_t d, bool ceil) {
   int64_t span = in + lo + hi - (d * (k - 1) + 1);
   int64_t out = (ceil ? (span + s - 1) / s : span / s) + 1;
@@ -77,12 +84,7 @@ Ref poolRef(const Ref &x, const Geometry &g, bool avg, bool countPad) {
 }
 
 TEST(Windows, Conv2dOverStridesPadsDilationsAndGroups) {
-  struct Case {
-    std::vector<int64_t> input, weight;
-    Geometry g;
-    int64_t groups;
-  };
-  std::vector<Case> cases = {
+  std::vector<ConvolutionCase> cases = {
       {{1, 3, 7, 7}, {5, 3, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 1},
       {{2, 4, 11, 13}, {6, 2, 3, 3}, {{3, 3}, {2, 2}, {1, 0, 2, 1}, {1, 1}}, 2},   // asymmetric pads
       {{1, 6, 9, 9}, {6, 1, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 6},     // depthwise
@@ -91,7 +93,7 @@ TEST(Windows, Conv2dOverStridesPadsDilationsAndGroups) {
       {{1, 1, 1, 1}, {1, 1, 1, 1}, {{1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}}, 1},
       {{1, 3, 32, 32}, {8, 3, 7, 7}, {{7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}}, 1},   // a stem
   };
-  for (const Case &c : cases) {
+  for (const ConvolutionCase &c : cases) {
     Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
     Tensor y = conv2d(x, w, b, {c.g.stride[0], c.g.stride[1]},
                       {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]},
@@ -109,6 +111,24 @@ TEST(Windows, Conv2dOverStridesPadsDilationsAndGroups) {
   EXPECT_THROW(conv2d(randomTensor({1, 4, 5, 5}), randomTensor({3, 2, 3, 3}), {}, {1}, {0}, {1}, 2), Error);
   EXPECT_THROW(conv2d(randomTensor({1, 3, 2, 2}), randomTensor({4, 3, 3, 3})), Error);  // too small
   EXPECT_THROW(conv2d(randomInts({1, 1, 3, 3}, 0, 5), randomInts({1, 1, 1, 1}, 0, 5)), Error);
+}
+
+// conv2d with a bias against the reference, then with a residual added and clamped to [0, 6]
+// (the epilogue the runtime's kernels apply as they store).
+void expectConvolutionMatches(const std::vector<int64_t> &input, const std::vector<int64_t> &weight, const Geometry &g,
+                              int64_t groups, const std::string &name) {
+  Tensor x = randomTensor(input), w = randomTensor(weight), b = randomTensor({weight[0]});
+  auto y = [&] {
+    return conv2d(x, w, b, {g.stride[0], g.stride[1]}, {g.pads[0], g.pads[1], g.pads[2], g.pads[3]},
+                  {g.dilation[0], g.dilation[1]}, groups);
+  };
+  Ref conv = zip(convRef(toRef(x), toRef(w), g, groups), Ref{{1, weight[0], 1, 1}, toRef(b).v}, std::plus<double>());
+  double tol = 1e-5 * std::sqrt(double(weight[1] * weight[2] * weight[3]));
+  expectClose(y(), conv, tol, tol, name);
+  Tensor skip = randomTensor(conv.shape), six = scalar_tensor(6.0, kFloat32), zero = scalar_tensor(0.0, kFloat32);
+  auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
+  expectClose(minimum(maximum(add(y(), skip), zero), six), map(zip(conv, toRef(skip), std::plus<double>()), relu6), tol,
+              tol, name + " + skip, relu6");
 }
 
 TEST(Windows, ImplicitGemmConvolutionsMatchReference) {
@@ -131,22 +151,10 @@ TEST(Windows, ImplicitGemmConvolutionsMatchReference) {
       {{1, 16, 29, 31}, {8, 16, 1, 1}, {{1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}}, 1, "1x1 at stride 2"},
       {{1, 2, 9, 37}, {5, 2, 2, 4}, {{2, 4}, {1, 2}, {0, 3, 1, 2}, {3, 1}}, 1, "strides 1 and 2, dilated rows"},
   };
-  for (const Case &c : cases) {
-    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
-    auto y = [&] {
-      return conv2d(x, w, b, {c.g.stride[0], c.g.stride[1]}, {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]},
-                    {c.g.dilation[0], c.g.dilation[1]}, c.groups);
-    };
-    Ref conv = zip(convRef(toRef(x), toRef(w), c.g, c.groups), Ref{{1, c.weight[0], 1, 1}, toRef(b).v},
-                   std::plus<double>());
-    std::string name = std::string("implicit GEMM conv2d (") + c.why + ") " + shapeString(c.input) + " * " +
-                       shapeString(c.weight);
-    double tol = 1e-5 * std::sqrt(double(c.weight[1] * c.weight[2] * c.weight[3]));
-    expectClose(y(), conv, tol, tol, name);
-    Tensor skip = randomTensor(conv.shape);
-    expectClose(relu(add(y(), skip)), map(zip(conv, toRef(skip), std::plus<double>()), [](double v) { return v > 0 ? v : 0.0; }),
-                tol, tol, name + " + skip, relu");
-  }
+  for (const Case &c : cases)
+    expectConvolutionMatches(c.input, c.weight, c.g, c.groups,
+                             std::string("implicit GEMM conv2d (") + c.why + ") " + shapeString(c.input) + " * " +
+                                 shapeString(c.weight));
 }
 
 TEST(Windows, FewChannelConvolutionsMatchReference) {
@@ -154,35 +162,17 @@ TEST(Windows, FewChannelConvolutionsMatchReference) {
   // and 2 (an image's stem) run straight from the input, sixteen output channels and columns
   // at a time: a batch, output channels past a multiple of 16, groups, asymmetric and no
   // padding, one output row, the bias, residual and clamp. (Other CPUs take the implicit GEMM.)
-  struct Case {
-    std::vector<int64_t> input, weight;
-    Geometry g;
-    int64_t groups;
-  };
-  std::vector<Case> cases = {
+  std::vector<ConvolutionCase> cases = {
       {{2, 3, 45, 47}, {20, 3, 3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}, 1},
       {{1, 4, 17, 31}, {32, 4, 3, 3}, {{3, 3}, {1, 1}, {1, 0, 0, 1}, {1, 1}}, 1},
       {{1, 6, 20, 40}, {9, 2, 3, 3}, {{3, 3}, {2, 2}, {0, 0, 1, 1}, {1, 1}}, 3},
       {{1, 3, 1, 16}, {5, 3, 3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}, 1},
       {{1, 1, 30, 70}, {17, 1, 3, 3}, {{3, 3}, {2, 2}, {0, 0, 0, 0}, {1, 1}}, 1},
   };
-  auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
-  for (const Case &c : cases) {
-    Tensor x = randomTensor(c.input), w = randomTensor(c.weight), b = randomTensor({c.weight[0]});
-    auto y = [&] {
-      return conv2d(x, w, b, {c.g.stride[0], c.g.stride[1]}, {c.g.pads[0], c.g.pads[1], c.g.pads[2], c.g.pads[3]},
-                    {c.g.dilation[0], c.g.dilation[1]}, c.groups);
-    };
-    Ref conv = zip(convRef(toRef(x), toRef(w), c.g, c.groups), Ref{{1, c.weight[0], 1, 1}, toRef(b).v},
-                   std::plus<double>());
-    std::string name = "few-channel conv2d " + shapeString(c.input) + " * " + shapeString(c.weight) + " stride " +
-                       std::to_string(c.g.stride[0]);
-    double tol = 1e-5 * std::sqrt(double(c.weight[1] * 9));
-    expectClose(y(), conv, tol, tol, name);
-    Tensor skip = randomTensor(conv.shape), six = scalar_tensor(6.0, kFloat32), zero = scalar_tensor(0.0, kFloat32);
-    expectClose(minimum(maximum(add(y(), skip), zero), six), map(zip(conv, toRef(skip), std::plus<double>()), relu6),
-                tol, tol, name + " + skip, relu6");
-  }
+  for (const ConvolutionCase &c : cases)
+    expectConvolutionMatches(c.input, c.weight, c.g, c.groups,
+                             "few-channel conv2d " + shapeString(c.input) + " * " + shapeString(c.weight) + " stride " +
+                                 std::to_string(c.g.stride[0]));
 }
 
 TEST(Windows, ConvolutionEpiloguesMatchReference) {
