@@ -36,6 +36,10 @@ constexpr int64_t kL2Floats = 128 * 1024;
 // all of B) cost more than the few row tiles that reuse each panel save (1.2-1.3x measured on
 // the 24- and 32-row GEMMs of mobilenet_v2's 1x1 convolutions; 200 rows measured no better).
 constexpr int64_t kInPlaceBRows = 48;
+// Up to this many columns, too: B's rows are then a few cache lines each, read in place as
+// well as packed, and each thread of a GEMM split by rows packed all of B for itself (7x7
+// maps, 2 threads: 160x49x576 43-47 against 48-49 us, 320x49x960 142-148 against 146-151).
+constexpr int64_t kInPlaceBColumns = 64;
 // Up to this depth of K, C is walked row tile by row tile, across each block of columns (see
 // gemmDriver). Alternated, 2 threads, C not in cache: 96x12544x16 (mobilenet_v2's first
 // expansion) 1.6x faster, 256x3136x64 1.15x; K of 96 and 256 (576x196x96, 128x784x256) level.
@@ -501,9 +505,10 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
   const int64_t dotColumns = csA == 1 && n > kTileCols && n % kTileCols <= 2 ? n % kTileCols : 0;
   n -= dotColumns;
   thread_local std::vector<float> dotColumnSlices;  // each dot column's slice of K, contiguous
-  // Few rows of A reuse each panel of B too little to repay packing it: full panels of a
-  // row-major B are read in place, only the edge panels are packed.
-  const bool inPlaceB = kStrided && csB == 1 && m <= kInPlaceBRows;
+  // Few rows of A reuse each panel of B too little to repay packing it, and a B of few
+  // columns reads as well in place: full panels of a row-major B are then read in place,
+  // only the edge panels are packed.
+  const bool inPlaceB = kStrided && csB == 1 && (m <= kInPlaceBRows || n <= kInPlaceBColumns);
   // Blocks of B widen as K shortens, to the same number of floats as a full-depth block:
   // with a short K, each tile's store is a large part of its cost, and C's rows are then
   // written in long runs (see rowsOuter).

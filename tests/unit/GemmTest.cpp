@@ -92,7 +92,8 @@ TEST(Gemm, F32MatchesReferenceOverLayoutsAndEdges) {
                                {1, 1000, 301}, {1003, 1, 77},  // one row or column: dot products
                                {65, 513, 515},                  // large
                                {50, 49, 1600}, {20, 50, 800},   // dot columns over slices of K
-                               {100, 5000, 40}};  // short K: two wide blocks, C walked row tile by row tile
+                               {100, 5000, 40},   // short K: two wide blocks, C walked row tile by row tile
+                               {100, 44, 70}};    // few columns: B in place, its edge panel packed
   for (auto [m, n, k] : shapes)
     for (int layout = 0; layout < 8; ++layout)
       for (int threads : {1, 2}) {
