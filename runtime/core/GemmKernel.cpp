@@ -265,6 +265,29 @@ __attribute__((target("avx512f,avx2,fma"))) inline void multiplyAvx512(int64_t d
   acc[4][0] = c40, acc[4][1] = c41, acc[4][2] = c42, acc[5][0] = c50, acc[5][1] = c51, acc[5][2] = c52;
 }
 
+// A full tile's stores (six rows, three panels, C not added to): straight-line, the bias per
+// row (if Bias) broadcast once a row, the residual (if Residual) and the clamp to [lo, hi]
+// (exact with unbounded limits: max and min keep -0 and return a NaN second operand).
+// Through the general loop below, with its tests of the epilogue's kind at every vector, a
+// short-K tile's stores took about as long as its multiply-adds.
+template <bool Bias, bool Residual>
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void storeFullTile(
+    const __m512 (&acc)[kTileRows][3], float *c, int64_t ldc, const float *bias, const float *residual,
+    const __mmask16 (&masks)[3], __m512 lo, __m512 hi) {
+#pragma GCC unroll 6
+  for (int r = 0; r < kTileRows; ++r) {
+    const __m512 rowBias = Bias ? _mm512_set1_ps(bias[r]) : _mm512_setzero_ps();
+#pragma GCC unroll 3
+    for (int h = 0; h < 3; ++h) {
+      __m512 v = acc[r][h];
+      if (Bias) v = _mm512_add_ps(v, rowBias);
+      if (Residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(masks[h], residual + r * ldc + h * kTileCols));
+      v = _mm512_maskz_min_ps(0xffff, hi, _mm512_maskz_max_ps(0xffff, lo, v));
+      _mm512_mask_storeu_ps(c + r * ldc + h * kTileCols, masks[h], v);
+    }
+  }
+}
+
 // Up to 6 rows and 48 columns of C: the panel at bp and, past each 16 columns, the next one
 // `gap` floats on. C's right edge is stored through masks (cheap with AVX-512's mask registers).
 __attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
@@ -288,6 +311,15 @@ __attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
   const float *residual = epilogueNow ? store.residual : nullptr;
   const bool clamps = epilogueNow && (epilogue.lo > -__builtin_inff() || epilogue.hi < __builtin_inff());
   const __m512 lo = _mm512_set1_ps(epilogue.lo), hi = _mm512_set1_ps(epilogue.hi);
+  if (rows == kTileRows && panels == 3 && !store.addToC && biasKind != GemmEpilogueOp::kBiasPerColumn) {
+    const __m512 low = clamps ? lo : _mm512_set1_ps(-__builtin_inff()), high = clamps ? hi : _mm512_set1_ps(__builtin_inff());
+    const float *rowBias = biasKind == GemmEpilogueOp::kBiasPerRow ? epilogue.bias + store.row : nullptr;
+    if (rowBias && residual) storeFullTile<true, true>(acc, c, ldc, rowBias, residual, masks, low, high);
+    else if (rowBias) storeFullTile<true, false>(acc, c, ldc, rowBias, nullptr, masks, low, high);
+    else if (residual) storeFullTile<false, true>(acc, c, ldc, nullptr, residual, masks, low, high);
+    else storeFullTile<false, false>(acc, c, ldc, nullptr, nullptr, masks, low, high);
+    return;
+  }
   // All three, unrolled: a loop to `panels` setting them to zero became a rep stos (6% of a
   // short-K GEMM's time).
   __m512 columnBias[3];
