@@ -22,9 +22,9 @@ constexpr int64_t kMaxChannels = 4;
 constexpr int64_t kMinOutWidth = 14;  // as in DepthwiseDirect.cpp: a block of mostly idle lanes
 constexpr int64_t kChunk = 16;        // output channels summed at once
 
-// Sixteen output channels of one output row. taps[(c * 3 + p) * 3 + q] holds the chunk's
-// weights for input channel c, window row p and column q, sixteen of them (zero past the
-// group's last channel).
+// Sixteen output channels (`count` of them stored) of output row i. weights[t * 16 + o], for
+// tap t = (c * 3 + p) * 3 + q, is the chunk's channel o's weight at input channel c, window
+// row p and column q (zero past the group's last channel).
 template <int Step>
 __attribute__((target("avx512f"))) void chunkRow(const ConvolutionProblem &p, const RowBlocks &blocks,
                                                  const float *x, const float *weights, int64_t channels, int64_t i,
