@@ -2,12 +2,15 @@
 // whole model like any traced program.
 #include "fusor/onnx/Model.h"
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
 #include <functional>
 #include <sstream>
 #include <unordered_map>
 
 #include "../Trace.h"
+#include "fusor/Jit.h"
 #include "fusor/runtime/ConstantWeights.h"
 #include "Ops.h"
 #include "TensorProto.h"
@@ -20,6 +23,11 @@ struct Model::Impl {
   std::unordered_map<std::string, Tensor> initializers;
   std::vector<const float *> constantWeights;  // registered with the runtime (see parse)
   int64_t opset = 13;
+  // The graph's ops traced once per input signature and replayed (see run), until a trace
+  // reads the inputs' values; eager from then on.
+  std::once_flag tracedOnce;
+  std::unique_ptr<detail::TracedFunction> traced;
+  std::atomic<bool> eager{false};
   // Forgotten before the initializers free their memory, also when parsing fails midway.
   ~Impl() {
     for (const float *weight : constantWeights) runtime::forgetConstantWeights(weight);
@@ -72,10 +80,12 @@ std::vector<std::string> Model::opTypes() const {
 
 bool isSupportedOp(const std::string &opType) { return isSupported(opType); }
 
-std::vector<std::string> Model::inputNames() const {
+std::vector<std::string> Model::inputNames() const { return inputNamesOf(*impl_); }
+
+std::vector<std::string> Model::inputNamesOf(const Impl &impl) {
   std::vector<std::string> names;
-  for (const auto &in : impl_->proto.graph().input())
-    if (!impl_->initializers.count(in.name())) names.push_back(in.name());
+  for (const auto &in : impl.proto.graph().input())
+    if (!impl.initializers.count(in.name())) names.push_back(in.name());
   return names;
 }
 
@@ -104,11 +114,34 @@ std::vector<std::string> Model::outputNames() const {
 }
 
 std::vector<Tensor> Model::run(const std::vector<Tensor> &inputs) const {
+  checkInputs(inputs);
+  // Inputs with data (not a trace's placeholders, nor pending) run the program traced for
+  // their signature, until a trace needs the inputs' values.
+  bool concrete = true;
+  for (const Tensor &t : inputs) concrete = concrete && t.node()->realized() && t.node()->buffer;
+  if (concrete && !impl_->eager.load()) {
+    std::call_once(impl_->tracedOnce, [&] {
+      // The Impl, not this Model: a Model may move; its Impl stays where it is.
+      const Impl *impl = impl_.get();
+      impl_->traced = std::make_unique<detail::TracedFunction>(
+          [impl](const std::vector<Tensor> &in) { return interpret(*impl, in); });
+    });
+    try {
+      return (*impl_->traced)(inputs, Where::current());
+    } catch (const Error &) {
+      // A value read from the inputs (a shape, an index) cannot be traced: this model runs
+      // eagerly from now on, and a genuine error comes again from that run.
+      impl_->eager = true;
+    }
+  }
+  return interpret(*impl_, inputs);
+}
+
+void Model::checkInputs(const std::vector<Tensor> &inputs) const {
   std::vector<std::string> names = inputNames();
   if (inputs.size() != names.size())
     throw Error("fusor::onnx: '" + impl_->name + "' takes " + std::to_string(names.size()) +
                 " inputs, got " + std::to_string(inputs.size()));
-  std::unordered_map<std::string, Tensor> values = impl_->initializers;
   const auto &graph = impl_->proto.graph();
   for (size_t i = 0; i < names.size(); ++i) {
     // Declared element types must match (dims are specialized from the data).
@@ -129,19 +162,26 @@ std::vector<Tensor> Model::run(const std::vector<Tensor> &inputs) const {
                       ", which does not fit the model's declared shape");
       }
     }
-    values[names[i]] = inputs[i];
   }
+}
+
+std::vector<Tensor> Model::interpret(const Impl &impl, const std::vector<Tensor> &inputs) {
+  std::vector<std::string> names = inputNamesOf(impl);
+  std::unordered_map<std::string, Tensor> values = impl.initializers;
+  for (size_t i = 0; i < names.size(); ++i) values[names[i]] = inputs[i];
+  const auto &graph = impl.proto.graph();
   for (const ::onnx::NodeProto &node : graph.node()) {
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       throw Error("fusor::onnx: op '" + node.op_type() + "' of domain '" + node.domain() +
                   "' is not supported (node '" + node.name() + "')");
-    NodeContext ctx{node, values, impl_->opset};
+    NodeContext ctx{node, values, impl.opset};
     std::vector<Tensor> outs = runOp(ctx);
     for (int i = 0; i < node.output_size() && i < static_cast<int>(outs.size()); ++i)
       if (!node.output(i).empty()) values[node.output(i)] = outs[i];
   }
   std::vector<Tensor> outputs;
-  for (const std::string &name : outputNames()) {
+  for (const auto &out : graph.output()) {
+    const std::string &name = out.name();
     auto it = values.find(name);
     if (it == values.end()) throw Error("fusor::onnx: output '" + name + "' is never computed");
     outputs.push_back(it->second);

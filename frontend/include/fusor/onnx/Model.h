@@ -32,9 +32,13 @@ class Model {
   };
   InputType inputType(const std::string &name) const;
 
-  // Traces the graph on `inputs` (one per input name; unknown or symbolic dims take the
-  // actual sizes) and returns its outputs, still pending. An unsupported op is a fusor::Error
-  // naming it and its node.
+  // Runs the graph on `inputs` (one per input name; unknown or symbolic dims take the actual
+  // sizes). Inputs with data run the program compiled for their dtypes and sizes, traced on
+  // the first run with them (as fusor::jit does): later runs neither trace nor hash the
+  // graph, and their outputs are computed. A graph whose ops read the inputs' values (a
+  // shape taken from an input) is traced anew on every run, as are inputs still pending or
+  // themselves traced (fusor-compile's); its outputs are then pending. An unsupported op is
+  // a fusor::Error naming it and its node.
   std::vector<Tensor> run(const std::vector<Tensor> &inputs) const;
 
   ~Model();
@@ -42,6 +46,9 @@ class Model {
 
  private:
   struct Impl;
+  void checkInputs(const std::vector<Tensor> &inputs) const;
+  static std::vector<std::string> inputNamesOf(const Impl &impl);
+  static std::vector<Tensor> interpret(const Impl &impl, const std::vector<Tensor> &inputs);  // op by op
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
