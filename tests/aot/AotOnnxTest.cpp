@@ -13,11 +13,13 @@
 #include "fusor/aot/Runtime.h"
 #include "fusor/fusor.h"
 #include "fusor/onnx/Model.h"
+#include "../conformance/OnnxBuilders.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using fusor::Tensor;
+using fusor::testing::addNode;
 
 void addInitializer(onnx::GraphProto &g, const std::string &name, std::vector<int64_t> dims, std::mt19937 &rng) {
   onnx::TensorProto *t = g.add_initializer();
@@ -30,16 +32,6 @@ void addInitializer(onnx::GraphProto &g, const std::string &name, std::vector<in
   }
   std::normal_distribution<float> dist(0.0f, 0.3f);
   for (int64_t i = 0; i < n; ++i) t->add_float_data(dist(rng));
-}
-
-onnx::NodeProto *addNode(onnx::GraphProto &g, const std::string &op, std::vector<std::string> inputs,
-                         std::string output) {
-  onnx::NodeProto *node = g.add_node();
-  node->set_op_type(op);
-  node->set_name(output);
-  for (auto &i : inputs) node->add_input(i);
-  node->add_output(output);
-  return node;
 }
 
 void intsAttribute(onnx::NodeProto *node, const std::string &name, std::vector<int64_t> values) {

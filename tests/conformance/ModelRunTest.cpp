@@ -9,20 +9,12 @@
 
 #include "fusor/fusor.h"
 #include "fusor/onnx/Model.h"
+#include "OnnxBuilders.h"
 
 namespace {
 
 using fusor::Tensor;
-
-onnx::NodeProto *addNode(onnx::GraphProto &g, const std::string &op, std::vector<std::string> inputs,
-                         const std::string &output) {
-  onnx::NodeProto *node = g.add_node();
-  node->set_op_type(op);
-  node->set_name(output);
-  for (auto &i : inputs) node->add_input(i);
-  node->add_output(output);
-  return node;
-}
+using fusor::testing::addNode;
 
 void addValue(onnx::ValueInfoProto *v, const std::string &name, onnx::TensorProto::DataType type, int rank) {
   v->set_name(name);
