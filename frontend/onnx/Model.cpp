@@ -118,7 +118,7 @@ std::vector<Tensor> Model::run(const std::vector<Tensor> &inputs) const {
   // Inputs with data (not a trace's placeholders, nor pending) run the program traced for
   // their signature, until a trace needs the inputs' values.
   bool concrete = true;
-  for (const Tensor &t : inputs) concrete = concrete && t.node()->realized() && t.node()->buffer;
+  for (const Tensor &t : inputs) concrete = concrete && t.node() && t.node()->realized() && t.node()->buffer;
   if (concrete && !impl_->eager.load()) {
     std::call_once(impl_->tracedOnce, [&] {
       // The Impl, not this Model: a Model may move; its Impl stays where it is.
