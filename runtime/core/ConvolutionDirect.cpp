@@ -19,7 +19,6 @@ namespace fusor::runtime {
 namespace {
 
 constexpr int64_t kMaxChannels = 4;
-constexpr int64_t kMinOutWidth = 14;  // as in DepthwiseDirect.cpp: a block of mostly idle lanes
 constexpr int64_t kChunk = 16;        // output channels summed at once
 
 // Sixteen output channels (`count` of them stored) of output row i. weights[t * 16 + o], for
@@ -64,7 +63,7 @@ __attribute__((target("avx512f"))) void chunkRow(const ConvolutionProblem &p, co
 bool convolutionDirect3x3(const ConvolutionProblem &p) {
   const int64_t cg = p.channels / p.groups, og = p.outChannels / p.groups;
   if (!useAvx512() || p.kernelH != 3 || p.kernelW != 3 || p.dilationH != 1 || p.dilationW != 1 ||
-      p.stepH != p.stepW || (p.stepH != 1 && p.stepH != 2) || cg > kMaxChannels || p.outWidth < kMinOutWidth)
+      p.stepH != p.stepW || (p.stepH != 1 && p.stepH != 2) || cg > kMaxChannels || p.outWidth < kDirectMinOutWidth)
     return false;
   const RowBlocks blocks(p.width, p.outWidth, p.stepW, p.padLeft);
   // Each group's chunks of output channels, their weights as chunkRow reads them.

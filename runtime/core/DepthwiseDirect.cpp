@@ -5,7 +5,8 @@
 //
 // The plane-at-a-time kernel (Depthwise.cpp) first copies each plane, padded and split into
 // phases, into a scratch; on mobilenet_v2's 112x112 maps that copy was 64% of the call, and
-// the scratch (52 KB a plane) did not fit L1. Here nothing is copied.
+// the scratch (52 KB a plane) did not fit L1. Here nothing is copied, but for an in-place
+// call, which must read each plane before overwriting it.
 #include "DepthwiseDirect.h"
 
 #include "DirectRows.h"
@@ -17,12 +18,6 @@
 
 namespace fusor::runtime {
 namespace {
-
-// Narrower output rows leave most of a block's lanes idle: there the kernel across channels
-// was faster (one thread, 960 channels 7x7: 61 against 95 us; 576 channels 14x14 to 7x7: 52
-// against 68), where this one was faster from 14 columns on (576 channels 14x14: 97 against
-// 111; 144 channels 56x56 to 28x28: 86 against 130).
-constexpr int64_t kMinOutWidth = 14;
 
 // One (image, channel) plane's operands.
 struct Plane {
@@ -108,7 +103,7 @@ __attribute__((target("avx512f"))) void plane3x3(const Plane &p, const Window &w
 
 bool depthwiseDirect3x3(const DepthwiseProblem &p) {
   if (!useAvx512() || p.kernelH != 3 || p.kernelW != 3 || p.dilationH != 1 || p.dilationW != 1 ||
-      p.stepH != p.stepW || (p.stepH != 1 && p.stepH != 2) || p.strideXW != 1 || p.outWidth < kMinOutWidth)
+      p.stepH != p.stepW || (p.stepH != 1 && p.stepH != 2) || p.strideXW != 1 || p.outWidth < kDirectMinOutWidth)
     return false;
   const int64_t planes = p.batch * p.channels, outPlane = p.outHeight * p.outWidth;
   // Output rows are written while later ones still read the input. An in-place convolution

@@ -12,6 +12,11 @@
 namespace fusor::runtime {
 
 constexpr int64_t kDirectLanes = 16;
+// Output rows narrower than this leave most of a block's lanes idle: there the depthwise
+// kernel across channels was faster (one thread, 960 channels 7x7: 61 against 95 us; 576
+// channels 14x14 to 7x7: 52 against 68), where the direct one was faster from 14 columns on
+// (576 channels 14x14: 97 against 111; 144 channels 56x56 to 28x28: 86 against 130).
+constexpr int64_t kDirectMinOutWidth = 14;
 
 // Lanes k of a vector whose column c + k lies in [0, width).
 inline __mmask16 lanesInside(int64_t c, int64_t width) {

@@ -38,7 +38,7 @@ constexpr int64_t kL2Floats = 128 * 1024;
 constexpr int64_t kInPlaceBRows = 48;
 // Up to this many columns, too: B's rows are then a few cache lines each, read in place as
 // well as packed, and each thread of a GEMM split by rows packed all of B for itself (7x7
-// maps, 2 threads: 160x49x576 43-47 against 48-49 us, 320x49x960 142-148 against 146-151).
+// maps, 2 threads: 160x49x576 43-47 against 48-49 us, 320x49x960 142-144 against 146-151; fastest of three alternated runs each).
 constexpr int64_t kInPlaceBColumns = 64;
 // Up to this depth of K, C is walked row tile by row tile, across each block of columns (see
 // gemmDriver). Alternated, 2 threads, C not in cache: 96x12544x16 (mobilenet_v2's first
@@ -415,37 +415,16 @@ __attribute__((target("avx512f,avx2,fma"))) void dotPanelAvx512(const float *x, 
 }
 
 // Rows [row0, row0 + rows) of C's columns [col0, col0 + count), for one slice of K, as dot
-// products (`dot`, Rows rows at a time): of A's rows (row-major, `a` at the slice's first
-// column) with the slice of each column of B (`columns`, one after another, `depth` floats
-// each). Then the epilogue on the last slice.
-template <int Rows, typename Dot>
-inline void dotColumnsOfSlice(const float *a, int64_t rsA, const float *columns, int64_t count, int64_t depth, float *c,
-                              int64_t ldc, int64_t row0, int64_t rows, int64_t col0, bool addToC, bool last,
-                              const GemmEpilogueOp &epilogue, Dot dot) {
+// products: sumsOf(d, i, sums) gives dot column d's sums for the block's rows i to
+// i + Rows - 1 (rows past the block's repeat its last). Then the epilogue on the last slice.
+template <int Rows, typename SumsOf>
+inline void dotColumnsOfSlice(int64_t count, float *c, int64_t ldc, int64_t row0, int64_t rows, int64_t col0,
+                              bool addToC, bool last, const GemmEpilogueOp &epilogue, SumsOf sumsOf) {
   for (int64_t d = 0; d < count; ++d)
     for (int64_t i = 0; i < rows; i += Rows) {
-      const float *row[Rows];
-      for (int64_t r = 0; r < Rows; ++r) row[r] = a + (row0 + std::min(i + r, rows - 1)) * rsA;
       float sums[Rows];
-      dot(columns + d * depth, row, depth, sums);
+      sumsOf(d, i, sums);
       for (int64_t r = 0; r < std::min<int64_t>(Rows, rows - i); ++r) {
-        int64_t at = (row0 + i + r) * ldc + col0 + d;
-        float v = sums[r] + (addToC ? c[at] : 0.0f);
-        const float *residual = epilogue.residual ? epilogue.residual + at : nullptr;
-        c[at] = last ? applyEpilogue(v, epilogue, row0 + i + r, col0 + d, residual) : v;
-      }
-    }
-}
-
-// The same from A packed into six-row panels (`packed`, the block's rows from row0 on).
-__attribute__((target("avx512f,avx2,fma"))) void dotColumnsOfPackedSlice(
-    const float *packed, const float *columns, int64_t count, int64_t depth, float *c, int64_t ldc, int64_t row0,
-    int64_t rows, int64_t col0, bool addToC, bool last, const GemmEpilogueOp &epilogue) {
-  for (int64_t d = 0; d < count; ++d)
-    for (int64_t i = 0; i < rows; i += kTileRows) {
-      float sums[kTileRows];
-      dotPanelAvx512(columns + d * depth, packed + i * depth, depth, sums);
-      for (int64_t r = 0; r < std::min(kTileRows, rows - i); ++r) {
         int64_t at = (row0 + i + r) * ldc + col0 + d;
         float v = sums[r] + (addToC ? c[at] : 0.0f);
         const float *residual = epilogue.residual ? epilogue.residual + at : nullptr;
@@ -614,13 +593,13 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
       // A row-major A is read in place; otherwise its block is packed. In place (or packed
       // once, below), the rows a panel of B meets while it is cached are limited by L2 (rows x
       // depth of A), not by the pack buffer, so more of them share it.
-      bool packedA = csA != 1 || prepackedA;
-      int64_t blockRows = packedA && !prepackedA ? kBlockRows : blockRowsOfA(depth);
+      const bool packsBlockOfA = csA != 1 && !prepackedA, packedA = packsBlockOfA || prepackedA;
+      int64_t blockRows = packsBlockOfA ? kBlockRows : blockRowsOfA(depth);
       for (int64_t i0 = 0; i0 < m; i0 += blockRows) {
         int64_t rows = std::min(blockRows, m - i0);
         const float *packedBlockOfA = buffers.a;
         if (prepackedA) packedBlockOfA = prepackedA.get() + prepackedAOffset(i0);
-        else if (packedA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
+        else if (packsBlockOfA) packA(a + i0 * rsA + p0 * csA, rsA, csA, rows, depth, buffers.a);
         // The tile at row ir and column jr of the block; returns how many columns it spans.
         auto tileAt = [&](int64_t ir, int64_t jr) {
           bool packedPanel = jr >= fullCols;
@@ -659,12 +638,19 @@ inline void gemmDriver(const float *a, int64_t rsA, int64_t csA, const Source &s
             jr += tileCols;
           }
         }
+        // The dot columns' sums: from A's packed panels, six rows each, or from its rows in place.
+        auto packedSums = [&](int64_t d, int64_t i, float (&sums)[kTileRows]) {
+          dotPanelAvx512(dotColumnSlices.data() + d * depth, packedBlockOfA + i * depth, depth, sums);
+        };
+        auto inPlaceSums = [&](int64_t d, int64_t i, float (&sums)[Tiles::kDotRows]) {
+          const float *row[Tiles::kDotRows];
+          for (int64_t r = 0; r < Tiles::kDotRows; ++r) row[r] = a + (i0 + std::min(i + r, rows - 1)) * rsA + p0;
+          Tiles::dot(dotColumnSlices.data() + d * depth, row, depth, sums);
+        };
         if (dotsHere && prepackedA)
-          dotColumnsOfPackedSlice(packedBlockOfA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n, addToC,
-                                  last, epilogue);
+          dotColumnsOfSlice<kTileRows>(dotColumns, c, ldc, i0, rows, n, addToC, last, epilogue, packedSums);
         else if (dotsHere)
-          dotColumnsOfSlice<Tiles::kDotRows>(a + p0, rsA, dotColumnSlices.data(), dotColumns, depth, c, ldc, i0, rows, n,
-                                             addToC, last, epilogue, Tiles::dot);
+          dotColumnsOfSlice<Tiles::kDotRows>(dotColumns, c, ldc, i0, rows, n, addToC, last, epilogue, inPlaceSums);
       }
     }
   }
