@@ -9,7 +9,7 @@ namespace fusor::runtime {
 // Runs the convolution and returns true, or returns false (having done nothing) where this
 // kernel does not apply: without AVX-512, other than a 3x3 window with unit dilations and
 // equal strides of 1 or 2, with a column stride in x, with y overlapping x other than in place
-// (each plane over itself), or with output rows narrower than 14 columns (DepthwiseChannels.cpp
+// (each plane over itself), or with output rows narrower than 7 columns (DepthwiseChannels.cpp
 // is faster there).
 bool depthwiseDirect3x3(const DepthwiseProblem &p);
 

@@ -12,12 +12,6 @@
 namespace fusor::runtime {
 
 constexpr int64_t kDirectLanes = 16;
-// Output rows narrower than this leave most of a block's lanes idle: there the depthwise
-// kernel across channels was faster (one thread, 960 channels 7x7: 61 against 95 us; 576
-// channels 14x14 to 7x7: 52 against 68), where the direct one was faster from 14 columns on
-// (576 channels 14x14: 97 against 111; 144 channels 56x56 to 28x28: 86 against 130).
-constexpr int64_t kDirectMinOutWidth = 14;
-
 // Lanes k of a vector whose column c + k lies in [0, width).
 inline __mmask16 lanesInside(int64_t c, int64_t width) {
   const int64_t lo = std::max<int64_t>(0, -c), hi = std::min<int64_t>(kDirectLanes, width - c);
@@ -56,14 +50,13 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 columnsInside(co
   return _mm512_maskz_loadu_ps(inside, reinterpret_cast<const float *>(reinterpret_cast<intptr_t>(row) + c * 4));
 }
 
-// The three taps' inputs of block b from one input row: column c0 + Step * k + q in lane k
-// of tap q, c0 the block's first column. A stride of 2 splits 32 columns into evens and odds
-// in registers (two permutes, and a lane shift for the third tap).
+// The three taps' inputs of a block from one input row: column c0 + Step * k + q in lane k of
+// tap q, c0 the block's first column, masks its three loads' (RowBlocks::loadMasks). A stride
+// of 2 splits 32 columns into evens and odds in registers (two permutes, and a lane shift for
+// the third tap).
 template <int Step>
-__attribute__((target("avx512f"), always_inline)) inline void rowTaps(const float *row, const RowBlocks &blocks,
-                                                                      int64_t b, __m512 (&t)[3]) {
-  const int64_t c0 = blocks.firstColumn[b];
-  const __mmask16 *masks = &blocks.loadMasks[3 * b];
+__attribute__((target("avx512f"), always_inline)) inline void rowTaps(const float *row, int64_t c0,
+                                                                      const __mmask16 *masks, __m512 (&t)[3]) {
   if constexpr (Step == 1) {
     for (int q = 0; q < 3; ++q) t[q] = columnsInside(row, c0 + q, masks[q]);
   } else {
@@ -78,6 +71,13 @@ __attribute__((target("avx512f"), always_inline)) inline void rowTaps(const floa
     t[2] = _mm512_castsi512_ps(
         _mm512_maskz_alignr_epi32(0xffff, _mm512_castps_si512(next), _mm512_castps_si512(t[0]), 1));
   }
+}
+
+// The same for block b of `blocks`.
+template <int Step>
+__attribute__((target("avx512f"), always_inline)) inline void rowTaps(const float *row, const RowBlocks &blocks,
+                                                                      int64_t b, __m512 (&t)[3]) {
+  rowTaps<Step>(row, blocks.firstColumn[b], &blocks.loadMasks[3 * b], t);
 }
 
 // The epilogue of a block's sums: bias, the residual's lanes of `count`, the clamp (NaN stays

@@ -246,10 +246,12 @@ TEST(Windows, DepthwiseConvolutionsMatchReference) {
   // f32 depthwise convolutions run on the CPU runtime's direct kernels, which pad as they read
   // and apply the bias and clamp. Small and strided maps go eight channels at a time (the
   // channel counts here leave a last group short; a batch; 32x32, the largest strided map it
-  // takes). With AVX-512, 3x3 windows at strides 1 and 2 with output rows of 14 or more go
-  // straight from the input, sixteen columns and two rows at a time (here: rows of one to
-  // five blocks, the last partly filled, odd heights, asymmetric and no padding; an in-place
-  // output goes elsewhere). Other maps go a plane at a time: mobilenet's 3x3 at strides 1 and
+  // takes). With AVX-512, 3x3 windows at strides 1 and 2 with output rows of 7 or more go
+  // straight from the input, strips of sixteen columns walking down bands of rows, two or three
+  // side by side (here: rows of one to six strips, the last partly filled, 7 columns, odd
+  // heights, several bands at both strides, asymmetric and no padding, in place: copying each
+  // plane, or not where a plane is one walk, rows padded above or below). Narrower rows go across channels (a
+  // 6-column row here). Other maps go a plane at a time: mobilenet's 3x3 at strides 1 and
   // 2 (their own path, also under FUSOR_CPU_ISA=avx2) and other windows (the general one).
   // All meet other windows, strides and dilations, asymmetric and no padding, rows narrower
   // than a vector and not a multiple of one.
@@ -277,6 +279,12 @@ TEST(Windows, DepthwiseConvolutionsMatchReference) {
       {{2, 4, 33, 17}, {3, 3}, {{3, 3}, {1, 1}, {1, 0, 0, 1}, {1, 1}}},
       {{1, 2, 5, 130}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
       {{1, 3, 1, 31}, {3, 3}, {{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 3, 101, 90}, {3, 3}, {{3, 3}, {1, 1}, {1, 0, 1, 1}, {1, 1}}},
+      {{1, 11, 13, 13}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 2, 23, 112}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
+      {{1, 3, 9, 20}, {3, 3}, {{3, 3}, {1, 1}, {2, 1, 0, 1}, {1, 1}}},
+      {{1, 5, 7, 7}, {3, 3}, {{3, 3}, {1, 1}, {0, 1, 2, 1}, {1, 1}}},
+      {{1, 5, 12, 12}, {3, 3}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}}},
   };
   auto relu6 = [](double v) { return std::min(std::max(v, 0.0), 6.0); };
   for (const Case &c : cases) {
