@@ -728,12 +728,17 @@ void gemvKernelF32(const float *x, int64_t sx, const float *rows, int64_t ld, in
   }
   GemmEpilogueOp one = epilogue;  // the bias for output t as a per-row bias at t * biasStep
   one.biasKind = epilogue.biasKind == GemmEpilogueOp::kNoBias ? GemmEpilogueOp::kNoBias : GemmEpilogueOp::kBiasPerRow;
-  for (int64_t t0 = 0; t0 < count; t0 += 4) {
-    const float *row[4];
-    for (int r = 0; r < 4; ++r) row[r] = rows + std::min(t0 + r, count - 1) * ld;
-    float sums[4];
-    dot4(x, row, depth, sums);
-    for (int64_t t = t0; t < std::min(t0 + 4, count); ++t) {
+  // Outputs eight at a time with AVX-512: eight rows streamed at once kept more of them in
+  // flight from memory (a 1000x1280 classifier, weights from DRAM, one thread: 240-290 against
+  // 333-386 us, alternated).
+  const int64_t group = useAvx512() ? 8 : 4;
+  for (int64_t t0 = 0; t0 < count; t0 += group) {
+    const float *row[8];
+    for (int r = 0; r < group; ++r) row[r] = rows + std::min(t0 + r, count - 1) * ld;
+    float sums[8];
+    if (group == 8) dot8Avx512(x, row, depth, sums);
+    else dot4(x, row, depth, sums);
+    for (int64_t t = t0; t < std::min(t0 + group, count); ++t) {
       float v = sums[t - t0] + (accumulate ? y[t * sy] : 0.0f);
       const float *residual = epilogue.residual ? epilogue.residual + t * sy : nullptr;
       y[t * sy] = applyEpilogue(v, one, t * biasStep, 0, residual);
