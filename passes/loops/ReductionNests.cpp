@@ -105,6 +105,32 @@ std::optional<ReductionNest> matchNest(linalg::GenericOp op) {
   return nest;
 }
 
+// Innermost reductions at least this long are vectorized.
+constexpr int64_t kMinVectorReduction = 16;
+
+// Whether the innermost reduction loop is long and every input reads along it contiguously
+// (only as its last, unit-stride dim): a row's sum, max or norm. Asked to vectorize, LLVM
+// sums in vector lanes and then across them, reassociating the sum as every other engine's
+// kernels do; left alone it kept a scalar chain (softmax rows and layer norms took 11% of a
+// GPT-2 block's time, one thread, against 5% in ONNX Runtime).
+bool vectorizesInnerReduction(linalg::GenericOp op) {
+  const unsigned inner = op.getNumLoops() - 1;
+  if (op.getStaticLoopRanges()[inner] < kMinVectorReduction) return false;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (!map.isFunctionOfDim(inner)) continue;
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!last || last.getPosition() != inner) return false;
+    for (AffineExpr e : map.getResults().drop_back())
+      if (e.isFunctionOfDim(inner)) return false;
+    auto type = dyn_cast<MemRefType>(in->get().getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (!type || failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1) return false;
+  }
+  return true;
+}
+
 Value indexConstant(OpBuilder &b, Location loc, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
 // memref[map(ivs)].
@@ -175,6 +201,7 @@ void lower(ReductionNest nest, int64_t parallelThreshold) {
     ivs.push_back(loop.getInductionVar());
     carried = loop.getRegionIterArgs()[0];
   }
+  if (vectorizesInnerReduction(op)) markVectorizable(reductionLoops.back());
   SmallVector<Value> args;
   for (OpOperand *in : op.getDpsInputOperands())
     args.push_back(memref::LoadOp::create(b, loc, in->get(), indicesOf(b, loc, op.getMatchingIndexingMap(in), ivs)));

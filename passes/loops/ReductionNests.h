@@ -12,7 +12,8 @@ namespace mlir::fusor {
 // fill value in a register, runs through the reduction loops, and goes through the consumer's
 // body before it is stored. That saves the fill's pass and the consumer's pass over memory
 // (and their thread starts). The parallel dims become an scf.parallel when the reduction is
-// worth threads (see worthThreads), else plain loops, the innermost marked for vectorization.
+// worth threads (see worthThreads), else plain loops, the innermost marked for vectorization;
+// an innermost reduction loop is marked too where it is long and reads its inputs contiguously.
 void lowerReductionNests(func::FuncOp func, int64_t parallelThreshold);
 
 }  // namespace mlir::fusor

@@ -45,13 +45,13 @@ func.func @few_rows(%x: memref<4x30000xf32>, %y: memref<4x30000xf32>) {
 // -----
 
 // tests that a row reduction of enough work in all (128 x 768) shares its rows between
-// threads, with the reduction a loop inside, not asked to vectorize (floating-point sums
-// are not reassociated)
+// threads, with the reduction a loop inside, asked to vectorize (long and contiguous: LLVM
+// then sums in lanes)
 // CHECK-LABEL: func.func @row_sums
 // CHECK: scf.parallel ({{[^)]*}}) = {{.*}} to (%c128)
 // CHECK-NEXT: memref.load
 // CHECK-NEXT: scf.for {{.*}} to %c768 {{.*}} iter_args
-// CHECK-NOT: loop_annotation
+// CHECK: } {loop_annotation =
 // CHECK: return
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #rows = affine_map<(d0, d1) -> (d0)>
@@ -159,6 +159,37 @@ func.func @sum_kept(%x: memref<16x30xf32>, %sum: memref<16xf32>, %mean: memref<1
   ^bb0(%v: f32, %o: f32):
     %d = arith.divf %v, %n : f32
     linalg.yield %d : f32
+  }
+  return
+}
+
+// -----
+
+// tests that a reduction across rows (its input strided along the reduction) and a short one
+// are not asked to vectorize
+// CHECK-LABEL: func.func @column_sums
+// CHECK: scf.for {{.*}} to %c768
+// CHECK: scf.yield
+// CHECK-NEXT: {{^ *}}}{{$}}
+// CHECK: scf.for {{.*}} to %c12
+// CHECK: scf.yield
+// CHECK-NEXT: {{^ *}}}{{$}}
+// CHECK: return
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#transposed = affine_map<(d0, d1) -> (d1, d0)>
+#rows = affine_map<(d0, d1) -> (d0)>
+func.func @column_sums(%x: memref<768x128xf32>, %y: memref<128xf32>, %s: memref<64x12xf32>, %t: memref<64xf32>) {
+  linalg.generic {indexing_maps = [#transposed, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<768x128xf32>) outs(%y : memref<128xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %sum = arith.addf %a, %o : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%s : memref<64x12xf32>) outs(%t : memref<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %sum = arith.addf %a, %o : f32
+    linalg.yield %sum : f32
   }
   return
 }
