@@ -131,6 +131,25 @@ bool vectorizesInnerReduction(linalg::GenericOp op) {
   return true;
 }
 
+// A reduction whose body ends in maximumf (or minimumf) of an element and the accumulator:
+// LLVM vectorizes no reduction of llvm.maximum (its NaN propagates), so a vectorized one runs
+// as maxnumf (which ignores NaN) beside an i1 "a NaN was seen", the NaN put back after the
+// loops. (Zeros of both signs compare equal; either may be kept.) A GPT-2 block's masked row
+// maxima had stayed scalar.
+enum class NanSeenKind { kMax, kMin };
+
+std::optional<NanSeenKind> nanSeenKind(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  Value accumulator = body.getArguments().back();
+  Operation *last = body.getTerminator()->getOperand(0).getDefiningOp();
+  if (!last || last->getBlock() != &body || !accumulator.hasOneUse() || !isa<FloatType>(accumulator.getType()))
+    return std::nullopt;
+  if (last->getOperand(0) != accumulator && last->getOperand(1) != accumulator) return std::nullopt;
+  if (isa<arith::MaximumFOp>(last)) return NanSeenKind::kMax;
+  if (isa<arith::MinimumFOp>(last)) return NanSeenKind::kMin;
+  return std::nullopt;
+}
+
 Value indexConstant(OpBuilder &b, Location loc, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
 // memref[map(ivs)].
@@ -191,28 +210,52 @@ void lower(ReductionNest nest, int64_t parallelThreshold) {
   SmallVector<Value> outIndices(ivs.begin(), ivs.end());
   Value init = nest.fill ? nest.fill.getInputs()[0] : memref::LoadOp::create(b, loc, out, outIndices).getResult();
 
-  // The reduction loops, the accumulator carried through them.
+  // The reduction loops, the accumulator carried through them (and, for a vectorized max or
+  // min, whether a NaN was seen: see nanSeenKind).
+  const bool vectorized = vectorizesInnerReduction(op);
+  const std::optional<NanSeenKind> nanSeen = vectorized ? nanSeenKind(op) : std::nullopt;
+  SmallVector<Value> carried = {init};
+  if (nanSeen) carried.push_back(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, init, init));
   SmallVector<scf::ForOp> reductionLoops;
-  Value carried = init;
   for (unsigned d = parallel; d < ranges.size(); ++d) {
-    auto loop = scf::ForOp::create(b, loc, zero, uppers[d], one, ValueRange{carried});
+    auto loop = scf::ForOp::create(b, loc, zero, uppers[d], one, carried);
     reductionLoops.push_back(loop);
     b.setInsertionPointToStart(loop.getBody());
     ivs.push_back(loop.getInductionVar());
-    carried = loop.getRegionIterArgs()[0];
+    carried = SmallVector<Value>(loop.getRegionIterArgs());
   }
-  if (vectorizesInnerReduction(op)) markVectorizable(reductionLoops.back());
+  if (vectorized) markVectorizable(reductionLoops.back());
   SmallVector<Value> args;
   for (OpOperand *in : op.getDpsInputOperands())
     args.push_back(memref::LoadOp::create(b, loc, in->get(), indicesOf(b, loc, op.getMatchingIndexingMap(in), ivs)));
-  args.push_back(carried);
-  scf::YieldOp::create(b, loc, inlineBody(b, op, args, ivs));
+  args.push_back(carried[0]);
+  SmallVector<Value> next = {inlineBody(b, op, args, ivs)};
+  if (nanSeen) {
+    // The body's last op, maximumf or minimumf of the element and the accumulator, as its
+    // NaN-ignoring form; the element's NaN is noted instead.
+    Operation *extreme = next[0].getDefiningOp();
+    Value element = extreme->getOperand(0) == carried[0] ? extreme->getOperand(1) : extreme->getOperand(0);
+    b.setInsertionPoint(extreme);
+    next[0] = *nanSeen == NanSeenKind::kMax
+                  ? arith::MaxNumFOp::create(b, loc, extreme->getOperand(0), extreme->getOperand(1)).getResult()
+                  : arith::MinNumFOp::create(b, loc, extreme->getOperand(0), extreme->getOperand(1)).getResult();
+    Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, element, element);
+    next.push_back(arith::OrIOp::create(b, loc, carried[1], isNan));
+    extreme->erase();
+    b.setInsertionPointToEnd(reductionLoops.back().getBody());
+  }
+  scf::YieldOp::create(b, loc, next);
   for (unsigned i = reductionLoops.size() - 1; i > 0; --i) {
     b.setInsertionPointToEnd(reductionLoops[i - 1].getBody());
-    scf::YieldOp::create(b, loc, reductionLoops[i].getResult(0));
+    scf::YieldOp::create(b, loc, reductionLoops[i].getResults());
   }
   b.setInsertionPointAfter(reductionLoops.front());
   Value reduced = reductionLoops.front().getResult(0);
+  if (nanSeen) {
+    auto type = cast<FloatType>(reduced.getType());
+    Value nan = arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, APFloat::getQNaN(type.getFloatSemantics())));
+    reduced = arith::SelectOp::create(b, loc, reductionLoops.front().getResult(1), nan, reduced);
+  }
   ivs.resize(parallel);
 
   if (nest.storeReduction || !nest.consumer) memref::StoreOp::create(b, loc, reduced, out, outIndices);

@@ -193,3 +193,30 @@ func.func @column_sums(%x: memref<768x128xf32>, %y: memref<128xf32>, %s: memref<
   }
   return
 }
+
+// -----
+
+// tests that a long row maximum, asked to vectorize, runs as maxnumf (which LLVM vectorizes)
+// beside a flag of a NaN seen, the NaN put back after the loop
+// CHECK-LABEL: func.func @row_max
+// CHECK: %[[R:.*]]:2 = scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}, %[[SEEN:.*]] = %false)
+// CHECK: %[[X:.*]] = memref.load
+// CHECK-NEXT: arith.maxnumf %[[X]], %[[ACC]]
+// CHECK-NEXT: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
+// CHECK-NEXT: arith.ori %[[SEEN]], %[[NAN]]
+// CHECK: } {loop_annotation =
+// CHECK-NEXT: %[[MAX:.*]] = arith.select %[[R]]#1, %cst, %[[R]]#0
+// CHECK-NEXT: memref.store %[[MAX]]
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#rows = affine_map<(d0, d1) -> (d0)>
+func.func @row_max(%x: memref<64x128xf32>, %y: memref<64xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%ninf : f32) outs(%y : memref<64xf32>)
+  linalg.generic {indexing_maps = [#id2, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<64x128xf32>) outs(%y : memref<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %o : f32
+    linalg.yield %m : f32
+  }
+  return
+}
