@@ -235,8 +235,10 @@ __attribute__((target("avx2,fma"))) inline void tileAvx2(
 }
 
 // The same K loop over up to three adjacent panels of B at once (`gap` floats apart), in
-// AVX-512's 16-float vectors: 6 rows x 48 columns of C in 18 registers.
-template <int Panels, bool UnitStep>
+// AVX-512's 16-float vectors: 6 rows x 48 columns of C in 18 registers; only the first Rows
+// of them where C's bottom edge leaves fewer (a 16-row GEMM's last tile of 4 had spent a
+// third of its multiply-adds on rows it did not store).
+template <int Panels, bool UnitStep, int Rows = kTileRows>
 __attribute__((target("avx512f,avx2,fma"))) inline void multiplyAvx512(int64_t depth, const TileRowsOfA &a, const float *bp,
                                                                       int64_t gap, int64_t bStep, __m512 (&acc)[kTileRows][3]) {
   const float *a0 = a.row[0], *a1 = a.row[1], *a2 = a.row[2], *a3 = a.row[3], *a4 = a.row[4], *a5 = a.row[5];
@@ -256,8 +258,9 @@ __attribute__((target("avx512f,avx2,fma"))) inline void multiplyAvx512(int64_t d
       if constexpr (Panels > 1) x1 = _mm512_fmadd_ps(x, b1, x1);
       if constexpr (Panels > 2) x2 = _mm512_fmadd_ps(x, b2, x2);
     };
-    row(a0, c00, c01, c02), row(a1, c10, c11, c12), row(a2, c20, c21, c22);
-    row(a3, c30, c31, c32), row(a4, c40, c41, c42), row(a5, c50, c51, c52);
+    row(a0, c00, c01, c02), row(a1, c10, c11, c12);
+    if constexpr (Rows > 2) row(a2, c20, c21, c22), row(a3, c30, c31, c32);
+    if constexpr (Rows > 4) row(a4, c40, c41, c42), row(a5, c50, c51, c52);
     bp += bStep;
   }
   acc[0][0] = c00, acc[0][1] = c01, acc[0][2] = c02, acc[1][0] = c10, acc[1][1] = c11, acc[1][2] = c12;
@@ -296,11 +299,15 @@ __attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
   __m512 acc[kTileRows][3];
   const int panels = int((cols + kTileCols - 1) / kTileCols);
   if (a.step == 1) {
-    if (panels == 3) multiplyAvx512<3, true>(depth, a, bp, gap, bStep, acc);
+    if (panels == 3 && rows > 4) multiplyAvx512<3, true>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 3 && rows > 2) multiplyAvx512<3, true, 4>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 3) multiplyAvx512<3, true, 2>(depth, a, bp, gap, bStep, acc);
     else if (panels == 2) multiplyAvx512<2, true>(depth, a, bp, gap, bStep, acc);
     else multiplyAvx512<1, true>(depth, a, bp, gap, bStep, acc);
   } else {
-    if (panels == 3) multiplyAvx512<3, false>(depth, a, bp, gap, bStep, acc);
+    if (panels == 3 && rows > 4) multiplyAvx512<3, false>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 3 && rows > 2) multiplyAvx512<3, false, 4>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 3) multiplyAvx512<3, false, 2>(depth, a, bp, gap, bStep, acc);
     else if (panels == 2) multiplyAvx512<2, false>(depth, a, bp, gap, bStep, acc);
     else multiplyAvx512<1, false>(depth, a, bp, gap, bStep, acc);
   }
