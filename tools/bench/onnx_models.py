@@ -5,7 +5,9 @@ Exports with PyTorch (random weights, nothing downloaded) torchvision's resnet18
 mobilenet_v2, a BERT-style encoder layer and a GPT-2-style decoder block to ONNX, then runs each
 through fusor's JIT (fusor-run) and ahead of time (fusor-compile, then fusor-run on the library),
 and through onnxruntime with the same thread count. Prints the max error relative to the
-largest reference value, and median times side by side with the ratio.
+largest reference value, median times side by side with the ratio, and each round's ratio
+(the engines alternate round by round, so a slow spell of the machine falls on both sides of
+a round's ratio).
 
   python3 -m venv venv && venv/bin/pip install torch torchvision onnx onnxruntime numpy
   venv/bin/python tools/bench/onnx_models.py [--build build] [--runs 20] [--rounds 3] [--threads 2]
@@ -145,20 +147,31 @@ def main():
                 jit_rounds.append(fusor_run(run_tool, onnx_path, x_path, jit_out, args.runs))
                 aot_rounds.append(fusor_run(run_tool, compiled, x_path, aot_out, args.runs))
             ort_ms, jit_ms, aot_ms = (sorted(r)[len(r) // 2] for r in (ort_rounds, jit_rounds, aot_rounds))
+            # Each round's ratio, its engines timed back to back: the machine's slow and fast
+            # spells fall on both sides of a ratio, where they skew the medians above.
+            paired = [[o / f for o, f in zip(ort_rounds, rounds)] for rounds in (jit_rounds, aot_rounds)]
 
             scale = float(np.abs(reference).max())
             errors = [float(np.abs(np.load(f) - reference).max()) / scale for f in (jit_out, aot_out)]
-            rows.append((name, ort_ms, jit_ms, aot_ms, errors))
+            rows.append((name, ort_ms, jit_ms, aot_ms, errors, paired))
             print(f"{name}: done", file=sys.stderr)
 
     print(f"threads: {args.threads}; median of {args.rounds} rounds' medians of {args.runs} runs; "
           "error = max |fusor - ort| / max |ort|")
     print(f"{'model':14} {'onnxruntime ms':>15} {'fusor JIT ms':>13} {'ratio':>6} {'fusor AOT ms':>13} "
           f"{'ratio':>6} {'JIT error':>10} {'AOT error':>10}")
-    for name, ort_ms, jit_ms, aot_ms, (jit_err, aot_err) in rows:
+    for name, ort_ms, jit_ms, aot_ms, (jit_err, aot_err), _ in rows:
         print(f"{name:14} {ort_ms:15.2f} {jit_ms:13.2f} {ort_ms / jit_ms:6.2f} {aot_ms:13.2f} "
               f"{ort_ms / aot_ms:6.2f} {jit_err:10.1e} {aot_err:10.1e}")
     print("ratio = onnxruntime time / fusor time (above 1: fusor is faster)")
+    print("per round (each round's ratio of the medians timed back to back): median [lowest, highest], "
+          "rounds fusor was faster")
+    for name, *_, paired in rows:
+        cells = []
+        for label, ratios in zip(("JIT", "AOT"), paired):
+            r = sorted(ratios)
+            cells.append(f"{label} {r[len(r) // 2]:.2f} [{r[0]:.2f}, {r[-1]:.2f}] {sum(x > 1 for x in r)}/{len(r)}")
+        print(f"{name:14} " + "   ".join(cells))
 
 
 if __name__ == "__main__":
