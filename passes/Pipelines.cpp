@@ -82,6 +82,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createConvertMathToFuncs());  // integer powers -> loops
                       pm.addPass(createConvertMathToLLVMPass());
                       pm.addPass(createConvertMathToLibmPass());
+                      pm.addNestedPass<func::FuncOp>(createFusorVectorizerFriendlyForms());
                       // bf16 conversions as integer ops: no libcalls, any x86 CPU.
                       arith::ArithExpandOpsPassOptions expand;
                       expand.includeBf16 = true;

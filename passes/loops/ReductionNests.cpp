@@ -132,10 +132,11 @@ bool vectorizesInnerReduction(linalg::GenericOp op) {
 }
 
 // A reduction whose body ends in maximumf (or minimumf) of an element and the accumulator:
-// LLVM vectorizes no reduction of llvm.maximum (its NaN propagates), so a vectorized one runs
-// as maxnumf (which ignores NaN) beside an i1 "a NaN was seen", the NaN put back after the
-// loops. (Zeros of both signs compare equal; either may be kept.) A GPT-2 block's masked row
-// maxima had stayed scalar.
+// LLVM vectorizes no reduction of llvm.maximum (its NaN propagates), but one of llvm.maxnum
+// (which ignores NaN) if it is alone in its loop. A vectorized one runs as maxnumf, and a
+// second loop asks whether the start or an element is NaN, put back after. (Zeros of both
+// signs compare equal; either may be kept.) A GPT-2 block's masked row maxima had stayed
+// scalar.
 enum class NanSeenKind { kMax, kMin };
 
 std::optional<NanSeenKind> nanSeenKind(linalg::GenericOp op) {
@@ -210,53 +211,70 @@ void lower(ReductionNest nest, int64_t parallelThreshold) {
   SmallVector<Value> outIndices(ivs.begin(), ivs.end());
   Value init = nest.fill ? nest.fill.getInputs()[0] : memref::LoadOp::create(b, loc, out, outIndices).getResult();
 
-  // The reduction loops, the accumulator carried through them (and, for a vectorized max or
-  // min, whether a NaN was seen: see nanSeenKind).
+  // The reduction loops from `init` on, the innermost marked for vectorization if `vectorize`;
+  // step(elementIvs, carried) builds the innermost body and returns the value it yields.
+  auto reductionLoops = [&](Value start, bool vectorize, auto step) {
+    SmallVector<scf::ForOp> loops;
+    SmallVector<Value> elementIvs(ivs);
+    Value carried = start;
+    for (unsigned d = parallel; d < ranges.size(); ++d) {
+      auto loop = scf::ForOp::create(b, loc, zero, uppers[d], one, ValueRange{carried});
+      loops.push_back(loop);
+      b.setInsertionPointToStart(loop.getBody());
+      elementIvs.push_back(loop.getInductionVar());
+      carried = loop.getRegionIterArgs()[0];
+    }
+    if (vectorize) markVectorizable(loops.back());
+    Value yielded = step(elementIvs, carried);
+    b.setInsertionPointToEnd(loops.back().getBody());
+    scf::YieldOp::create(b, loc, yielded);
+    for (unsigned i = loops.size() - 1; i > 0; --i) {
+      b.setInsertionPointToEnd(loops[i - 1].getBody());
+      scf::YieldOp::create(b, loc, loops[i].getResult(0));
+    }
+    b.setInsertionPointAfter(loops.front());
+    return loops.front().getResult(0);
+  };
+  // The body at the element's indices, the accumulator `carried`.
+  auto body = [&](ArrayRef<Value> elementIvs, Value carried) {
+    SmallVector<Value> args;
+    for (OpOperand *in : op.getDpsInputOperands())
+      args.push_back(
+          memref::LoadOp::create(b, loc, in->get(), indicesOf(b, loc, op.getMatchingIndexingMap(in), elementIvs)));
+    args.push_back(carried);
+    return inlineBody(b, op, args, elementIvs);
+  };
   const bool vectorized = vectorizesInnerReduction(op);
   const std::optional<NanSeenKind> nanSeen = vectorized ? nanSeenKind(op) : std::nullopt;
-  SmallVector<Value> carried = {init};
-  if (nanSeen) carried.push_back(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, init, init));
-  SmallVector<scf::ForOp> reductionLoops;
-  for (unsigned d = parallel; d < ranges.size(); ++d) {
-    auto loop = scf::ForOp::create(b, loc, zero, uppers[d], one, carried);
-    reductionLoops.push_back(loop);
-    b.setInsertionPointToStart(loop.getBody());
-    ivs.push_back(loop.getInductionVar());
-    carried = SmallVector<Value>(loop.getRegionIterArgs());
-  }
-  if (vectorized) markVectorizable(reductionLoops.back());
-  SmallVector<Value> args;
-  for (OpOperand *in : op.getDpsInputOperands())
-    args.push_back(memref::LoadOp::create(b, loc, in->get(), indicesOf(b, loc, op.getMatchingIndexingMap(in), ivs)));
-  args.push_back(carried[0]);
-  SmallVector<Value> next = {inlineBody(b, op, args, ivs)};
-  if (nanSeen) {
-    // The body's last op, maximumf or minimumf of the element and the accumulator, as its
-    // NaN-ignoring form; the element's NaN is noted instead.
-    Operation *extreme = next[0].getDefiningOp();
-    Value element = extreme->getOperand(0) == carried[0] ? extreme->getOperand(1) : extreme->getOperand(0);
+  Value reduced = reductionLoops(init, vectorized, [&](ArrayRef<Value> elementIvs, Value carried) {
+    Value next = body(elementIvs, carried);
+    if (!nanSeen) return next;
+    // The body's last op, maximumf or minimumf, as its NaN-ignoring form (see nanSeenKind).
+    Operation *extreme = next.getDefiningOp();
     b.setInsertionPoint(extreme);
-    next[0] = *nanSeen == NanSeenKind::kMax
-                  ? arith::MaxNumFOp::create(b, loc, extreme->getOperand(0), extreme->getOperand(1)).getResult()
-                  : arith::MinNumFOp::create(b, loc, extreme->getOperand(0), extreme->getOperand(1)).getResult();
-    Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, element, element);
-    next.push_back(arith::OrIOp::create(b, loc, carried[1], isNan));
+    next = *nanSeen == NanSeenKind::kMax
+               ? arith::MaxNumFOp::create(b, loc, extreme->getOperand(0), extreme->getOperand(1)).getResult()
+               : arith::MinNumFOp::create(b, loc, extreme->getOperand(0), extreme->getOperand(1)).getResult();
     extreme->erase();
-    b.setInsertionPointToEnd(reductionLoops.back().getBody());
-  }
-  scf::YieldOp::create(b, loc, next);
-  for (unsigned i = reductionLoops.size() - 1; i > 0; --i) {
-    b.setInsertionPointToEnd(reductionLoops[i - 1].getBody());
-    scf::YieldOp::create(b, loc, reductionLoops[i].getResults());
-  }
-  b.setInsertionPointAfter(reductionLoops.front());
-  Value reduced = reductionLoops.front().getResult(0);
+    return next;
+  });
   if (nanSeen) {
+    // Whether the start or an element is NaN: a loop of its own, since LLVM vectorizes a
+    // maxnum reduction only alone in its loop.
+    Value startIsNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, init, init);
+    Value seen = reductionLoops(startIsNan, true, [&](ArrayRef<Value> elementIvs, Value carried) {
+      Operation *extreme = body(elementIvs, init).getDefiningOp();
+      Value element = extreme->getOperand(0) == init ? extreme->getOperand(1) : extreme->getOperand(0);
+      b.setInsertionPoint(extreme);
+      Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, element, element);
+      Value next = arith::OrIOp::create(b, loc, carried, isNan);
+      extreme->erase();
+      return next;
+    });
     auto type = cast<FloatType>(reduced.getType());
     Value nan = arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, APFloat::getQNaN(type.getFloatSemantics())));
-    reduced = arith::SelectOp::create(b, loc, reductionLoops.front().getResult(1), nan, reduced);
+    reduced = arith::SelectOp::create(b, loc, seen, nan, reduced);
   }
-  ivs.resize(parallel);
 
   if (nest.storeReduction || !nest.consumer) memref::StoreOp::create(b, loc, reduced, out, outIndices);
   if (linalg::GenericOp consumer = nest.consumer) {

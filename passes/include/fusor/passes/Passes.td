@@ -285,4 +285,19 @@ def FusorApproximateMath : Pass<"fusor-approximate-math", "func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def FusorVectorizerFriendlyForms : Pass<"fusor-vectorizer-friendly-forms", "func::FuncOp"> {
+  let summary = "Forms of a few ops that LLVM's loop vectorizer takes";
+  let description = [{
+    Runs after memref-to-llvm, before arith-expand and arith-to-llvm:
+    - arith.maxnumf/minnumf -> llvm.intr.maxnum/minnum. arith-expand (run for its bf16
+      conversions and integer divisions) turns them into compares and selects, which LLVM does
+      not vectorize as a reduction; as intrinsics they vectorize (the CPU loops emit them for
+      long max and min reductions, see fusor-linalg-to-loops).
+    - llvm.load and llvm.store of i1 -> of i8, with a trunc or zext: a vectorized i1 load
+      gathered each lane's byte on its own (a masked softmax's mask), an i8 one is one load.
+      Booleans are stored a byte each, 0 or 1.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // FUSOR_PASSES_TD
