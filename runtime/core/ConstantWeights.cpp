@@ -68,7 +68,7 @@ std::shared_ptr<const float> packedWeights(const float *b, int64_t rsB, int64_t 
     Range *range = rangeOf();
     if (!range) return nullptr;
     auto found = range->packed.find(key);
-    if (found != range->packed.end()) return found->second;
+    if (found != range->packed.end() && found->second) return found->second;
   }
   std::unique_lock lock(mutex);  // packed by the first caller; the others find it
   Range *range = rangeOf();
