@@ -12,6 +12,7 @@
 namespace fusor::runtime {
 
 constexpr int64_t kDirectLanes = 16;
+
 // Lanes k of a vector whose column c + k lies in [0, width).
 inline __mmask16 lanesInside(int64_t c, int64_t width) {
   const int64_t lo = std::max<int64_t>(0, -c), hi = std::min<int64_t>(kDirectLanes, width - c);

@@ -298,19 +298,17 @@ __attribute__((target("avx512f,avx2,fma"))) inline void tileAvx512(
     int64_t cols, const TileStore &store, const GemmEpilogueOp &epilogue) {
   __m512 acc[kTileRows][3];
   const int panels = int((cols + kTileCols - 1) / kTileCols);
-  if (a.step == 1) {
-    if (panels == 3 && rows > 4) multiplyAvx512<3, true>(depth, a, bp, gap, bStep, acc);
-    else if (panels == 3 && rows > 2) multiplyAvx512<3, true, 4>(depth, a, bp, gap, bStep, acc);
-    else if (panels == 3) multiplyAvx512<3, true, 2>(depth, a, bp, gap, bStep, acc);
-    else if (panels == 2) multiplyAvx512<2, true>(depth, a, bp, gap, bStep, acc);
-    else multiplyAvx512<1, true>(depth, a, bp, gap, bStep, acc);
-  } else {
-    if (panels == 3 && rows > 4) multiplyAvx512<3, false>(depth, a, bp, gap, bStep, acc);
-    else if (panels == 3 && rows > 2) multiplyAvx512<3, false, 4>(depth, a, bp, gap, bStep, acc);
-    else if (panels == 3) multiplyAvx512<3, false, 2>(depth, a, bp, gap, bStep, acc);
-    else if (panels == 2) multiplyAvx512<2, false>(depth, a, bp, gap, bStep, acc);
-    else multiplyAvx512<1, false>(depth, a, bp, gap, bStep, acc);
-  }
+  // The K loop for this tile's panels and rows, A in place (unit step) or packed.
+  auto multiply = [&](auto unitStep) __attribute__((target("avx512f,avx2,fma"), always_inline)) {
+    constexpr bool kUnitStep = decltype(unitStep)::value;
+    if (panels == 3 && rows > 4) multiplyAvx512<3, kUnitStep>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 3 && rows > 2) multiplyAvx512<3, kUnitStep, 4>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 3) multiplyAvx512<3, kUnitStep, 2>(depth, a, bp, gap, bStep, acc);
+    else if (panels == 2) multiplyAvx512<2, kUnitStep>(depth, a, bp, gap, bStep, acc);
+    else multiplyAvx512<1, kUnitStep>(depth, a, bp, gap, bStep, acc);
+  };
+  if (a.step == 1) multiply(std::true_type());
+  else multiply(std::false_type());
   auto maskOf = [](int64_t n) { return __mmask16(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1); };
   const __mmask16 masks[3] = {maskOf(cols), maskOf(cols - kTileCols), maskOf(cols - 2 * kTileCols)};
   const bool epilogueNow = store.last;
