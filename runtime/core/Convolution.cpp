@@ -38,7 +38,7 @@ extern "C" void fusor_rt_conv2d_f32(intptr_t x, int64_t offsetX, int64_t strideX
     Im2colB patches{input + n * strideXN + g * cg * strideXC, strideXC, strideXH, height, width, kernelH, kernelW,
                     outWidth, stepH, stepW, dilationH, dilationW, padTop, padLeft};
     const float *a = weights + g * strideWG;
-    inPanels(og, positions, depth, 6, 16, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    inPanels(og, positions, depth, CTiling{6, 16, true, true}, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
       GemmEpilogueOp panel = epilogue;
       if (panel.biasKind == GemmEpilogueOp::kBiasPerRow) panel.bias += firstRow + i0;
       const int64_t corner = (firstRow + i0) * positions + j0;

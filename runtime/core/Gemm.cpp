@@ -112,7 +112,7 @@ void blasGemm(Fn blasGemm, const T *pa, int64_t rsA, int64_t csA, const T *pb, i
     return;
   }
   int ldc = int(std::max<int64_t>(rsC, n));
-  inPanels(m, n, k, 16, 16, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  inPanels(m, n, k, CTiling{16, 16}, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     const T *a = pa + i0 * (la.transposed ? 1 : la.ld);
     const T *b = pb + j0 * (lb.transposed ? lb.ld : 1);
     blasGemm(kRowMajor, la.transposed ? kTrans : kNoTrans, lb.transposed ? kTrans : kNoTrans,
@@ -163,7 +163,7 @@ bool kernelGemmF32(const float *pa, int64_t rsA, int64_t csA, const float *pb, i
   // A single output row (or column) with B's columns (or A's rows) contiguous along K.
   if ((m == 1 && rsB == 1) || (n == 1 && csA == 1)) {
     bool row = m == 1;
-    inPanels(m, n, k, 1, 1, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    inPanels(m, n, k, CTiling{1, 1}, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
       GemmEpilogueOp panel = epilogue;
       bool alongOutputs = epilogue.biasKind == (row ? GemmEpilogueOp::kBiasPerColumn : GemmEpilogueOp::kBiasPerRow);
       if (panel.biasKind != GemmEpilogueOp::kNoBias && alongOutputs) panel.bias += row ? j0 : i0;
@@ -175,7 +175,7 @@ bool kernelGemmF32(const float *pa, int64_t rsA, int64_t csA, const float *pb, i
     });
     return true;
   }
-  inPanels(m, n, k, 6, 16, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  inPanels(m, n, k, CTiling{6, 16, true, csA == 1}, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     GemmEpilogueOp panel = epilogue;
     if (panel.biasKind == GemmEpilogueOp::kBiasPerRow) panel.bias += i0;
     if (panel.biasKind == GemmEpilogueOp::kBiasPerColumn) panel.bias += j0;

@@ -120,6 +120,22 @@ TEST(Gemm, F32FusedEpilogueAddsBiasAndResidualAndClamps) {
           }
 }
 
+// C shared between threads at uneven points: 196 columns as 98 + 98 (each thread's last two
+// columns dot products), 160 rows as 80 + 80 (a 2-row tile each), 211 columns as 112 + 99, with
+// A row-major (dot products) and transposed (a masked panel), at 2 to 4 threads.
+TEST(Gemm, F32SharesUnevenTilesBetweenThreads) {
+  std::mt19937 rng(13);
+  const float inf = std::numeric_limits<float>::infinity();
+  const int64_t shapes[][3] = {{96, 196, 576}, {64, 196, 40}, {160, 49, 96}, {161, 50, 70}, {30, 211, 50}, {7, 35, 1200}};
+  for (auto [m, n, k] : shapes)
+    for (int layout : {0, 1, 4})
+      for (int threads : {2, 3, 4}) {
+        Case c{m, n, k, bool(layout & 1), bool(layout & 2), bool(layout & 4), layout == 0, 1, 0.0f, inf,
+               /*residual=*/layout != 1};
+        check(c, /*fused=*/true, threads, rng);
+      }
+}
+
 // A strided batch: counts shared out between threads (16, 12), run one after the other (1, 3),
 // a broadcast A (batch stride 0), f32 and f64.
 template <typename T, typename Gemm>
