@@ -70,6 +70,7 @@ std::vector<PipelineStage> cpuPipelineStages(const CpuPipelineOptions &options) 
                       pm.addPass(createLowerAffinePass());
                       pm.addPass(createConvertSCFToOpenMPPass());
                       pm.addPass(createCanonicalizerPass());
+                      pm.addNestedPass<func::FuncOp>(createFusorEarlyDeallocs());
                     }});
   stages.push_back({"llvm", [](OpPassManager &pm) {
                       pm.addNestedPass<func::FuncOp>(createFusorApproximateMath());

@@ -2,10 +2,9 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <iterator>
-#include <map>
 #include <mutex>
 #include <new>
+#include <vector>
 
 namespace {
 
@@ -19,9 +18,14 @@ struct Header {
   size_t offset;
 };
 
+struct FreeBlock {
+  size_t bytes;
+  void *block;
+};
+
 struct Cache {
   std::mutex mutex;
-  std::multimap<size_t, void *> free;
+  std::vector<FreeBlock> free;  // in the order freed
   size_t cached = 0;
 };
 
@@ -32,19 +36,21 @@ Cache &cache() {
 
 size_t roundUp(size_t bytes) { return bytes < kSmallest ? bytes : (bytes + 4095) / 4096 * 4096; }
 
-void *takeBlock(size_t blockBytes) {
+// A cached block of at least `blockBytes` and at most twice that, the one freed last (its lines
+// the likeliest still in cache, which the caller's first writes then hit), or a new one;
+// `blockBytes` becomes the block's size. A model's buffers are of many sizes, and one freed
+// early in a run (see fusor-early-deallocs) is taken by the next allocation that fits.
+void *takeBlock(size_t &blockBytes) {
   if (blockBytes >= kSmallest) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    // The block of this size freed last (the newest of equal keys): its lines are the likeliest
-    // still in cache, which the caller's first writes then hit.
-    auto [first, end] = c.free.equal_range(blockBytes);
-    if (first != end) {
-      auto it = std::prev(end);
-      void *block = it->second;
-      c.cached -= blockBytes;
-      c.free.erase(it);
-      return block;
+    for (size_t i = c.free.size(); i-- > 0;) {
+      const FreeBlock candidate = c.free[i];
+      if (candidate.bytes < blockBytes || candidate.bytes / 2 > blockBytes) continue;
+      c.free.erase(c.free.begin() + static_cast<std::ptrdiff_t>(i));
+      c.cached -= candidate.bytes;
+      blockBytes = candidate.bytes;
+      return candidate.block;
     }
   }
   return std::aligned_alloc(kHeader, (blockBytes + kHeader - 1) / kHeader * kHeader);
@@ -80,7 +86,7 @@ void _mlir_memref_to_llvm_free(void *pointer) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached + blockBytes <= kMaxCachedBytes) {
-      c.free.emplace(blockBytes, block);
+      c.free.push_back({blockBytes, block});
       c.cached += blockBytes;
       return;
     }

@@ -1,5 +1,5 @@
-// The allocator compiled code calls for its buffers: alignment, sizes kept apart, and reuse of
-// the block of a size freed last.
+// The allocator compiled code calls for its buffers: alignment, and reuse of the block freed
+// last among those of the size asked for up to twice that.
 #include "fusor/runtime/HostAlloc.h"
 
 #include <gtest/gtest.h>
@@ -25,8 +25,8 @@ TEST(HostAlloc, AlignsAndKeepsContents) {
   _mlir_memref_to_llvm_free(nullptr);
 }
 
-// Large blocks are cached by size: of two freed blocks of one size, the next allocation takes
-// the one freed last (the likelier in cache); another size takes neither.
+// Large blocks are cached: of two freed blocks of one size, the next allocation takes the one
+// freed last (the likelier in cache); a larger size takes neither.
 TEST(HostAlloc, ReusesTheBlockFreedLast) {
   const size_t bytes = size_t{5} << 20;
   void *first = _mlir_memref_to_llvm_alloc(bytes), *second = _mlir_memref_to_llvm_alloc(bytes);
@@ -41,6 +41,29 @@ TEST(HostAlloc, ReusesTheBlockFreedLast) {
   void *then = _mlir_memref_to_llvm_alloc(bytes);
   EXPECT_EQ(then, first);
   for (void *p : {other, again, then}) _mlir_memref_to_llvm_free(p);
+}
+
+// A smaller allocation takes a freed block of up to twice its size, the one freed last among
+// those; a block more than twice its size stays for larger ones.
+TEST(HostAlloc, SmallerSizesTakeABlockUpToTwiceTheirSize) {
+  const size_t mib = size_t{1} << 20;
+  void *large = _mlir_memref_to_llvm_alloc(11 * mib), *medium = _mlir_memref_to_llvm_alloc(7 * mib);
+  void *small = _mlir_memref_to_llvm_alloc(6 * mib);
+  _mlir_memref_to_llvm_free(medium);
+  _mlir_memref_to_llvm_free(large);
+  _mlir_memref_to_llvm_free(small);
+  void *tiny = _mlir_memref_to_llvm_alloc(2 * mib);  // none is at most twice its size
+  EXPECT_NE(tiny, large);
+  EXPECT_NE(tiny, medium);
+  EXPECT_NE(tiny, small);
+  void *a = _mlir_memref_to_llvm_alloc(5 * mib);  // 11 MiB is too large; of 7 and 6, 6 was freed last
+  EXPECT_EQ(a, small);
+  void *b = _mlir_memref_to_llvm_alloc(5 * mib);  // then 7 MiB (11 is still too large)
+  EXPECT_EQ(b, medium);
+  std::memset(b, 1, 7 * mib - 4096);  // the whole block is the caller's, past the size asked for too
+  void *c = _mlir_memref_to_llvm_alloc(8 * mib);
+  EXPECT_EQ(c, large);
+  for (void *p : {tiny, a, b, c}) _mlir_memref_to_llvm_free(p);
 }
 
 }  // namespace
