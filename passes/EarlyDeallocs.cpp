@@ -1,6 +1,6 @@
 // fusor-early-deallocs: each memref.dealloc of a buffer allocated in the same block moved up to
 // just after the buffer's last use there, so that the caching allocator (HostAlloc.cpp) hands
-// the block, its lines still in cache, to the next allocation of its size in the same run.
+// the block, its lines still in cache, to the next allocation it fits in the same run.
 #include "fusor/passes/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 

@@ -294,7 +294,7 @@ def FusorEarlyDeallocs : Pass<"fusor-early-deallocs", "func::FuncOp"> {
     to just after the last op of that block that uses the buffer or anything derived from it
     (views, its aligned pointer as an integer and what is computed from it, as the runtime
     calls take it). The caching allocator then hands the freed block, its lines still in
-    cache, to the next allocation of its size. A buffer used outside the block, or after its
+    cache, to the next allocation it fits. A buffer used outside the block, or after its
     dealloc, is left alone.
   }];
 }
