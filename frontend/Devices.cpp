@@ -1,6 +1,6 @@
 // Tensors on devices: placement, and copies between the host and CUDA devices.
 #include "Trace.h"
-#include "fusor/jit/Realize.h"
+#include "fusor/driver/Realize.h"
 #include "fusor/runtime/cuda/Devices.h"
 
 namespace fusor {
@@ -58,7 +58,7 @@ Tensor Tensor::to(Device device, Where where) const {
   trace::checkDevice(device, "to", where);
   if (this->device() == device) return *this;
   ir::Node *n = node_.get();
-  runtime::jit::realize({&n, 1});
+  driver::realize({&n, 1});
   auto copy = std::make_shared<ir::Node>();
   copy->op = ir::OpKind::Buffer;
   copy->dtype = n->dtype;

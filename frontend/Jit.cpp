@@ -3,17 +3,17 @@
 #include <algorithm>
 
 #include "Trace.h"
-#include "fusor/jit/Program.h"
-#include "fusor/jit/Realize.h"
+#include "fusor/driver/Program.h"
+#include "fusor/driver/Realize.h"
 
 namespace fusor {
 
 CacheStats cache_stats() {
-  runtime::jit::CacheStats s = runtime::jit::cacheStats();
+  driver::CacheStats s = driver::cacheStats();
   return {s.hits, s.misses, s.compiles, s.compileMs, s.entries};
 }
 
-void clear_cache() { runtime::jit::clearCache(); }
+void clear_cache() { driver::clearCache(); }
 
 namespace detail {
 
@@ -34,7 +34,7 @@ std::vector<int64_t> signatureOf(const std::vector<Tensor> &args) {
 
 // Where each program input and each result comes from.
 struct TracedFunction::Trace {
-  std::optional<runtime::jit::Compiled> program;
+  std::optional<driver::Compiled> program;
   int device = ir::Node::kHost;
   // Per program input: the argument index, or -1 for a constant the function captured.
   std::vector<int> inputArgs;
@@ -62,7 +62,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
       if (k == key) trace = t;
   }
   if (trace) {
-    runtime::jit::noteHit();
+    driver::noteHit();
   } else {
     trace = std::make_shared<Trace>();
     std::vector<ir::NodePtr> holders;
@@ -100,8 +100,8 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
       trace->results.push_back(r);
     }
     if (!roots.empty()) {
-      std::lock_guard<std::mutex> lock(runtime::jit::realizeMutex());
-      runtime::jit::CapturedProgram captured = runtime::jit::capture(roots);
+      std::lock_guard<std::mutex> lock(driver::realizeMutex());
+      driver::CapturedProgram captured = driver::capture(roots);
       for (ir::Node *in : captured.program.inputs) {
         auto held = std::find_if(holders.begin(), holders.end(), [&](auto &h) { return h.get() == in; });
         if (held != holders.end()) {
@@ -112,7 +112,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
           trace->constants.push_back(in->shared_from_this());
         }
       }
-      trace->program = runtime::jit::lookupOrCompile(captured);
+      trace->program = driver::lookupOrCompile(captured);
       trace->device = captured.program.device;
     }
     // Output nodes must not keep the traced graph alive: keep just their types.
@@ -131,7 +131,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
   std::vector<ir::Node *> pending;
   for (const Tensor &a : args)
     if (!a.node()->realized()) pending.push_back(a.node().get());
-  runtime::jit::realize(pending);
+  driver::realize(pending);
   std::vector<std::shared_ptr<runtime::Buffer>> outputs;
   if (trace->program) {
     std::vector<runtime::Buffer *> inputs;
@@ -140,7 +140,7 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
                                                 : trace->constants[i]->buffer.get());
     std::vector<const ir::Node *> shapes;
     for (const ir::NodePtr &n : trace->outputShapes) shapes.push_back(n.get());
-    outputs = runtime::jit::run(*trace->program, inputs, shapes, trace->device);
+    outputs = driver::run(*trace->program, inputs, shapes, trace->device);
   }
   std::vector<Tensor> results;
   for (const Trace::Result &r : trace->results) {

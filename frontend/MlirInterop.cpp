@@ -6,16 +6,16 @@
 
 #include "Trace.h"
 #include "fusor/Mlir.h"
-#include "fusor/jit/Compiler.h"
-#include "fusor/jit/Program.h"
-#include "fusor/jit/Realize.h"
+#include "fusor/driver/Compiler.h"
+#include "fusor/driver/Program.h"
+#include "fusor/driver/Realize.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 
 namespace fusor {
 
-namespace jit = runtime::jit;
+
 
 std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
                           std::vector<Tensor> *weights, Where where) {
@@ -31,8 +31,8 @@ std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &e
   }
   ir::Program program;
   {
-    std::lock_guard<std::mutex> lock(jit::realizeMutex());
-    program = jit::capture(roots).program;
+    std::lock_guard<std::mutex> lock(driver::realizeMutex());
+    program = driver::capture(roots).program;
   }
   // The function takes the placeholders in order; other data it reads is compiled in, or
   // passed after them (weights).
@@ -51,8 +51,8 @@ std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &e
     program.nodes.insert(program.nodes.begin(), constants.begin(), constants.end());
   }
 
-  std::lock_guard<std::mutex> lock(jit::compileMutex());
-  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(jit::jitContext(), program, "main");
+  std::lock_guard<std::mutex> lock(driver::compileMutex());
+  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(driver::jitContext(), program, "main");
   std::string text;
   llvm::raw_string_ostream os(text);
   module->print(os);
@@ -71,7 +71,7 @@ namespace {
 
 // A file's function compiled for some input types, and its results' types.
 struct CompiledFile {
-  jit::Compiled program;
+  driver::Compiled program;
   std::vector<std::pair<DType, std::vector<int64_t>>> results;
 };
 
@@ -89,7 +89,7 @@ std::vector<Tensor> runCompiled(const CompiledFile &compiled, const std::vector<
   }
   std::vector<runtime::Buffer *> buffers;
   for (const Tensor &t : inputs) buffers.push_back(t.node()->buffer.get());
-  std::vector<std::shared_ptr<runtime::Buffer>> outputs = jit::run(compiled.program, buffers, shapes, ir::Node::kHost);
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs = driver::run(compiled.program, buffers, shapes, ir::Node::kHost);
   std::vector<Tensor> out;
   for (size_t i = 0; i < results.size(); ++i) {
     results[i]->buffer = outputs[i];
@@ -105,7 +105,7 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   for (const Tensor &t : given) inputs.push_back(trace::check(t, "run_mlir", where).to(kCPU, where));
   std::vector<ir::Node *> pending;
   for (const Tensor &t : inputs) pending.push_back(t.node().get());
-  jit::realize(pending);
+  driver::realize(pending);
 
   // Compiled programs by file text and input types: a file run again does not recompile.
   std::string text;
@@ -118,20 +118,20 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
     key += "\n" + std::string(toString(t.dtype()));
     for (int64_t d : t.sizes()) key += " " + std::to_string(d);
   }
-  std::lock_guard<std::mutex> lock(jit::compileMutex());
+  std::lock_guard<std::mutex> lock(driver::compileMutex());
   static auto *compiledFiles = new std::map<std::string, CompiledFile>();
   auto hit = compiledFiles->find(key);
   if (hit != compiledFiles->end()) {
-    jit::noteHit();
+    driver::noteHit();
     return runCompiled(hit->second, inputs, where);
   }
-  mlir::MLIRContext &ctx = jit::jitContext();
+  mlir::MLIRContext &ctx = driver::jitContext();
   std::string diagnostics;
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (!text.empty() || std::ifstream(path)) module = jit::parseModule(text, path, diagnostics);
+  if (!text.empty() || std::ifstream(path)) module = driver::parseModule(text, path, diagnostics);
   else diagnostics = "no such file";
   if (!module) trace::fail("run_mlir", "cannot read '" + path + "':\n" + diagnostics, {}, where);
-  mlir::func::FuncOp func = jit::entryFunction(*module);
+  mlir::func::FuncOp func = driver::entryFunction(*module);
   if (!func) trace::fail("run_mlir", "'" + path + "' has no public function", {}, where);
   if (func.getNumArguments() != inputs.size())
     trace::fail("run_mlir", std::string("@").append(func.getName().str()).append(" takes ") +
@@ -154,7 +154,7 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
   func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
   std::vector<mlir::Type> resultTypes;
   CompiledFile compiled;
-  compiled.program.cpu = jit::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
+  compiled.program.cpu = driver::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
   for (mlir::Type t : resultTypes) {
     auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(t);
     std::optional<DType> dtype = tensor ? ir::fromMlirType(tensor.getElementType()) : std::nullopt;

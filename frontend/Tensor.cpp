@@ -7,7 +7,7 @@
 
 #include "HostConvert.h"
 #include "Trace.h"
-#include "fusor/jit/Realize.h"
+#include "fusor/driver/Realize.h"
 
 namespace fusor {
 
@@ -32,7 +32,7 @@ int64_t Tensor::size(int64_t d, Where where) const {
 void realize(std::span<const Tensor> tensors, Where where) {
   std::vector<ir::Node *> roots;
   for (const Tensor &t : tensors) roots.push_back(trace::check(t, "realize", where).node().get());
-  runtime::jit::realize(roots);
+  driver::realize(roots);
 }
 
 void realize(std::initializer_list<Tensor> tensors, Where where) {
@@ -46,7 +46,7 @@ const void *Tensor::realizedData(DType expected, bool exact, Where where) const 
                                 std::string(toString(expected)),
                 {this}, where);
   ir::Node *n = node_.get();
-  runtime::jit::realize({&n, 1});
+  driver::realize({&n, 1});
   return node_->buffer->data();
 }
 

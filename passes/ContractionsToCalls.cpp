@@ -5,7 +5,7 @@
 #include "BufferRoots.h"
 #include "RuntimeCalls.h"
 #include "gemm/CpuEpilogue.h"
-#include "fusor/runtime/Gemm.h"
+#include "fusor/runtime/abi/Bits.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -100,7 +100,7 @@ bool isGeluTanh(Value r, Value x) {
 
 struct Epilogue {
   linalg::GenericOp op;  // replaced by the epilogue
-  int64_t bits = 0;      // fusor::runtime::GemmEpilogue
+  int64_t bits = 0;      // fusor::abi::GemmEpilogueBits
   Value bias;            // a contiguous vector over n, or null
   Value output;          // where the GEMM writes instead of C
 };
@@ -156,16 +156,16 @@ std::optional<Epilogue> matchEpilogue(Operation *contraction, Value c) {
                   (add.getLhs() == biasValue && add.getRhs() == cValue)))
       return std::nullopt;
     x = add.getResult();
-    e.bits |= ::fusor::runtime::kEpilogueBias;
+    e.bits |= ::fusor::abi::kEpilogueBias;
   }
   if (result == x && biasValue) return e;
   if (commutes<arith::MaximumFOp>(result, [&](Value v) { return v == x; },
                                   [](Value v) { return isFloatConstant(v, 0.0); })) {
-    e.bits |= ::fusor::runtime::kEpilogueRelu;
+    e.bits |= ::fusor::abi::kEpilogueRelu;
     return e;
   }
   if (isGeluTanh(result, x)) {
-    e.bits |= ::fusor::runtime::kEpilogueGeluTanh;
+    e.bits |= ::fusor::abi::kEpilogueGeluTanh;
     return e;
   }
   return std::nullopt;
@@ -240,12 +240,13 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     // The innermost loop as one strided-batch call (epilogues come only without loops).
     std::optional<unsigned> batchedDim;
     if (batchedCalls && !loops.empty()) batchedDim = loops.pop_back_val();
-    std::string callee = element.isF32() ? "fusor_rt_gemm_f32" : "fusor_rt_gemm_f64";
-    if (epilogue) callee += "_epilogue";
-    if (cpuEpilogue) callee += "_fused";
-    if (batchedDim) callee += "_batched";
-    func::FuncOp gemm = declareRuntimeFunction(op->getParentOfType<ModuleOp>(), callee,
-                                    epilogue ? 19 : cpuEpilogue ? 21 : batchedDim ? 20 : 16, cpuEpilogue ? 2 : 0);
+    using E = RuntimeEntry;
+    bool f32 = element.isF32();
+    E callee = epilogue      ? E::GemmF32Epilogue
+               : cpuEpilogue ? E::GemmF32Fused
+               : batchedDim  ? (f32 ? E::GemmF32Batched : E::GemmF64Batched)
+                             : (f32 ? E::GemmF32 : E::GemmF64);
+    func::FuncOp gemm = declareRuntimeFunction(op->getParentOfType<ModuleOp>(), callee);
     // One call per batch element; batch dims a matrix lacks (broadcast) add nothing to it.
     SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};
     for (unsigned batchDim : loops) {

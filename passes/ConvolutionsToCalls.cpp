@@ -156,7 +156,7 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
 
     std::optional<CpuEpilogue> epilogue =
         matchCpuEpilogue(op, out, batch * groups * perGroup, outHeight * outWidth);
-    if (epilogue && epilogue->biasKind == 2) epilogue.reset();  // a bias per output position: kept apart
+    if (epilogue && epilogue->biasKind == kBiasPerColumn) epilogue.reset();  // a bias per output position: kept apart
     // The call reads the input and the weights while it writes the output: none of them may
     // share memory (bufferization may put the output in the dead input of a padded copy), and
     // the input must be as the im2col copy read it.
@@ -188,7 +188,7 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
                  constant(patchType.getDimSize(3)), constant(patchType.getDimSize(4)), y.pointer, y.offset,
                  constant(outHeight), constant(outWidth), constant(im2col.steps[0]), constant(im2col.steps[1]),
                  constant(im2col.dilations[0]), constant(im2col.dilations[1]), constant(top), constant(left)});
-    callWithEpilogue(b, loc, op, "fusor_rt_conv2d_f32", args, epilogue, result);
+    callWithEpilogue(b, loc, op, RuntimeEntry::Conv2dF32, args, epilogue, result);
     op.erase();
     init.erase();
     patchBuffers.insert(im2col.op.getDpsInits()[0].getDefiningOp());

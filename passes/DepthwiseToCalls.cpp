@@ -88,7 +88,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     int64_t top = padded ? padded->top : 0, left = padded ? padded->left : 0;
 
     std::optional<CpuEpilogue> epilogue = matchCpuEpilogue(op, out, batch * channels, outHeight * outWidth);
-    if (epilogue && epilogue->biasKind == 2) epilogue.reset();  // a bias per output position: kept apart
+    if (epilogue && epilogue->biasKind == kBiasPerColumn) epilogue.reset();  // a bias per output position: kept apart
     Value written = epilogue ? epilogue->output : out;
     // The kernel reads each input plane whole before writing the output's: the output may be
     // the input itself, but no other view of it.
@@ -110,7 +110,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     args.append({w.pointer, w.offset, constant(kernel[1]), constant(kernel[2]), y.pointer, y.offset,
                  constant(outHeight), constant(outWidth), constant(dw.steps[0]), constant(dw.steps[1]),
                  constant(dw.dilations[0]), constant(dw.dilations[1]), constant(top), constant(left)});
-    callWithEpilogue(b, loc, op, "fusor_rt_depthwise_conv2d_f32", args, epilogue, result);
+    callWithEpilogue(b, loc, op, RuntimeEntry::DepthwiseConv2dF32, args, epilogue, result);
     op.erase();
     init.erase();
     return padded ? padded->buffer.getOperation() : nullptr;

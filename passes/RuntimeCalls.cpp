@@ -5,15 +5,38 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
-namespace mlir::fusor {
+#include <type_traits>
 
-func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, unsigned integers, unsigned floats) {
+namespace mlir::fusor {
+namespace {
+
+template <typename T>
+Type typeOf(Builder &b) {
+  if constexpr (std::is_same_v<T, float>) return b.getF32Type();
+  else if constexpr (std::is_same_v<T, double>) return b.getF64Type();
+  else {
+    static_assert(std::is_integral_v<T> && sizeof(T) == 8, "runtime entries take 64-bit integers and addresses");
+    return b.getI64Type();
+  }
+}
+
+template <typename... Args>
+FunctionType functionTypeOf(Builder &b, void (*)(Args...)) {
+  return b.getFunctionType({typeOf<Args>(b)...}, {});
+}
+
+}  // namespace
+
+func::FuncOp declareRuntimeFunction(ModuleOp module, RuntimeEntry entry) {
+  StringRef name(::fusor::abi::entryName(entry));
   if (auto f = module.lookupSymbol<func::FuncOp>(name)) return f;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
-  SmallVector<Type> args(integers, b.getI64Type());
-  args.append(floats, b.getF32Type());
-  auto f = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
+  FunctionType type;
+  ::fusor::abi::forEachEntry([&]<typename Fn>(RuntimeEntry e, const char *, Fn *) {
+    if (e == entry) type = functionTypeOf(b, static_cast<Fn *>(nullptr));
+  });
+  auto f = func::FuncOp::create(b, module.getLoc(), name, type);
   f.setPrivate();
   return f;
 }

@@ -2,13 +2,17 @@
 // callee's declaration, and buffers as the pointer, offset and strides the runtime takes.
 #pragma once
 
+#include "fusor/runtime/abi/Entries.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 namespace mlir::fusor {
 
-// `name` declared in `module` (once) with `integers` i64 arguments, then `floats` f32 ones.
-func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, unsigned integers, unsigned floats = 0);
+using RuntimeEntry = ::fusor::abi::Entry;
+
+// The runtime's `entry` declared in `module` (once), its type read off its C declaration
+// (integers and addresses as i64, floats as f32): a call that disagrees fails verification.
+func::FuncOp declareRuntimeFunction(ModuleOp module, RuntimeEntry entry);
 
 // An i64 constant, as the runtime's calls take their sizes.
 Value i64Constant(OpBuilder &b, Location loc, int64_t value);

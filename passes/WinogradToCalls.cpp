@@ -206,7 +206,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     auto y = cast<MemRefType>(out.getType()).getShape();
     std::optional<CpuEpilogue> epilogue = matchCpuEpilogue(op, out, y[0] * y[1], y[2] * y[3]);
     // A bias per output position stays apart.
-    if (epilogue && (epilogue->biasKind == 2 || bufferRootOf(epilogue->output) == read))
+    if (epilogue && (epilogue->biasKind == kBiasPerColumn || bufferRootOf(epilogue->output) == read))
       epilogue.reset();
     return epilogue;
   }
@@ -233,7 +233,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     args.append({u.pointer, u.offset, i64Constant(b, loc, chain.rawWeights ? 1 : 0), i64Constant(b, loc, y[1]),
                  yv.pointer, yv.offset, i64Constant(b, loc, y[2]),
                  i64Constant(b, loc, y[3])});
-    callWithEpilogue(b, loc, op, "fusor_rt_winograd_conv3x3_f32", args, epilogue, result);
+    callWithEpilogue(b, loc, op, RuntimeEntry::WinogradConv3x3F32, args, epilogue, result);
     for (Operation *dead : {op.getOperation(), chain.matmul.getOperation(), chain.fill.getOperation(),
                             chain.input.getOperation()})
       dead->erase();
@@ -272,7 +272,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     for (int64_t size : {shape[3], shape[2], shape[4], shape[5]}) args.push_back(i64Constant(b, loc, size));
     args.append({v.pointer, v.offset});
     func::CallOp::create(
-        b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), "fusor_rt_winograd_input_f32", args.size()),
+        b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), RuntimeEntry::WinogradInputF32),
         args);
     op.erase();
   }
@@ -290,7 +290,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     SmallVector<Value> args{m.pointer, m.offset};
     for (int64_t size : {in[3], in[2], in[4], in[5]}) args.push_back(i64Constant(b, loc, size));
     args.append({written.pointer, written.offset, i64Constant(b, loc, y[2]), i64Constant(b, loc, y[3])});
-    callWithEpilogue(b, loc, op, "fusor_rt_winograd_output_f32", args, epilogue, result);
+    callWithEpilogue(b, loc, op, RuntimeEntry::WinogradOutputF32, args, epilogue, result);
     op.erase();
   }
 };

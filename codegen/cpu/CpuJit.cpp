@@ -7,11 +7,8 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
-#include "fusor/runtime/Convolution.h"
-#include "fusor/runtime/Depthwise.h"
-#include "fusor/runtime/Gemm.h"
 #include "fusor/runtime/HostAlloc.h"
-#include "fusor/runtime/Winograd.h"
+#include "fusor/runtime/abi/Entries.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -63,16 +60,8 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   auto add = [&](const char *name, auto *fn) {
     runtime[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported};
   };
-  add("fusor_rt_gemm_f32", &fusor_rt_gemm_f32);
-  add("fusor_rt_gemm_f32_fused", &fusor_rt_gemm_f32_fused);
-  add("fusor_rt_gemm_f64", &fusor_rt_gemm_f64);
-  add("fusor_rt_gemm_f32_batched", &fusor_rt_gemm_f32_batched);
-  add("fusor_rt_gemm_f64_batched", &fusor_rt_gemm_f64_batched);
-  add("fusor_rt_conv2d_f32", &fusor_rt_conv2d_f32);
-  add("fusor_rt_depthwise_conv2d_f32", &fusor_rt_depthwise_conv2d_f32);
-  add("fusor_rt_winograd_input_f32", &fusor_rt_winograd_input_f32);
-  add("fusor_rt_winograd_output_f32", &fusor_rt_winograd_output_f32);
-  add("fusor_rt_winograd_conv3x3_f32", &fusor_rt_winograd_conv3x3_f32);
+#define FUSOR_RT_HOST(Id, symbol) add(#symbol, &::symbol);
+#include "fusor/runtime/abi/Entries.def"
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc", &_mlir_memref_to_llvm_aligned_alloc);
   add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);

@@ -1,5 +1,9 @@
 #include "fusor/codegen/LaunchPlanBuilder.h"
 
+#include <optional>
+
+#include "fusor/runtime/abi/Entries.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -12,6 +16,7 @@ namespace fusor::codegen {
 namespace {
 
 using namespace mlir;
+using runtime::cuda::GemmType;
 using runtime::cuda::Instruction;
 using K = Instruction::Kind;
 
@@ -196,18 +201,20 @@ class Builder {
     if (auto copy = dyn_cast<memref::CopyOp>(op)) return copyOp(copy, code);
     if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) return launchOp(launch, code);
     if (auto call = dyn_cast<func::CallOp>(op)) {
-      StringRef callee = call.getCallee();
-      bool epilogue = callee == "fusor_rt_gemm_f32_epilogue";
-      bool batched = callee == "fusor_rt_gemm_f32_batched" || callee == "fusor_rt_gemm_f64_batched";
-      if (callee != "fusor_rt_gemm_f32" && callee != "fusor_rt_gemm_f64" && !epilogue && !batched)
+      // The GEMM entries run through cuBLASLt; no other runtime call runs on CUDA.
+      using E = abi::Entry;
+      std::optional<E> entry = abi::entryNamed(call.getCallee().str());
+      if (!entry || !llvm::is_contained({E::GemmF32, E::GemmF64, E::GemmF32Batched, E::GemmF64Batched,
+                                         E::GemmF32Epilogue}, *entry))
         return unsupported(op);
-      Instruction in = instruction(K::Gemm, -1, callee.starts_with("fusor_rt_gemm_f64") ? 1 : 0);
+      bool f64 = *entry == E::GemmF64 || *entry == E::GemmF64Batched;
+      Instruction in = instruction(K::Gemm, -1, static_cast<int64_t>(f64 ? GemmType::F64 : GemmType::F32));
       for (Value v : call.getOperands()) {
         FailureOr<int> r = use(op, v);
         if (failed(r)) return failure();
         in.operands.push_back(*r);
       }
-      if (in.operands.size() != (epilogue ? 19u : batched ? 20u : 16u)) return unsupported(op);
+      if (in.operands.size() != abi::parameterCount(*entry)) return unsupported(op);
       code.push_back(std::move(in));
       return success();
     }

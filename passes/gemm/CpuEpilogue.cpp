@@ -71,17 +71,17 @@ bool isScalarInput(OpOperand &operand, linalg::GenericOp op) {
   });
 }
 
-// 1 if `operand` of `op` (over loop ranges `shape`) is a bias per row of C, a rows x cols
-// matrix whose flat index is the loops' row-major one; 2 if per column; 0 if neither.
-int64_t biasKindOf(linalg::GenericOp op, OpOperand *operand, ArrayRef<int64_t> shape, int64_t cols) {
+// Whether `operand` of `op` (over loop ranges `shape`) is a bias per row or per column of C, a
+// rows x cols matrix whose flat index is the loops' row-major one, or neither.
+BiasKind biasKindOf(linalg::GenericOp op, OpOperand *operand, ArrayRef<int64_t> shape, int64_t cols) {
   // The loop dims from `split` on make up C's column.
   SmallVector<int64_t> flat = rowMajorStrides(shape);
   int64_t split = int64_t(shape.size()), product = 1;
   while (split > 0 && product < cols) product *= shape[--split];
-  if (product != cols) return 0;
+  if (product != cols) return kBiasNone;
   std::optional<SmallVector<int64_t>> strides = loopStridesOf(operand->get(), op.getMatchingIndexingMap(operand));
   auto type = dyn_cast<MemRefType>(operand->get().getType());
-  if (!strides || !type || !type.getElementType().isF32()) return 0;
+  if (!strides || !type || !type.getElementType().isF32()) return kBiasNone;
   bool perRow = true, perColumn = true;
   for (auto [d, size] : llvm::enumerate(shape)) {
     if (size == 1) continue;
@@ -90,7 +90,7 @@ int64_t biasKindOf(linalg::GenericOp op, OpOperand *operand, ArrayRef<int64_t> s
     perRow &= columnDim ? stride == 0 : stride == flat[d] / cols;
     perColumn &= columnDim ? stride == flat[d] : stride == 0;
   }
-  return perRow ? 1 : perColumn ? 2 : 0;
+  return perRow ? kBiasPerRow : perColumn ? kBiasPerColumn : kBiasNone;
 }
 
 // Whether `operand` is read element for element from a dense buffer (laid out as C is) that
@@ -200,7 +200,7 @@ std::optional<CpuEpilogue> matchCpuEpilogue(Operation *contraction, Value c, int
   // one is a bias if it broadcasts as one, else a residual.
   for (auto [i, operand] : llvm::enumerate(llvm::reverse(added))) {
     bool last = i + 1 == added.size();
-    if (!e.bias && (e.biasKind = biasKindOf(op, operand, shape, cols))) {
+    if (!e.bias && (e.biasKind = biasKindOf(op, operand, shape, cols)) != kBiasNone) {
       e.bias = operand->get();
       continue;
     }
@@ -254,7 +254,7 @@ void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<Cpu
     BufferView view = viewOf(b, loc, buffer);
     args.append({view.pointer, view.offset});
   };
-  args.push_back(constant(epilogue ? epilogue->biasKind : 0));
+  args.push_back(constant(epilogue ? epilogue->biasKind : kBiasNone));
   appendBuffer(epilogue ? epilogue->bias : Value());
   // Adding the output to itself (written in place) is a residual read just before the store.
   appendBuffer(epilogue ? (epilogue->addsToOutput ? result : epilogue->residual) : Value());
@@ -267,10 +267,10 @@ void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<Cpu
   }
 }
 
-void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, StringRef name, SmallVectorImpl<Value> &args,
+void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, RuntimeEntry entry, SmallVectorImpl<Value> &args,
                       const std::optional<CpuEpilogue> &epilogue, Value result) {
   appendEpilogueArguments(b, loc, epilogue, result, args);
-  func::CallOp::create(b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), name, args.size() - 2, 2), args);
+  func::CallOp::create(b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), entry), args);
   if (epilogue) epilogue->op->erase();
 }
 

@@ -3,17 +3,24 @@
 // (relu, relu6, clip).
 #pragma once
 
+#include "RuntimeCalls.h"
+#include "fusor/runtime/abi/Bits.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include <optional>
 
 namespace mlir::fusor {
 
+using ::fusor::abi::BiasKind;
+using ::fusor::abi::kBiasNone;
+using ::fusor::abi::kBiasPerColumn;
+using ::fusor::abi::kBiasPerRow;
+
 struct CpuEpilogue {
   linalg::GenericOp op;  // replaced by the epilogue
   Value output;          // op's result buffer, where the GEMM writes instead of C
-  int64_t biasKind = 0;  // 0: none, 1: per row of C, 2: per column (GemmEpilogueOp::BiasKind)
-  Value bias;            // the bias buffer, when biasKind != 0
+  BiasKind biasKind = kBiasNone;
+  Value bias;            // the bias buffer, when there is one
   Value residual;        // a buffer laid out as C, added after the bias, or null
   bool addsToOutput = false;  // the residual is the output: the GEMM accumulates into it
   Value lo, hi;          // f32 bounds, each a constant or a 0-d input; null: unbounded
@@ -38,9 +45,9 @@ std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue);
 void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value result,
                              SmallVectorImpl<Value> &args);
 
-// A call to the runtime's `name` (declared in `op`'s module) with `args`, then the epilogue's
+// A call to the runtime's `entry` (declared in `op`'s module) with `args`, then the epilogue's
 // (see appendEpilogueArguments: its bounds the two f32 ones); the epilogue op, if any, erased.
-void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, StringRef name, SmallVectorImpl<Value> &args,
+void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, RuntimeEntry entry, SmallVectorImpl<Value> &args,
                       const std::optional<CpuEpilogue> &epilogue, Value result);
 
 }  // namespace mlir::fusor

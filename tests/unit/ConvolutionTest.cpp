@@ -2,8 +2,7 @@
 // of groups (each GEMM on its own thread) and Winograd's whole convolution taking the weights
 // as they are, transformed on every call, or once where they are registered as constant.
 #include "fusor/runtime/ConstantWeights.h"
-#include "fusor/runtime/Convolution.h"
-#include "fusor/runtime/Winograd.h"
+#include "fusor/runtime/abi/Calls.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>

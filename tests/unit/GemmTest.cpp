@@ -2,6 +2,7 @@
 // B and C, shapes crossing the kernel's tile and block edges, accumulation, and the fused
 // epilogue (bias per row or column, residual, clamp), on one thread and on several.
 #include "fusor/runtime/Gemm.h"
+#include "fusor/runtime/abi/Calls.h"
 #include "fusor/runtime/ConstantWeights.h"
 
 #include <gtest/gtest.h>

@@ -12,7 +12,7 @@
 #include "fusor/codegen/AotLibrary.h"
 #include "fusor/fusor.h"
 #include "fusor/ir/GraphToDialect.h"
-#include "fusor/jit/Compiler.h"
+#include "fusor/driver/Compiler.h"
 #include "fusor/onnx/Model.h"
 #include "fusor/passes/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -161,7 +161,7 @@ Traced readMlir(const Options &o) {
 }
 
 mlir::func::FuncOp mainFunction(mlir::ModuleOp module, const std::string &path) {
-  mlir::func::FuncOp func = fusor::runtime::jit::entryFunction(module);
+  mlir::func::FuncOp func = fusor::driver::entryFunction(module);
   if (!func) throw Error("fusor-compile: " + path + " has no public function");
   return func;
 }
@@ -183,11 +183,11 @@ int run(int argc, char **argv) {
   std::string runtimeLibrary = findRuntimeLibrary();
 
   Traced traced = onnx ? traceOnnx(o) : Traced{};
-  std::lock_guard<std::mutex> lock(fusor::runtime::jit::compileMutex());
-  mlir::MLIRContext &ctx = fusor::runtime::jit::jitContext();
+  std::lock_guard<std::mutex> lock(fusor::driver::compileMutex());
+  mlir::MLIRContext &ctx = fusor::driver::jitContext();
   if (mlirFile) traced = readMlir(o);
   std::string diagnostics;
-  mlir::OwningOpRef<mlir::ModuleOp> module = fusor::runtime::jit::parseModule(traced.text, o.model, diagnostics);
+  mlir::OwningOpRef<mlir::ModuleOp> module = fusor::driver::parseModule(traced.text, o.model, diagnostics);
   if (!module) throw Error("fusor-compile: cannot parse " + o.model + ":\n" + diagnostics);
   mlir::func::FuncOp func = mainFunction(*module, o.model);
   if (func.getName() != "main") func.setName("main");
@@ -241,21 +241,21 @@ int run(int argc, char **argv) {
 
   std::vector<mlir::Type> resultTypes;
   if (o.target == "cpu") {
-    fusor::runtime::jit::lowerForCpu(*module, "main", /*fromUser=*/true, &resultTypes);
+    fusor::driver::lowerForCpu(*module, "main", /*fromUser=*/true, &resultTypes);
     model.cpuModule = *module;
     model.cpuFunction = "main";
   } else {
 #ifdef FUSOR_HAS_CUDA_HEADERS
     {  // the result types after refinement, from a copy
       mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
-      fusor::runtime::jit::DiagnosticCollector collect(ctx, diagnostics);
+      fusor::driver::DiagnosticCollector collect(ctx, diagnostics);
       mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
       mlir::fusor::cudaPipelineStages().front().build(pm);
       if (mlir::failed(pm.run(*copy))) throw Error("fusor-compile: the module does not refine:\n" + diagnostics);
       auto f = copy->lookupSymbol<mlir::func::FuncOp>("main");
       resultTypes.assign(f.getResultTypes().begin(), f.getResultTypes().end());
     }
-    fusor::runtime::jit::CudaLowering lowered = fusor::runtime::jit::lowerForCudaTarget(*module, "main");
+    fusor::driver::CudaLowering lowered = fusor::driver::lowerForCudaTarget(*module, "main");
     model.cuda = true;
     model.cudaArch = o.cudaArch;
     model.cubin = fusor::runtime::cuda::compileCuda(lowered.source, o.cudaArch).image;

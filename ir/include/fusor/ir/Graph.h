@@ -64,7 +64,7 @@ struct Node : std::enable_shared_from_this<Node> {
   // compiled into kernels and fit any device.
   static constexpr int kHost = runtime::Buffer::kHost;
   int device = kHost;
-  // Scratch for graph walks (runtime::jit::capture): a node is visited in the walk whose
+  // Scratch for graph walks (driver::capture): a node is visited in the walk whose
   // epoch it carries, with that id. Cheaper than a hash map on the cache-hit path.
   uint64_t walkEpoch = 0;
   int64_t walkId = -1;

@@ -172,12 +172,12 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
            "Rewrite only operands with a unit row or column stride (BLAS-style layouts)">,
     Option<"epilogues", "epilogues", "bool", /*default=*/"false",
            "Fold a following bias add and relu or tanh-gelu into the call "
-           "(fusor_rt_gemm_f32_epilogue, for cuBLASLt)">,
+           "(the GemmF32Epilogue entry, for cuBLASLt)">,
     Option<"cpuEpilogues", "cpu-epilogues", "bool", /*default=*/"false",
            "Fold a following bias add (per row or column) and clamp into the call "
-           "(fusor_rt_gemm_f32_fused, for the CPU GEMM)">,
+           "(the GemmF32Fused entry, for the CPU GEMM)">,
     Option<"batchedCalls", "batched-calls", "bool", /*default=*/"false",
-           "Make the innermost batch loop one strided-batch call (fusor_rt_gemm_*_batched)">,
+           "Make the innermost batch loop one strided-batch call (the Gemm*Batched entries)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];

@@ -1,0 +1,219 @@
+#include "fusor/driver/Realize.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "fusor/Error.h"
+#include "fusor/driver/Compiler.h"
+#include "fusor/driver/Program.h"
+
+namespace fusor::driver {
+namespace {
+
+constexpr size_t kCacheCapacity = 1024;  // compiled programs kept (least recently used go)
+
+struct Entry {
+  Compiled compiled;
+  std::list<Signature>::iterator lru;
+};
+
+// Inputs last compiled for a structure, to say what changed when it compiles again.
+using InputsSeen = std::vector<std::pair<DType, std::vector<int64_t>>>;
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<Signature, Entry, SignatureHash> entries;
+  std::list<Signature> lru;  // most recent first
+  // Only while FUSOR_LOG asks for recompile reasons.
+  std::unordered_map<Signature, InputsSeen, SignatureHash> structures;
+  CacheStats stats;
+};
+
+Cache &cache() {
+  static Cache *c = new Cache();
+  return *c;
+}
+
+// Read on every miss (misses are rare and slow anyway), so it can be switched at run time.
+bool logRecompiles() {
+  const char *v = std::getenv("FUSOR_LOG");
+  return v && std::strstr(v, "recompiles");
+}
+
+InputsSeen inputsOf(const ir::Program &program) {
+  InputsSeen seen;
+  for (ir::Node *in : program.inputs) seen.push_back({in->dtype, in->shape});
+  return seen;
+}
+
+// Why `captured` compiles: the inputs that changed since its structure last compiled, or that
+// the structure is new.
+std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
+  size_t ops = captured.program.nodes.size();
+  if (!before) return "new graph structure (" + std::to_string(ops) + " ops)";
+  std::string why;
+  const auto &inputs = captured.program.inputs;
+  for (size_t i = 0; i < inputs.size() && i < before->size(); ++i) {
+    ir::Node old;
+    old.dtype = (*before)[i].first;
+    old.shape = (*before)[i].second;
+    if (old.dtype == inputs[i]->dtype && old.shape == inputs[i]->shape) continue;
+    why += (why.empty() ? "" : "; ") + std::string("input ") + std::to_string(i) + " changed from " +
+           ir::describe(old) + " to " + ir::describe(*inputs[i]);
+  }
+  return why.empty() ? "same inputs, other sizes inside the graph" : why;
+}
+
+// A placeholder (a traced function's argument) has no data: reading values through it means
+// the traced code depends on data.
+[[noreturn]] void throwTracingRead(const ir::Node &placeholder) {
+  throwError("fusor: a tensor's values were asked for while fusor::jit traces the function; "
+             "traced code cannot depend on data (use fusor::where instead of branching)",
+             placeholder.location);
+}
+
+}  // namespace
+
+Compiled lookupOrCompile(const CapturedProgram &captured) {
+  Cache &c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.entries.find(captured.signature);
+    if (it != c.entries.end()) {
+      ++c.stats.hits;
+      c.lru.splice(c.lru.begin(), c.lru, it->second.lru);
+      return it->second.compiled;
+    }
+    ++c.stats.misses;
+  }
+  std::optional<Signature> structure;
+  if (logRecompiles()) {
+    structure = structureOf(captured.program);
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto seen = c.structures.find(*structure);
+    std::cerr << "fusor: compiling: "
+              << explain(captured, seen == c.structures.end() ? nullptr : &seen->second) << "\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  Compiled compiled = compileProgram(captured.program);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  std::lock_guard<std::mutex> lock(c.mutex);
+  ++c.stats.compiles;
+  c.stats.compileMs += ms;
+  if (structure) c.structures[*structure] = inputsOf(captured.program);
+  if (!c.entries.count(captured.signature)) {
+    c.lru.push_front(captured.signature);
+    c.entries[captured.signature] = {compiled, c.lru.begin()};
+    if (c.entries.size() > kCacheCapacity) {
+      c.entries.erase(c.lru.back());
+      c.lru.pop_back();
+    }
+  }
+  return compiled;
+}
+
+std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
+                                                  const std::vector<runtime::Buffer *> &inputs,
+                                                  const std::vector<const ir::Node *> &outputs,
+                                                  int device) {
+  std::vector<void *> buffers;
+  for (runtime::Buffer *in : inputs) {
+    if (in->cudaDevice() != device)
+      throwInternalError("a program input is on device " + std::to_string(in->cudaDevice()) +
+                         ", the program runs on " + std::to_string(device));
+    buffers.push_back(in->data());
+  }
+  std::vector<std::shared_ptr<runtime::Buffer>> results;
+  for (const ir::Node *out : outputs) {
+    results.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype), device));
+    buffers.push_back(results.back()->data());
+  }
+  compiled.run(buffers.data());
+  return results;
+}
+
+void noteHit() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  ++c.stats.hits;
+}
+
+std::mutex &realizeMutex() {
+  static std::mutex *m = new std::mutex();
+  return *m;
+}
+
+namespace {
+
+// Realizes `pending` (distinct, unrealized, non-empty, all on one device) in one program.
+void realizeOnOneDevice(const std::vector<ir::Node *> &pending) {
+  CapturedProgram captured = capture(pending);
+  std::vector<runtime::Buffer *> inputs;
+  for (ir::Node *in : captured.program.inputs) {
+    if (!in->buffer) throwTracingRead(*in);
+    inputs.push_back(in->buffer.get());
+  }
+  Compiled compiled = lookupOrCompile(captured);
+  std::vector<std::shared_ptr<runtime::Buffer>> outputs =
+      run(compiled, inputs, std::vector<const ir::Node *>(pending.begin(), pending.end()),
+          captured.program.device);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    ir::Node *n = pending[i];
+    n->op = ir::OpKind::Buffer;
+    n->buffer = std::move(outputs[i]);
+    n->inputs.clear();  // frees the graph behind it
+  }
+}
+
+}  // namespace
+
+void realize(std::span<ir::Node *const> roots) {
+  // One realization at a time: capture stamps nodes, and the roots are rewritten at the end.
+  std::lock_guard<std::mutex> lock(realizeMutex());
+  std::vector<ir::Node *> pending;
+  for (ir::Node *n : roots) {
+    if (n->realized() && !n->buffer) throwTracingRead(*n);
+    if (n->realized() || std::find(pending.begin(), pending.end(), n) != pending.end()) continue;
+    if (n->numel() == 0) {  // nothing to compute; and no zero-sized dims at the boundary
+      n->op = ir::OpKind::Buffer;
+      n->buffer = runtime::Buffer::allocate(0, n->device);
+      n->inputs.clear();
+      continue;
+    }
+    pending.push_back(n);
+  }
+  // One program per device the roots are on.
+  while (!pending.empty()) {
+    int device = pending.front()->device;
+    auto rest = std::stable_partition(pending.begin(), pending.end(),
+                                      [&](ir::Node *n) { return n->device == device; });
+    realizeOnOneDevice(std::vector<ir::Node *>(pending.begin(), rest));
+    pending.erase(pending.begin(), rest);
+  }
+}
+
+CacheStats cacheStats() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  CacheStats s = c.stats;
+  s.entries = c.entries.size();
+  return s;
+}
+
+void clearCache() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.entries.clear();
+  c.lru.clear();
+  c.structures.clear();
+}
+
+}  // namespace fusor::driver

@@ -1,0 +1,38 @@
+// Capture of the pending graph behind a set of roots, and its cache signature.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fusor/ir/GraphToDialect.h"
+
+namespace fusor::driver {
+
+// Everything that decides the compiled code, flattened: op kinds, attributes, wiring and all
+// types. Equal signatures compile to the same program.
+struct Signature {
+  std::vector<int64_t> words;
+  size_t hash = 0;
+  bool operator==(const Signature &other) const { return words == other.words; }
+};
+
+struct SignatureHash {
+  size_t operator()(const Signature &s) const { return s.hash; }
+};
+
+struct CapturedProgram {
+  ir::Program program;
+  Signature signature;
+};
+
+// Collects the unrealized nodes behind `roots` (which must be unrealized and distinct).
+// Not thread-safe: callers serialize (it stamps the nodes it visits).
+CapturedProgram capture(std::span<ir::Node *const> roots);
+
+// The signature without sizes and dtypes: programs that differ only in their inputs' shapes
+// share it (used to explain recompiles, so computed only on a miss).
+Signature structureOf(const ir::Program &program);
+
+}  // namespace fusor::driver

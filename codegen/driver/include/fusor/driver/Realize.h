@@ -1,0 +1,47 @@
+// Realizing tensors: the pending graph behind them is looked up in the compile cache (by
+// structure, attributes and input shapes/dtypes), compiled on a miss, and run.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <span>
+
+#include "fusor/codegen/CpuJit.h"
+#include "fusor/driver/Compiler.h"
+#include "fusor/driver/Program.h"
+#include "fusor/ir/Graph.h"
+
+namespace fusor::driver {
+
+// Held while a graph is captured, compiled and its roots rewritten (realize takes it itself).
+std::mutex &realizeMutex();
+
+// Computes every node of `roots` that is not yet realized, in one compiled program; each
+// becomes a Buffer node afterwards.
+void realize(std::span<ir::Node *const> roots);
+
+// The compiled program for `captured`, from the cache or compiled now (counted as a hit or miss).
+Compiled lookupOrCompile(const CapturedProgram &captured);
+
+// Runs `compiled` on the buffers of `inputs` and fresh buffers for the outputs (on `device`),
+// which it returns.
+std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
+                                                  const std::vector<runtime::Buffer *> &inputs,
+                                                  const std::vector<const ir::Node *> &outputs,
+                                                  int device);
+
+// Counts a hit that skipped the cache lookup (fusor::jit replaying a trace).
+void noteHit();
+
+struct CacheStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t compiles = 0;
+  double compileMs = 0.0;  // total time spent compiling
+  uint64_t entries = 0;    // programs held now
+};
+
+CacheStats cacheStats();
+void clearCache();
+
+}  // namespace fusor::driver
