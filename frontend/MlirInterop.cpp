@@ -6,6 +6,7 @@
 
 #include "Trace.h"
 #include "fusor/Mlir.h"
+#include "fusor/MlirModule.h"
 #include "fusor/driver/Compiler.h"
 #include "fusor/driver/Program.h"
 #include "fusor/driver/Realize.h"
@@ -17,8 +18,8 @@ namespace fusor {
 
 
 
-std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
-                          std::vector<Tensor> *weights, Where where) {
+mlir::OwningOpRef<mlir::ModuleOp> trace_to_module(const TensorFunction &fn, const std::vector<Tensor> &examples,
+                                                  std::vector<Tensor> *weights, Where where) {
   std::vector<Tensor> params;
   for (const Tensor &e : examples) params.push_back(Tensor(trace::placeholder(trace::check(e, "export_mlir", where), where)));
   std::vector<Tensor> outs = fn(params);
@@ -52,10 +53,17 @@ std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &e
   }
 
   std::lock_guard<std::mutex> lock(driver::compileMutex());
-  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(driver::jitContext(), program, "main");
+  return ir::toDialect(driver::jitContext(), program, "main");
+}
+
+std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &examples,
+                          std::vector<Tensor> *weights, Where where) {
+  mlir::OwningOpRef<mlir::ModuleOp> module = trace_to_module(fn, examples, weights, where);
+  std::lock_guard<std::mutex> lock(driver::compileMutex());
   std::string text;
   llvm::raw_string_ostream os(text);
   module->print(os);
+  module = nullptr;
   return text;
 }
 
@@ -139,23 +147,20 @@ std::vector<Tensor> run_mlir(const std::string &path, const std::vector<Tensor> 
                                 std::to_string(inputs.size()),
                 {}, where);
   // Specialize the arguments to the inputs' sizes; fusor-refine-shapes carries them through.
-  llvm::SmallVector<mlir::Type> argTypes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     auto declared = llvm::dyn_cast<mlir::RankedTensorType>(func.getArgument(i).getType());
-    auto actual = mlir::RankedTensorType::get(inputs[i].sizes(), ir::toMlirType(ctx, inputs[i].dtype()));
-    if (!declared || declared.getElementType() != actual.getElementType() ||
-        mlir::failed(mlir::verifyCompatibleShape(declared, actual)))
+    if (!declared || declared.getElementType() != ir::toMlirType(ctx, inputs[i].dtype()) ||
+        !driver::specializeArgument(func, i, inputs[i].sizes()))
       trace::fail("run_mlir", "input " + std::to_string(i) + " does not fit the declared argument type (" +
                                   [&] { std::string s; llvm::raw_string_ostream o(s); o << func.getArgument(i).getType(); return s; }() +
                                   ")", {&inputs[i]}, where);
-    func.getArgument(i).setType(actual);
-    argTypes.push_back(actual);
   }
-  func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
-  std::vector<mlir::Type> resultTypes;
+  driver::CompileOptions options;
+  options.fromUser = true;
+  driver::CompileResult result = driver::compile(*module, func.getName().str(), options);
   CompiledFile compiled;
-  compiled.program.cpu = driver::compileModule(*module, func.getName().str(), /*fromUser=*/true, &resultTypes);
-  for (mlir::Type t : resultTypes) {
+  compiled.program = result.program;
+  for (mlir::Type t : result.resultTypes) {
     auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(t);
     std::optional<DType> dtype = tensor ? ir::fromMlirType(tensor.getElementType()) : std::nullopt;
     if (!tensor || !tensor.hasStaticShape() || !dtype)

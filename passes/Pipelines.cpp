@@ -19,7 +19,7 @@ namespace {
 // The stages both pipelines share: fusor-level cleanup, lowering with fusion, bufferization.
 // `winograd`: 3x3 convolutions through Winograd's F(2x2, 3x3) (the CPU's choice).
 void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes, bool winograd) {
-  stages.push_back({"fusor", [refineShapes](OpPassManager &pm) {
+  stages.push_back({kRefinedStage, [refineShapes](OpPassManager &pm) {
                       if (refineShapes) pm.addNestedPass<func::FuncOp>(createFusorRefineShapes());
                       pm.addPass(createCanonicalizerPass());
                       pm.addPass(createCSEPass());

@@ -74,42 +74,6 @@ class Dumper {
   std::filesystem::path base_;
 };
 
-struct CudaProgram {
-  runtime::cuda::LaunchPlan plan;
-  std::string source;
-};
-
-// The CUDA pipeline, the launch plan of the host side and the kernels' source. `dump` and
-// `step` continue a FUSOR_DUMP series.
-CudaProgram lowerForCuda(mlir::ModuleOp module, const std::string &function,
-                         const std::string &diagnostics, const Dumper *dump, int step) {
-  for (const mlir::fusor::PipelineStage &stage : mlir::fusor::cudaPipelineStages()) {
-    mlir::PassManager pm(module->getContext(), mlir::ModuleOp::getOperationName());
-    stage.build(pm);
-    if (mlir::failed(pm.run(module)))
-      throwInternalError("the " + stage.name + " stage of the CUDA pipeline failed:\n" + diagnostics);
-    if (dump) dump->write(step++, "cuda-" + stage.name, print(module));
-  }
-  mlir::FailureOr<runtime::cuda::LaunchPlan> plan = codegen::buildLaunchPlan(module, function);
-  if (mlir::failed(plan)) throwInternalError("no CUDA launch plan:\n" + diagnostics);
-  mlir::FailureOr<std::string> source = codegen::renderCuda(module);
-  if (mlir::failed(source)) throwInternalError("CUDA rendering failed:\n" + diagnostics);
-  if (dump) dump->write(step, "cuda-source", *source);
-  return {std::move(*plan), std::move(*source)};
-}
-
-// FUSOR_CUDA_CHECK: also takes the program through the CUDA pipeline, the launch plan, the
-// renderer and NVRTC (no GPU needed), so CPU-only runs test the CUDA code generator on every
-// graph they build.
-void checkCudaCodegen(mlir::ModuleOp module, const std::string &function, const std::string &diagnostics) {
-  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
-  CudaProgram program = lowerForCuda(*copy, function, diagnostics, nullptr, 0);
-  runtime::cuda::LaunchPlan::parse(program.plan.serialize());  // round-trips
-#ifdef FUSOR_HAS_CUDA_HEADERS
-  runtime::cuda::compileCuda(program.source, /*arch=*/90);
-#endif
-}
-
 }  // namespace
 
 std::mutex &compileMutex() {
@@ -121,33 +85,19 @@ mlir::MLIRContext &jitContext() { return context(); }
 
 namespace {
 
-// The CPU pipeline up to the LLVM dialect (compileModule's first half); `dump` continues.
-void lowerModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
-                 std::vector<mlir::Type> *resultTypes, const Dumper &dump, std::string &diagnostics,
-                 int &step) {
-  mlir::MLIRContext &ctx = *module->getContext();
-  auto fail = [&](const std::string &what) {
-    if (fromUser) throw Error("fusor: " + what + ":\n" + diagnostics);
-    throwInternalError(what + ":\n" + diagnostics);
-  };
-  dump.write(0, "fusor", print(module));
-  if (mlir::failed(mlir::verify(module))) fail("the module does not verify");
-  if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
-    checkCudaCodegen(module, function, diagnostics);
-  mlir::fusor::CpuPipelineOptions options;
-  options.refineShapes = fromUser;  // traced shapes are static already
-  step = 1;
-  for (const mlir::fusor::PipelineStage &stage : mlir::fusor::cpuPipelineStages(options)) {
-    mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
-    stage.build(pm);
-    if (mlir::failed(pm.run(module))) fail("the " + stage.name + " stage failed");
-    dump.write(step++, stage.name, print(module));
-    if (step == 2 && resultTypes) {  // after the fusor stage: refined, still on tensors
-      auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
-      if (!func) fail("no function '" + function + "'");
-      resultTypes->assign(func.getResultTypes().begin(), func.getResultTypes().end());
-    }
-  }
+// FUSOR_CUDA_CHECK: also takes the program through the CUDA pipeline, the launch plan, the
+// renderer and NVRTC (no GPU needed), so CPU-only runs test the CUDA code generator on every
+// graph they build.
+void checkCudaCodegen(mlir::ModuleOp module, const std::string &function) {
+  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
+  CompileOptions options;
+  options.target = Target::Cuda;
+  options.load = false;
+  CompileResult lowered = compile(*copy, function, options);
+  runtime::cuda::LaunchPlan::parse(lowered.cudaPlan.serialize());  // round-trips
+#ifdef FUSOR_HAS_CUDA_HEADERS
+  runtime::cuda::compileCuda(lowered.cudaSource, /*arch=*/90);
+#endif
 }
 
 }  // namespace
@@ -172,66 +122,81 @@ mlir::func::FuncOp entryFunction(mlir::ModuleOp module) {
   return func;
 }
 
-void lowerForCpu(mlir::ModuleOp module, const std::string &function, bool fromUser,
-                 std::vector<mlir::Type> *resultTypes) {
-  std::string diagnostics;
-  DiagnosticCollector collect(*module->getContext(), diagnostics);
-  int step = 0;
-  lowerModule(module, function, fromUser, resultTypes, Dumper(), diagnostics, step);
+bool specializeArgument(mlir::func::FuncOp func, unsigned index, llvm::ArrayRef<int64_t> shape) {
+  auto declared = llvm::dyn_cast<mlir::RankedTensorType>(func.getArgument(index).getType());
+  if (!declared || declared.getRank() != static_cast<int64_t>(shape.size()) ||
+      mlir::failed(mlir::verifyCompatibleShape(declared.getShape(), shape)))
+    return false;
+  func.getArgument(index).setType(mlir::RankedTensorType::get(shape, declared.getElementType()));
+  func.setType(mlir::FunctionType::get(func.getContext(), func.getBody().getArgumentTypes(), func.getResultTypes()));
+  return true;
 }
 
-CudaLowering lowerForCudaTarget(mlir::ModuleOp module, const std::string &function) {
-  std::string diagnostics;
-  DiagnosticCollector collect(*module->getContext(), diagnostics);
-  if (mlir::failed(mlir::verify(module))) throw Error("fusor: the module does not verify:\n" + diagnostics);
-  CudaProgram program = lowerForCuda(module, function, diagnostics, nullptr, 0);
-  return {std::move(program.plan), std::move(program.source)};
-}
-
-codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
-                                std::vector<mlir::Type> *resultTypes) {
+CompileResult compile(mlir::ModuleOp module, const std::string &function, const CompileOptions &options) {
   mlir::MLIRContext &ctx = *module->getContext();
   std::string diagnostics;
   DiagnosticCollector collect(ctx, diagnostics);
   // A user's module is only as good as its text; a traced one failing is fusor's bug.
-  auto fail = [&](const std::string &what) -> codegen::KernelFn {
-    if (fromUser) throw Error("fusor: " + what + ":\n" + diagnostics);
+  auto fail = [&](const std::string &what) {
+    if (options.fromUser) throw Error("fusor: " + what + ":\n" + diagnostics);
     throwInternalError(what + ":\n" + diagnostics);
   };
+  bool cuda = options.target == Target::Cuda;
   Dumper dump;
-  int step = 0;
-  lowerModule(module, function, fromUser, resultTypes, dump, diagnostics, step);
+  dump.write(0, "fusor", print(module));
+  if (mlir::failed(mlir::verify(module))) fail("the module does not verify");
+  if (!cuda)
+    if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
+      checkCudaCodegen(module, function);
+
+  mlir::fusor::CpuPipelineOptions cpuOptions;
+  cpuOptions.refineShapes = options.fromUser;  // traced shapes are static already
+  std::vector<mlir::fusor::PipelineStage> stages =
+      cuda ? mlir::fusor::cudaPipelineStages() : mlir::fusor::cpuPipelineStages(cpuOptions);
+  CompileResult result;
+  int step = 1;
+  for (const mlir::fusor::PipelineStage &stage : stages) {
+    mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
+    stage.build(pm);
+    if (mlir::failed(pm.run(module))) fail("the " + stage.name + " stage " + (cuda ? "of the CUDA pipeline " : "") + "failed");
+    dump.write(step++, (cuda ? "cuda-" : "") + stage.name, print(module));
+    if (stage.name == mlir::fusor::kRefinedStage) {  // shapes refined, still on tensors
+      auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
+      if (!func) fail("no function '" + function + "'");
+      result.resultTypes.assign(func.getResultTypes().begin(), func.getResultTypes().end());
+    }
+  }
+
+  if (cuda) {
+    mlir::FailureOr<runtime::cuda::LaunchPlan> plan = codegen::buildLaunchPlan(module, function);
+    if (mlir::failed(plan)) fail("no CUDA launch plan");
+    mlir::FailureOr<std::string> source = codegen::renderCuda(module);
+    if (mlir::failed(source)) fail("CUDA rendering failed");
+    dump.write(step, "cuda-source", *source);
+    if (!options.load) {
+      result.cudaPlan = std::move(*plan);
+      result.cudaSource = std::move(*source);
+      return result;
+    }
+#ifdef FUSOR_HAS_CUDA_HEADERS
+    int arch = runtime::cuda::computeCapability(options.device);
+    runtime::cuda::CudaBinary binary = runtime::cuda::compileCuda(*source, arch);
+    result.program.cuda = std::make_shared<runtime::cuda::Executable>(options.device, std::move(*plan), binary.image);
+    return result;
+#else
+    throw Error("fusor: CUDA is not available: fusor was built without the CUDA toolkit's headers");
+#endif
+  }
+
+  if (!options.load) return result;
   codegen::CpuJit &jit = codegen::CpuJit::get();
   jit.setKeepIR(dump.enabled());
   std::string error;
-  codegen::KernelFn fn = jit.compile(module, function, error);
-  if (!fn) return fail("LLVM JIT: " + error);
+  result.program.cpu = jit.compile(module, function, error);
+  if (!result.program.cpu) fail("LLVM JIT: " + error);
   if (dump.enabled()) dump.write(step, "optimized", jit.lastIR());
-  return fn;
+  return result;
 }
-
-namespace {
-
-Compiled compileForCuda(mlir::ModuleOp module, int device) {
-#ifdef FUSOR_HAS_CUDA_HEADERS
-  std::string diagnostics;
-  DiagnosticCollector collect(*module->getContext(), diagnostics);
-  Dumper dump;
-  dump.write(0, "fusor", print(module));
-  CudaProgram program = lowerForCuda(module, kFunction, diagnostics, &dump, 1);
-  int arch = runtime::cuda::computeCapability(device);
-  runtime::cuda::CudaBinary binary = runtime::cuda::compileCuda(program.source, arch);
-  Compiled compiled;
-  compiled.cuda = std::make_shared<runtime::cuda::Executable>(device, std::move(program.plan), binary.image);
-  return compiled;
-#else
-  (void)module;
-  (void)device;
-  throw Error("fusor: CUDA is not available: fusor was built without the CUDA toolkit's headers");
-#endif
-}
-
-}  // namespace
 
 void Compiled::run(void **buffers) const {
 #ifdef FUSOR_HAS_CUDA_HEADERS
@@ -243,10 +208,12 @@ void Compiled::run(void **buffers) const {
 Compiled compileProgram(const ir::Program &program) {
   std::lock_guard<std::mutex> lock(compileMutex());  // one MLIR context, one compile at a time
   mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(context(), program, kFunction);
-  if (program.device != ir::Node::kHost) return compileForCuda(*module, program.device);
-  Compiled compiled;
-  compiled.cpu = compileModule(*module, kFunction, /*fromUser=*/false, nullptr);
-  return compiled;
+  CompileOptions options;
+  if (program.device != ir::Node::kHost) {
+    options.target = Target::Cuda;
+    options.device = program.device;
+  }
+  return compile(*module, kFunction, options).program;
 }
 
 }  // namespace fusor::driver

@@ -8,17 +8,13 @@
 #include <map>
 #include <sstream>
 
-#include "fusor/Mlir.h"
+#include "fusor/MlirModule.h"
 #include "fusor/codegen/AotLibrary.h"
 #include "fusor/fusor.h"
 #include "fusor/ir/GraphToDialect.h"
 #include "fusor/driver/Compiler.h"
 #include "fusor/onnx/Model.h"
-#include "fusor/passes/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
 #ifdef FUSOR_HAS_CUDA_HEADERS
 #include "fusor/runtime/cuda/Nvrtc.h"
 #endif
@@ -97,9 +93,9 @@ Options parse(int argc, char **argv) {
   return o;
 }
 
-// A model as fusor-dialect text with @main(inputs..., weights...).
+// A model as a fusor-dialect module with @main(inputs..., weights...).
 struct Traced {
-  std::string text;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
   std::vector<std::string> inputNames, outputNames;
   std::vector<fusor::Tensor> weights;
 };
@@ -143,20 +139,22 @@ Traced traceOnnx(const Options &o) {
     examples.push_back(fusor::zeros(shape, type.dtype));
   }
   if (!shapes.empty()) throw Error("fusor-compile: the model has no input '" + shapes.begin()->first + "'");
-  t.text = fusor::trace_to_mlir([&](const std::vector<fusor::Tensor> &in) { return model.run(in); }, examples,
-                                &t.weights);
+  t.module = fusor::trace_to_module([&](const std::vector<fusor::Tensor> &in) { return model.run(in); }, examples,
+                                    &t.weights);
   return t;
 }
 
 // A fusor-dialect file: its public function (@main if several) becomes @main, with --shape
-// fixing the sizes of arguments arg0, arg1, ...
+// fixing the sizes of arguments arg0, arg1, ... (the caller holds the compile mutex).
 Traced readMlir(const Options &o) {
   std::ifstream in(o.model);
   if (!in) throw Error("fusor-compile: cannot read " + o.model);
   std::stringstream text;
   text << in.rdbuf();
+  std::string diagnostics;
   Traced t;
-  t.text = text.str();
+  t.module = fusor::driver::parseModule(text.str(), o.model, diagnostics);
+  if (!t.module) throw Error("fusor-compile: cannot parse " + o.model + ":\n" + diagnostics);
   return t;
 }
 
@@ -184,15 +182,11 @@ int run(int argc, char **argv) {
 
   Traced traced = onnx ? traceOnnx(o) : Traced{};
   std::lock_guard<std::mutex> lock(fusor::driver::compileMutex());
-  mlir::MLIRContext &ctx = fusor::driver::jitContext();
   if (mlirFile) traced = readMlir(o);
-  std::string diagnostics;
-  mlir::OwningOpRef<mlir::ModuleOp> module = fusor::driver::parseModule(traced.text, o.model, diagnostics);
-  if (!module) throw Error("fusor-compile: cannot parse " + o.model + ":\n" + diagnostics);
-  mlir::func::FuncOp func = mainFunction(*module, o.model);
+  mlir::ModuleOp module = *traced.module;
+  mlir::func::FuncOp func = mainFunction(module, o.model);
   if (func.getName() != "main") func.setName("main");
   if (mlirFile) {  // arguments named by position; --shape fixes their sizes
-    llvm::SmallVector<mlir::Type> argTypes;
     std::map<std::string, std::vector<int64_t>> shapes = o.shapes;
     for (const auto &[name, shape] : shapes) {
       bool exists = false;
@@ -205,18 +199,13 @@ int run(int argc, char **argv) {
       auto type = llvm::dyn_cast<mlir::RankedTensorType>(func.getArgument(i).getType());
       if (!type) throw Error("fusor-compile: argument " + name + " is not a ranked tensor");
       if (auto given = shapes.find(name); given != shapes.end()) {
-        if (static_cast<int64_t>(given->second.size()) != type.getRank() ||
-            mlir::failed(mlir::verifyCompatibleShape(type.getShape(), given->second)))
+        if (!fusor::driver::specializeArgument(func, i, given->second))
           throw Error("fusor-compile: --shape " + name + "=" + shapeText(given->second) + " does not fit its type");
-        type = mlir::RankedTensorType::get(given->second, type.getElementType());
         shapes.erase(given);
       } else if (!type.hasStaticShape()) {
         throw Error("fusor-compile: argument " + name + " has dynamic sizes; fix them with --shape " + name + "=...");
       }
-      func.getArgument(i).setType(type);
-      argTypes.push_back(type);
     }
-    func.setType(mlir::FunctionType::get(&ctx, argTypes, func.getResultTypes()));
     for (unsigned i = 0; i < func.getNumResults(); ++i) traced.outputNames.push_back("result" + std::to_string(i));
   }
 
@@ -239,32 +228,28 @@ int run(int argc, char **argv) {
     model.weights.emplace_back(static_cast<const char *>(buffer->data()), buffer->bytes());
   }
 
-  std::vector<mlir::Type> resultTypes;
-  if (o.target == "cpu") {
-    fusor::driver::lowerForCpu(*module, "main", /*fromUser=*/true, &resultTypes);
-    model.cpuModule = *module;
+  fusor::driver::CompileOptions options;
+  options.target = o.target == "cpu" ? fusor::driver::Target::Cpu : fusor::driver::Target::Cuda;
+  options.fromUser = true;
+  options.load = false;  // ahead of time: the module stays lowered, the CUDA source is returned
+#ifndef FUSOR_HAS_CUDA_HEADERS
+  if (options.target == fusor::driver::Target::Cuda)
+    throw Error("fusor-compile: this build has no CUDA toolkit headers, so no --target cuda");
+#endif
+  fusor::driver::CompileResult compiled = fusor::driver::compile(module, "main", options);
+  if (options.target == fusor::driver::Target::Cpu) {
+    model.cpuModule = module;
     model.cpuFunction = "main";
   } else {
 #ifdef FUSOR_HAS_CUDA_HEADERS
-    {  // the result types after refinement, from a copy
-      mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
-      fusor::driver::DiagnosticCollector collect(ctx, diagnostics);
-      mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
-      mlir::fusor::cudaPipelineStages().front().build(pm);
-      if (mlir::failed(pm.run(*copy))) throw Error("fusor-compile: the module does not refine:\n" + diagnostics);
-      auto f = copy->lookupSymbol<mlir::func::FuncOp>("main");
-      resultTypes.assign(f.getResultTypes().begin(), f.getResultTypes().end());
-    }
-    fusor::driver::CudaLowering lowered = fusor::driver::lowerForCudaTarget(*module, "main");
     model.cuda = true;
     model.cudaArch = o.cudaArch;
-    model.cubin = fusor::runtime::cuda::compileCuda(lowered.source, o.cudaArch).image;
-    model.ptx = fusor::runtime::cuda::compileCuda(lowered.source, o.cudaArch, /*ptx=*/true).image;
-    model.plan = lowered.plan.serialize();
-#else
-    throw Error("fusor-compile: this build has no CUDA toolkit headers, so no --target cuda");
+    model.cubin = fusor::runtime::cuda::compileCuda(compiled.cudaSource, o.cudaArch).image;
+    model.ptx = fusor::runtime::cuda::compileCuda(compiled.cudaSource, o.cudaArch, /*ptx=*/true).image;
+    model.plan = compiled.cudaPlan.serialize();
 #endif
   }
+  const std::vector<mlir::Type> &resultTypes = compiled.resultTypes;
   if (resultTypes.size() != traced.outputNames.size())
     throw Error("fusor-compile: the model has " + std::to_string(traced.outputNames.size()) + " outputs but " +
                 std::to_string(resultTypes.size()) + " results");

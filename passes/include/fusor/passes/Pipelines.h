@@ -15,6 +15,9 @@ struct CpuPipelineOptions {
 };
 
 // One named step of a pipeline; FUSOR_DUMP writes the IR after each.
+// Both pipelines start with this stage: after it, shapes are refined and ops are on tensors.
+inline constexpr const char *kRefinedStage = "fusor";
+
 struct PipelineStage {
   std::string name;
   std::function<void(OpPassManager &)> build;

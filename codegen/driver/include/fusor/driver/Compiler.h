@@ -1,14 +1,17 @@
-// The compile driver: a captured program -> fusor dialect -> CPU pipeline -> LLVM JIT.
+// The compile driver: a fusor-dialect module -> the pipeline for a target -> code. The JIT
+// (traced programs), fusor::run_mlir and fusor-compile all go through compile().
 #pragma once
 
-#include "fusor/codegen/CpuJit.h"
+#include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
+#include "fusor/codegen/CpuJit.h"
 #include "fusor/ir/GraphToDialect.h"
+#include "fusor/runtime/cuda/LaunchPlan.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
-#include "fusor/runtime/cuda/LaunchPlan.h"
 
 namespace fusor::runtime::cuda {
 class Executable;
@@ -16,7 +19,21 @@ class Executable;
 
 namespace fusor::driver {
 
-// A compiled program: an entry point on the host, or a loaded CUDA executable.
+enum class Target { Cpu, Cuda };
+
+struct CompileOptions {
+  Target target = Target::Cpu;
+  // A module from a user (a file, an imported model): its shapes are refined first, and its
+  // failures are a fusor::Error (a traced module failing is fusor's bug: an internal error).
+  bool fromUser = false;
+  // Load the code into this process: CPU code through the LLVM JIT, CUDA code as an executable
+  // on `device`. Without it (ahead of time), the module is left lowered (CPU: the LLVM dialect)
+  // and the CUDA launch plan and kernel source are returned.
+  bool load = true;
+  int device = 0;
+};
+
+// A program ready to run: an entry point on the host, or a loaded CUDA executable.
 struct Compiled {
   codegen::KernelFn cpu = nullptr;
   std::shared_ptr<runtime::cuda::Executable> cuda;
@@ -24,10 +41,20 @@ struct Compiled {
   void run(void **buffers) const;
 };
 
-// Compiles `program`; throws fusor::Error if any stage fails. With FUSOR_DUMP=dir set, writes
+struct CompileResult {
+  Compiled program;                    // when loaded
+  std::vector<mlir::Type> resultTypes;  // the function's, after shape refinement
+  runtime::cuda::LaunchPlan cudaPlan;   // CUDA, not loaded
+  std::string cudaSource;
+};
+
+// Compiles `function` of `module` (in jitContext(); the caller holds compileMutex()); throws a
+// fusor::Error (or an internal error) if any stage fails. With FUSOR_DUMP=dir set, writes
 // dir/NNNN-0-fusor.mlir (the input; `fusor-opt --fusor-cpu-pipeline` reproduces the rest),
-// the IR after each pipeline stage, and the optimized LLVM IR.
-// A program on a CUDA device goes through the CUDA pipeline, the renderer and NVRTC instead.
+// the IR after each pipeline stage, and the optimized LLVM IR or the CUDA source.
+CompileResult compile(mlir::ModuleOp module, const std::string &function, const CompileOptions &options);
+
+// A traced program compiled for its device (compile() on its fusor-dialect module).
 Compiled compileProgram(const ir::Program &program);
 
 // The JIT's MLIR context, and the lock to hold while using it.
@@ -52,23 +79,8 @@ mlir::OwningOpRef<mlir::ModuleOp> parseModule(const std::string &text, const std
 // null if none.
 mlir::func::FuncOp entryFunction(mlir::ModuleOp module);
 
-// The CPU pipeline alone (for ahead-of-time compilation): `module` ends in the LLVM dialect.
-// Errors as compileModule's.
-void lowerForCpu(mlir::ModuleOp module, const std::string &function, bool fromUser,
-                 std::vector<mlir::Type> *resultTypes);
-
-// The CUDA pipeline alone: `module` ends GPU-mapped; returns its launch plan and kernel source.
-struct CudaLowering {
-  runtime::cuda::LaunchPlan plan;
-  std::string source;
-};
-CudaLowering lowerForCudaTarget(mlir::ModuleOp module, const std::string &function);
-
-// Compiles `function` of a fusor-dialect `module` in jitContext() (the caller holds
-// compileMutex()). A module from a user (`fromUser`) has its shapes refined first and its
-// failures reported as fusor::Error; `resultTypes` receives the function's result types after
-// refinement.
-codegen::KernelFn compileModule(mlir::ModuleOp module, const std::string &function, bool fromUser,
-                                std::vector<mlir::Type> *resultTypes);
+// Gives argument `index` of `func` the sizes `shape` (its element type kept), if they fit its
+// declared type (same rank, equal where the declared size is static); false otherwise.
+bool specializeArgument(mlir::func::FuncOp func, unsigned index, llvm::ArrayRef<int64_t> shape);
 
 }  // namespace fusor::driver
