@@ -185,17 +185,20 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
   }
 
   void rewrite(linalg::LinalgOp op) {
+    DeclineExplainer declined(getArgument(), explain);
     FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1) return;
+    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1)
+      return declined(op, "not one m, one n and one k dim (a matrix-vector product, or several k dims)");
     Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1], c = op.getDpsInits()[0];
     Type element = cast<MemRefType>(c.getType()).getElementType();
-    if (!element.isF32() && !element.isF64()) return;
+    if (!element.isF32() && !element.isF64()) return declined(op, "neither f32 nor f64");
     for (Value v : {a, b})
-      if (cast<MemRefType>(v.getType()).getElementType() != element) return;
+      if (cast<MemRefType>(v.getType()).getElementType() != element)
+        return declined(op, "its operands' element types differ");
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    if (!llvm::all_of(maps, simpleMap)) return;
+    if (!llvm::all_of(maps, simpleMap)) return declined(op, "an indexing map that is not a projection of loop dims");
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (llvm::any_of(ranges, ShapedType::isDynamic)) return;
+    if (llvm::any_of(ranges, ShapedType::isDynamic)) return declined(op, "a dynamic loop range");
     unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k[0];
     // Extra m and n dims (x @ w with x of rank 3 has two m dims) are looped over like batch
     // dims, except that two m dims contiguous in both A and C merge into one taller matrix.
@@ -209,14 +212,15 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     // Per operand, the memref dims that walk (row, column) of its matrix.
     int64_t rows[3] = {positionOf(maps[0], m), positionOf(maps[1], k), positionOf(maps[2], m)};
     int64_t cols[3] = {positionOf(maps[0], k), positionOf(maps[1], n), positionOf(maps[2], n)};
-    if (llvm::is_contained(rows, -1) || llvm::is_contained(cols, -1)) return;
+    if (llvm::is_contained(rows, -1) || llvm::is_contained(cols, -1))
+      return declined(op, "an operand without a row or column dim of its matrix");
     if (unitStrideOnly) {
       Value operands[3] = {a, b, c};
       // A merged m dim is contiguous only row-major: A and C need unit column strides then.
       for (int x = 0; x < 3; ++x)
         if (!blasLayout(cast<MemRefType>(operands[x].getType()), rows[x], cols[x],
                         x == 2 || (merged && x == 0)))
-          return;
+          return declined(op, "an operand without a unit row or column stride (unit-stride-only)");
     }
 
     linalg::FillOp fill = zeroFillBefore(op, c);  // before new ops come between them

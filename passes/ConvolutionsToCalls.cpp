@@ -115,6 +115,8 @@ bool unitLastStride(MemRefType type) {
 }
 
 struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<ConvolutionsToCallsPass> {
+  using FusorConvolutionsToCallsBase::FusorConvolutionsToCallsBase;
+
   void runOnOperation() override {
     SmallVector<Im2col> candidates;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -140,17 +142,26 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
 
   // nullopt if nothing changed; else the padded buffer the call no longer reads (or null).
   std::optional<Operation *> rewrite(Im2col im2col) {
+    DeclineExplainer declined(getArgument(), explain);
     std::optional<Contraction> contraction = matchContraction(im2col);
-    if (!contraction) return std::nullopt;
+    if (!contraction) {
+      declined(im2col.op, "an im2col copy, but not read by one contraction with the weights into a new buffer");
+      return std::nullopt;
+    }
     linalg::GenericOp op = contraction->op;
     Value input = im2col.op.getDpsInputs()[0], weights = op.getDpsInputs()[0], out = op.getDpsInits()[0];
     auto inType = cast<MemRefType>(input.getType()), outType = cast<MemRefType>(out.getType());
     auto weightType = cast<MemRefType>(weights.getType());
     auto patchType = cast<MemRefType>(im2col.op.getDpsInits()[0].getType());
-    if (!inType.hasStaticShape() || !isRowMajor(outType) || !weightType.hasStaticShape() || !unitLastStride(weightType))
+    if (!inType.hasStaticShape() || !isRowMajor(outType) || !weightType.hasStaticShape() || !unitLastStride(weightType)) {
+      declined(op, "a dynamic shape, an output not dense row-major, or weights without a unit last stride");
       return std::nullopt;
+    }
     linalg::FillOp init = zeroFillBefore(op, out);
-    if (!init) return std::nullopt;
+    if (!init) {
+      declined(op, "its output is not zero-filled just before it");
+      return std::nullopt;
+    }
     int64_t batch = outType.getDimSize(0), groups = outType.getDimSize(1), perGroup = outType.getDimSize(2);
     int64_t outHeight = patchType.getDimSize(5), outWidth = patchType.getDimSize(6);
 
@@ -167,13 +178,19 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
     auto safeOutput = [&](Value written) { return bufferRootOf(written) != bufferRootOf(weights); };
     if (epilogue && !safeOutput(epilogue->output)) epilogue.reset();
     Value written = epilogue ? epilogue->output : out;
-    if (!safeOutput(written)) return std::nullopt;
+    if (!safeOutput(written)) {
+      declined(op, "its output shares memory with the weights");
+      return std::nullopt;
+    }
     // Read the input before padding, where that is what fills the padded buffer.
     std::optional<PaddedCopy> padded = matchPaddedCopy(input, im2col.op, nullptr);
     if (padded && (!unitLastStride(cast<MemRefType>(padded->source.getType())) || !readable(padded->source, written)))
       padded.reset();
     Value source = padded ? padded->source : input;
-    if (!unitLastStride(cast<MemRefType>(source.getType())) || !readable(source, written)) return std::nullopt;
+    if (!unitLastStride(cast<MemRefType>(source.getType())) || !readable(source, written)) {
+      declined(op, "the input's rows are not contiguous, or it is written before the call or shares memory with the output");
+      return std::nullopt;
+    }
     int64_t top = padded ? padded->top : 0, left = padded ? padded->left : 0;
 
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());

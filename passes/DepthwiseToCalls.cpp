@@ -59,6 +59,8 @@ std::optional<Depthwise> matchDepthwise(linalg::GenericOp op) {
 }
 
 struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPass> {
+  using FusorDepthwiseToCallsBase::FusorDepthwiseToCallsBase;
+
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, Depthwise>> candidates;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -74,10 +76,16 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
   Operation *rewrite(linalg::GenericOp op, const Depthwise &dw) {
     Value input = op.getDpsInputs()[0], weight = op.getDpsInputs()[1], out = op.getDpsInits()[0];
     auto inType = cast<MemRefType>(input.getType()), outType = cast<MemRefType>(out.getType());
-    if (!inType.hasStaticShape() || !isRowMajor(outType) || !isRowMajor(cast<MemRefType>(weight.getType())))
+    DeclineExplainer declined(getArgument(), explain);
+    if (!inType.hasStaticShape() || !isRowMajor(outType) || !isRowMajor(cast<MemRefType>(weight.getType()))) {
+      declined(op, "the input's shape is dynamic, or the weights or the output are not dense row-major");
       return nullptr;
+    }
     linalg::FillOp init = zeroFillBefore(op, out);
-    if (!init) return nullptr;
+    if (!init) {
+      declined(op, "its output is not zero-filled just before it");
+      return nullptr;
+    }
     int64_t batch = outType.getDimSize(0), channels = outType.getDimSize(1);
     int64_t outHeight = outType.getDimSize(2), outWidth = outType.getDimSize(3);
     auto kernel = cast<MemRefType>(weight.getType()).getShape();
@@ -93,7 +101,10 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     // The kernel reads each input plane whole before writing the output's: the output may be
     // the input itself, but no other view of it.
     if (bufferRootOf(written) == bufferRootOf(source) && !sameView(written, source)) {
-      if (!padded || bufferRootOf(written) == bufferRootOf(input)) return nullptr;
+      if (!padded || bufferRootOf(written) == bufferRootOf(input)) {
+        declined(op, "it writes a different view of the buffer it reads");
+        return nullptr;
+      }
       padded.reset();
       source = input, top = left = 0;
     }

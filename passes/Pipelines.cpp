@@ -142,15 +142,60 @@ void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options) {
   for (const PipelineStage &stage : cudaPipelineStages(options)) stage.build(pm);
 }
 
+namespace {
+
+// fusor-opt's view of a pipeline: all of it, or its stages up to one (to see, and test, what a
+// stage hands the next).
+enum class CpuStage { Fusor, Linalg, Bufferized, Loops, Llvm };
+enum class CudaStage { Fusor, Linalg, Bufferized, Gpu };
+
+template <typename Stage>
+struct StopAfterOptions : public PassPipelineOptions<StopAfterOptions<Stage>> {
+  using Base = PassPipelineOptions<StopAfterOptions<Stage>>;
+  typename Base::template Option<Stage> stopAfter;
+  explicit StopAfterOptions(std::initializer_list<llvm::cl::OptionEnumValue> stages, Stage last)
+      : stopAfter(*this, "stop-after", llvm::cl::desc("The last stage to run (FUSOR_DUMP names them)"),
+                  llvm::cl::init(last), llvm::cl::values(stages)) {}
+};
+
+struct CpuStopAfter : StopAfterOptions<CpuStage> {
+  CpuStopAfter()
+      : StopAfterOptions({clEnumValN(CpuStage::Fusor, "fusor", "shapes refined, fusor ops folded"),
+                          clEnumValN(CpuStage::Linalg, "linalg", "lowered to linalg on tensors, fused"),
+                          clEnumValN(CpuStage::Bufferized, "bufferized", "on buffers"),
+                          clEnumValN(CpuStage::Loops, "loops", "runtime calls, parallel and vector loops"),
+                          clEnumValN(CpuStage::Llvm, "llvm", "the LLVM dialect (all of it)")},
+                         CpuStage::Llvm) {}
+};
+
+struct CudaStopAfter : StopAfterOptions<CudaStage> {
+  CudaStopAfter()
+      : StopAfterOptions({clEnumValN(CudaStage::Fusor, "fusor", "shapes refined, fusor ops folded"),
+                          clEnumValN(CudaStage::Linalg, "linalg", "lowered to linalg on tensors, fused"),
+                          clEnumValN(CudaStage::Bufferized, "bufferized", "on buffers"),
+                          clEnumValN(CudaStage::Gpu, "gpu", "GEMM calls and gpu.module kernels (all of it)")},
+                         CudaStage::Gpu) {}
+};
+
+void buildStages(OpPassManager &pm, const std::vector<PipelineStage> &stages, size_t last) {
+  for (size_t i = 0; i <= last && i < stages.size(); ++i) stages[i].build(pm);
+}
+
+}  // namespace
+
 void registerFusorPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CpuStopAfter>(
       "fusor-cpu-pipeline",
       "Compile fusor-dialect functions on tensors to the LLVM dialect for the host CPU",
-      [](OpPassManager &pm) { buildCpuPipeline(pm); });
-  PassPipelineRegistration<>(
+      [](OpPassManager &pm, const CpuStopAfter &o) {
+        buildStages(pm, cpuPipelineStages(), static_cast<size_t>(CpuStage(o.stopAfter)));
+      });
+  PassPipelineRegistration<CudaStopAfter>(
       "fusor-cuda-pipeline",
       "Compile fusor-dialect functions on tensors to GPU-mapped kernels (gpu.module) for CUDA",
-      [](OpPassManager &pm) { buildCudaPipeline(pm); });
+      [](OpPassManager &pm, const CudaStopAfter &o) {
+        buildStages(pm, cudaPipelineStages(), static_cast<size_t>(CudaStage(o.stopAfter)));
+      });
 }
 
 }  // namespace mlir::fusor

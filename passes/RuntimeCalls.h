@@ -10,6 +10,22 @@ namespace mlir::fusor {
 
 using RuntimeEntry = ::fusor::abi::Entry;
 
+// Says why an op that a *-to-calls pass recognized stays as it is: a remark
+// "<pass>: left as it is: <why>" on the op, where the pass's `explain` option is set (so a
+// lowering change that drops a kernel can be seen, not only measured). LLVM_DEBUG would be
+// the usual way, but Debian's LLVM is built without assertions: -debug-only does not exist.
+class DeclineExplainer {
+ public:
+  DeclineExplainer(StringRef pass, bool enabled) : pass_(pass), enabled_(enabled) {}
+  void operator()(Operation *op, const Twine &why) const {
+    if (enabled_) op->emitRemark() << pass_ << ": left as it is: " << why.str();
+  }
+
+ private:
+  StringRef pass_;
+  bool enabled_;
+};
+
 // The runtime's `entry` declared in `module` (once), its type read off its C declaration
 // (integers and addresses as i64, floats as f32): a call that disagrees fails verification.
 func::FuncOp declareRuntimeFunction(ModuleOp module, RuntimeEntry entry);

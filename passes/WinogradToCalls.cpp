@@ -181,6 +181,8 @@ std::optional<Chain> matchChain(linalg::GenericOp output) {
 }
 
 struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass> {
+  using FusorWinogradToCallsBase::FusorWinogradToCallsBase;
+
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> inputs, outputs;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -192,12 +194,15 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     SmallVector<linalg::GenericOp> apart;
     for (linalg::GenericOp op : outputs) {
       std::optional<Chain> chain = matchChain(op);
+      if (!chain) declined(op, "the output transform is not at the end of one input transform, zero fill and batched matmul in one block; the transforms become calls of their own");
       if (!chain || !rewriteChain(*chain)) apart.push_back(op);
       else llvm::erase(inputs, chain->input);
     }
     for (linalg::GenericOp op : inputs) rewriteInput(op);
     for (linalg::GenericOp op : apart) rewriteOutput(op);
   }
+
+  void declined(Operation *op, const Twine &why) { DeclineExplainer(getArgument(), explain)(op, why); }
 
   // The epilogue after the output transform that its call can apply, if any, where the call
   // reads the buffer `read` (a root) while it writes.
@@ -220,8 +225,10 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     std::optional<CpuEpilogue> epilogue = epilogueAfter(op, inputRoot);
     if (epilogue && bufferRootOf(epilogue->output) == weightsRoot) epilogue.reset();
     Value written = epilogue ? epilogue->output : out;
-    if (bufferRootOf(out) == inputRoot || bufferRootOf(out) == weightsRoot || bufferRootOf(written) == inputRoot)
+    if (bufferRootOf(out) == inputRoot || bufferRootOf(out) == weightsRoot || bufferRootOf(written) == inputRoot) {
+      declined(op, "the convolution writes the buffer of its input or weights; the transforms become calls of their own");
       return false;
+    }
     auto tiles = chain.tiles.getType().getShape(), y = cast<MemRefType>(out.getType()).getShape();
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();
@@ -261,8 +268,10 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
   void rewriteInput(linalg::GenericOp op) {
     Value padded = onlyInput(op), tiles = op.getDpsInits()[0];
     if (!padded || !isDenseF32(tiles) || !cast<MemRefType>(padded.getType()).getElementType().isF32() ||
-        bufferRootOf(padded) == bufferRootOf(tiles))
+        bufferRootOf(padded) == bufferRootOf(tiles)) {
+      declined(op, "the input transform does not read one f32 buffer into another, dense one");
       return;
+    }
     auto shape = cast<MemRefType>(tiles.getType()).getShape();
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -280,7 +289,10 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
   // y[n, o, oh, ow] from products[4, 4, o, n, th, tw], with the epilogue after it if any.
   void rewriteOutput(linalg::GenericOp op) {
     Value products = onlyInput(op), out = op.getDpsInits()[0];
-    if (!products || !isDenseF32(products) || !isDenseF32(out) || bufferRootOf(products) == bufferRootOf(out)) return;
+    if (!products || !isDenseF32(products) || !isDenseF32(out) || bufferRootOf(products) == bufferRootOf(out)) {
+      declined(op, "the output transform does not read one dense f32 buffer into another");
+      return;
+    }
     auto in = cast<MemRefType>(products.getType()).getShape(), y = cast<MemRefType>(out.getType()).getShape();
     std::optional<CpuEpilogue> epilogue = epilogueAfter(op, bufferRootOf(products));
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());

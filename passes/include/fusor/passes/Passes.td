@@ -103,6 +103,10 @@ def FusorDepthwiseToCalls : Pass<"fusor-depthwise-to-calls", "ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Say with a remark why an op it recognized stays as it is">,
+  ];
 }
 
 def FusorConvolutionsToCalls : Pass<"fusor-convolutions-to-calls", "ModuleOp"> {
@@ -121,6 +125,10 @@ def FusorConvolutionsToCalls : Pass<"fusor-convolutions-to-calls", "ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Say with a remark why an op it recognized stays as it is">,
+  ];
 }
 
 def FusorWinogradToCalls : Pass<"fusor-winograd-to-calls", "ModuleOp"> {
@@ -142,6 +150,10 @@ def FusorWinogradToCalls : Pass<"fusor-winograd-to-calls", "ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Say with a remark why an op it recognized stays as it is">,
+  ];
 }
 
 def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
@@ -168,6 +180,8 @@ def FusorContractionsToCalls : Pass<"fusor-contractions-to-calls", "ModuleOp"> {
     as the CPU runtime shares a batch out between threads.
   }];
   let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Say with a remark why an op it recognized stays as it is">,
     Option<"unitStrideOnly", "unit-stride-only", "bool", /*default=*/"false",
            "Rewrite only operands with a unit row or column stride (BLAS-style layouts)">,
     Option<"epilogues", "epilogues", "bool", /*default=*/"false",
