@@ -1,6 +1,14 @@
 #include "fusor/ir/DType.h"
 
+#include "fusor/aot/Runtime.h"
+
 namespace fusor {
+
+// The C API's dtype codes (AOT libraries, their headers) are DType's numbers.
+static_assert(static_cast<int>(DType::Bool) == FUSOR_BOOL && static_cast<int>(DType::Int8) == FUSOR_INT8 &&
+              static_cast<int>(DType::Int32) == FUSOR_INT32 && static_cast<int>(DType::Int64) == FUSOR_INT64 &&
+              static_cast<int>(DType::Float16) == FUSOR_FLOAT16 && static_cast<int>(DType::BFloat16) == FUSOR_BFLOAT16 &&
+              static_cast<int>(DType::Float32) == FUSOR_FLOAT32 && static_cast<int>(DType::Float64) == FUSOR_FLOAT64);
 
 size_t elementSize(DType t) {
   switch (t) {

@@ -6,8 +6,12 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstddef>
+
 #include "fusor/Error.h"
+#include "fusor/aot/Runtime.h"
 #include "fusor/codegen/LlvmModules.h"
+#include "fusor/ir/DType.h"
 #include "lld/Common/Driver.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -29,7 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char *kDtypeNames[] = {"bool", "int8", "int32", "int64", "float16", "bfloat16", "float32", "float64"};
+std::string dtypeName(int32_t code) { return std::string(toString(static_cast<DType>(code))); }
 
 std::unique_ptr<llvm::TargetMachine> hostMachine() {
   llvm::InitializeNativeTarget();
@@ -63,35 +67,40 @@ class DescriptorBuilder {
     }
     llvm::Constant *weights = model_.weightsInFile || model_.weights.empty() ? null : data("weights", blob, 64);
     weightsBlob_ = std::move(blob);
-    auto *infoType = llvm::StructType::get(ctx_, {ptr_, i32_, i32_, ptr_});
-    std::vector<llvm::Type *> fields = {i32_, i32_, ptr_, i32_, i32_, i32_, ptr_, ptr_, ptr_, ptr_, ptr_,
-                                        ptr_, i64_, ptr_, ptr_, i64_, ptr_, i64_, i32_, ptr_, i64_};
-    auto *type = llvm::StructType::get(ctx_, fields);
-    std::vector<llvm::Constant *> values = {
-        llvm::ConstantInt::get(i32_, 1),  // FUSOR_AOT_ABI_VERSION
-        llvm::ConstantInt::get(i32_, model_.cuda ? 1 : 0),
-        string(model_.name),
-        llvm::ConstantInt::get(i32_, model_.inputs.size()),
-        llvm::ConstantInt::get(i32_, model_.outputs.size()),
-        llvm::ConstantInt::get(i32_, model_.weights.size()),
-        infos(infoType, model_.inputs, "inputs"),
-        infos(infoType, model_.outputs, "outputs"),
-        int64s(bytes, "weight_bytes"),
-        int64s(offsets, "weight_offsets"),
-        weights,
-        model_.weightsInFile ? string(model_.name + ".weights") : null,
-        llvm::ConstantInt::get(i64_, weightsBlob_.size()),
-        entry ? static_cast<llvm::Constant *>(entry) : null,
-        model_.cuda ? data("cubin", model_.cubin, 16) : null,
-        llvm::ConstantInt::get(i64_, model_.cubin.size()),
-        model_.cuda ? data("ptx", model_.ptx, 16) : null,
-        llvm::ConstantInt::get(i64_, model_.ptx.size()),
-        llvm::ConstantInt::get(i32_, model_.cudaArch),
-        model_.cuda ? data("plan", model_.plan, 16) : null,
-        llvm::ConstantInt::get(i64_, model_.plan.size()),
-    };
+    // fusor_tensor_info and fusor_model_descriptor (fusor/aot/Runtime.h), each field placed by
+    // its offset in the C struct; layoutOf checks that LLVM lays them out alike.
+    Fields info;
+    info.add(offsetof(fusor_tensor_info, name), ptr_);
+    info.add(offsetof(fusor_tensor_info, dtype), i32_);
+    info.add(offsetof(fusor_tensor_info, rank), i32_);
+    info.add(offsetof(fusor_tensor_info, shape), ptr_);
+    auto *infoType = layoutOf(info, sizeof(fusor_tensor_info), "fusor_tensor_info");
+    Fields d;
+    using D = fusor_model_descriptor;
+    d.add(offsetof(D, abi_version), i32_, llvm::ConstantInt::get(i32_, FUSOR_AOT_ABI_VERSION));
+    d.add(offsetof(D, target), i32_, llvm::ConstantInt::get(i32_, model_.cuda ? FUSOR_TARGET_CUDA : FUSOR_TARGET_CPU));
+    d.add(offsetof(D, name), ptr_, string(model_.name));
+    d.add(offsetof(D, num_inputs), i32_, llvm::ConstantInt::get(i32_, model_.inputs.size()));
+    d.add(offsetof(D, num_outputs), i32_, llvm::ConstantInt::get(i32_, model_.outputs.size()));
+    d.add(offsetof(D, num_weights), i32_, llvm::ConstantInt::get(i32_, model_.weights.size()));
+    d.add(offsetof(D, inputs), ptr_, infos(infoType, model_.inputs, "inputs"));
+    d.add(offsetof(D, outputs), ptr_, infos(infoType, model_.outputs, "outputs"));
+    d.add(offsetof(D, weight_bytes), ptr_, int64s(bytes, "weight_bytes"));
+    d.add(offsetof(D, weight_offsets), ptr_, int64s(offsets, "weight_offsets"));
+    d.add(offsetof(D, weights), ptr_, weights);
+    d.add(offsetof(D, weights_file), ptr_, model_.weightsInFile ? string(model_.name + ".weights") : null);
+    d.add(offsetof(D, weights_total), i64_, llvm::ConstantInt::get(i64_, weightsBlob_.size()));
+    d.add(offsetof(D, entry), ptr_, entry ? static_cast<llvm::Constant *>(entry) : null);
+    d.add(offsetof(D, cubin), ptr_, model_.cuda ? data("cubin", model_.cubin, 16) : null);
+    d.add(offsetof(D, cubin_size), i64_, llvm::ConstantInt::get(i64_, model_.cubin.size()));
+    d.add(offsetof(D, ptx), ptr_, model_.cuda ? data("ptx", model_.ptx, 16) : null);
+    d.add(offsetof(D, ptx_size), i64_, llvm::ConstantInt::get(i64_, model_.ptx.size()));
+    d.add(offsetof(D, cuda_arch), i32_, llvm::ConstantInt::get(i32_, model_.cudaArch));
+    d.add(offsetof(D, plan), ptr_, model_.cuda ? data("plan", model_.plan, 16) : null);
+    d.add(offsetof(D, plan_size), i64_, llvm::ConstantInt::get(i64_, model_.plan.size()));
+    auto *type = layoutOf(d, sizeof(D), "fusor_model_descriptor");
     auto *descriptor = new llvm::GlobalVariable(m_, type, true, llvm::GlobalValue::InternalLinkage,
-                                                llvm::ConstantStruct::get(type, values), model_.name + "_model");
+                                                llvm::ConstantStruct::get(type, d.values), model_.name + "_model");
     forwarders(descriptor);
     return descriptor;
   }
@@ -107,6 +116,28 @@ class DescriptorBuilder {
   llvm::IntegerType *i32_, *i64_;
   std::string weightsBlob_;
   int counter_ = 0;
+
+  // A C struct's fields in order, with their offsets (and, for a constant, their values).
+  struct Fields {
+    std::vector<size_t> offsets;
+    std::vector<llvm::Type *> types;
+    std::vector<llvm::Constant *> values;
+    void add(size_t offset, llvm::Type *type, llvm::Constant *value = nullptr) {
+      offsets.push_back(offset);
+      types.push_back(type);
+      values.push_back(value);
+    }
+  };
+
+  // The LLVM struct of `fields`; an internal error unless it has the C struct's layout.
+  llvm::StructType *layoutOf(const Fields &fields, size_t size, const char *what) {
+    auto *type = llvm::StructType::get(ctx_, fields.types);
+    const llvm::StructLayout *layout = m_.getDataLayout().getStructLayout(type);
+    bool same = layout->getSizeInBytes() == size;
+    for (size_t i = 0; i < fields.offsets.size(); ++i) same &= layout->getElementOffset(i) == fields.offsets[i];
+    if (!same) throwInternalError(std::string("the AOT descriptor's ") + what + " does not match fusor/aot/Runtime.h");
+    return type;
+  }
 
   llvm::Constant *data(const std::string &what, const std::string &bytes, unsigned align) {
     auto *init = llvm::ConstantDataArray::getRaw(bytes, bytes.size(), llvm::Type::getInt8Ty(ctx_));
@@ -208,7 +239,7 @@ std::string aotHeader(const AotModel &model) {
   auto describe = [&](const char *kind, const std::vector<AotTensor> &ts) {
     for (size_t i = 0; i < ts.size(); ++i) {
       h += "/*   " + std::string(kind) + " " + std::to_string(i) + " \"" + ts[i].name + "\": " +
-           kDtypeNames[ts[i].dtype] + " [";
+           dtypeName(ts[i].dtype) + " [";
       for (size_t d = 0; d < ts[i].shape.size(); ++d) h += (d ? ", " : "") + std::to_string(ts[i].shape[d]);
       h += "] */\n";
     }
@@ -225,7 +256,10 @@ std::string aotHeader(const AotModel &model) {
   h += "int " + n + "_run(" + n + "_model *model, const void *const *inputs, void *const *outputs);\n";
   h += "void " + n + "_destroy(" + n + "_model *model);\n";
   h += "/* The last error on this thread, \"\" if none. */\nconst char *" + n + "_last_error(void);\n\n";
-  h += "/* The signature at run time. dtype: 0 bool, 1 int8, 2 int32, 3 int64, 4 float16,\n   5 bfloat16, 6 float32, 7 float64. An index out of range gives NULL or -1. */\n";
+  h += "/* The signature at run time. dtype:";
+  for (int32_t code = FUSOR_BOOL; code <= FUSOR_FLOAT64; ++code)
+    h += (code == 4 ? "\n  " : "") + std::string(" ") + std::to_string(code) + " " + dtypeName(code) + (code < FUSOR_FLOAT64 ? "," : ".");
+  h += " An index out of range gives NULL or -1. */\n";
   h += "int " + n + "_num_inputs(void);\nint " + n + "_num_outputs(void);\n";
   for (const char *k : {"input", "output"}) {
     std::string kind = k;
