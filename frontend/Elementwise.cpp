@@ -69,23 +69,30 @@ Tensor scalarFor(const Scalar &s, const Tensor &other, bool floating, const Wher
 
 }  // namespace
 
-#define FUSOR_FLOAT_UNARY(fn, Op) \
-  Tensor fn(const Tensor &x, Where where) { return floating(OpKind::Op, x, #fn, where); }
-FUSOR_FLOAT_UNARY(exp, Exp)
-FUSOR_FLOAT_UNARY(log, Log)
-FUSOR_FLOAT_UNARY(sqrt, Sqrt)
-FUSOR_FLOAT_UNARY(rsqrt, Rsqrt)
-FUSOR_FLOAT_UNARY(tanh, Tanh)
-FUSOR_FLOAT_UNARY(sigmoid, Sigmoid)
-FUSOR_FLOAT_UNARY(silu, Silu)
-FUSOR_FLOAT_UNARY(sin, Sin)
-FUSOR_FLOAT_UNARY(cos, Cos)
-FUSOR_FLOAT_UNARY(erf, Erf)
-#undef FUSOR_FLOAT_UNARY
-
-Tensor neg(const Tensor &x, Where where) { return numeric(OpKind::Neg, x, "neg", where); }
-Tensor abs(const Tensor &x, Where where) { return numeric(OpKind::Abs, x, "abs", where); }
-Tensor relu(const Tensor &x, Where where) { return numeric(OpKind::Relu, x, "relu", where); }
+// The plain elementwise ops, from Ops.def; the Custom ones are written below.
+#define FUSOR_UNARY(Kind, mnemonic, function, Rule) FUSOR_UNARY_##Rule(Kind, function)
+#define FUSOR_UNARY_Floating(Kind, function) \
+  Tensor function(const Tensor &x, Where where) { return floating(OpKind::Kind, x, #function, where); }
+#define FUSOR_UNARY_Numeric(Kind, function) \
+  Tensor function(const Tensor &x, Where where) { return numeric(OpKind::Kind, x, #function, where); }
+#define FUSOR_UNARY_Custom(Kind, function)
+#define FUSOR_BINARY(Kind, mnemonic, function, Rule) FUSOR_BINARY_##Rule(Kind, function)
+#define FUSOR_BINARY_Arithmetic(Kind, function)                   \
+  Tensor function(const Tensor &a, const Tensor &b, Where where) { \
+    return arithmetic(OpKind::Kind, a, b, #function, where);      \
+  }
+#define FUSOR_BINARY_Compare(Kind, function)                      \
+  Tensor function(const Tensor &a, const Tensor &b, Where where) { \
+    return compare(OpKind::Kind, a, b, #function, where);         \
+  }
+#define FUSOR_BINARY_Custom(Kind, function)
+#include "fusor/ir/Ops.def"
+#undef FUSOR_UNARY_Floating
+#undef FUSOR_UNARY_Numeric
+#undef FUSOR_UNARY_Custom
+#undef FUSOR_BINARY_Arithmetic
+#undef FUSOR_BINARY_Compare
+#undef FUSOR_BINARY_Custom
 
 // floor and ceil leave integers as they are, as torch does.
 Tensor floor(const Tensor &x, Where where) {
@@ -110,22 +117,10 @@ Tensor logical_not(const Tensor &x, Where where) {
   return unary(OpKind::LogicalNot, check(x, "logical_not", where), kBool, "logical_not", where);
 }
 
-Tensor add(const Tensor &a, const Tensor &b, Where where) { return arithmetic(OpKind::Add, a, b, "add", where); }
-Tensor sub(const Tensor &a, const Tensor &b, Where where) { return arithmetic(OpKind::Sub, a, b, "sub", where); }
-Tensor mul(const Tensor &a, const Tensor &b, Where where) { return arithmetic(OpKind::Mul, a, b, "mul", where); }
 Tensor div(const Tensor &a, const Tensor &b, Where where) { return trueDivide(a, b, where); }
-Tensor pow(const Tensor &a, const Tensor &b, Where where) { return arithmetic(OpKind::Pow, a, b, "pow", where); }
 Tensor pow(const Tensor &a, Scalar e, Where where) {
   return pow(a, scalarFor(e, a, false, where), where);
 }
-Tensor maximum(const Tensor &a, const Tensor &b, Where where) { return arithmetic(OpKind::Max, a, b, "maximum", where); }
-Tensor minimum(const Tensor &a, const Tensor &b, Where where) { return arithmetic(OpKind::Min, a, b, "minimum", where); }
-Tensor eq(const Tensor &a, const Tensor &b, Where where) { return compare(OpKind::Eq, a, b, "eq", where); }
-Tensor ne(const Tensor &a, const Tensor &b, Where where) { return compare(OpKind::Ne, a, b, "ne", where); }
-Tensor lt(const Tensor &a, const Tensor &b, Where where) { return compare(OpKind::Lt, a, b, "lt", where); }
-Tensor le(const Tensor &a, const Tensor &b, Where where) { return compare(OpKind::Le, a, b, "le", where); }
-Tensor gt(const Tensor &a, const Tensor &b, Where where) { return compare(OpKind::Gt, a, b, "gt", where); }
-Tensor ge(const Tensor &a, const Tensor &b, Where where) { return compare(OpKind::Ge, a, b, "ge", where); }
 
 Tensor logical_and(const Tensor &a, const Tensor &b, Where where) {
   return binary(OpKind::LogicalAnd, check(a, "logical_and", where), check(b, "logical_and", where),

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "fusor/ir/FusorOps.h"
+#include "fusor/ir/Graph.h"
 #include "fusor/passes/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -18,7 +19,7 @@ namespace {
 
 class DialectTest : public ::testing::Test {
  protected:
-  DialectTest() { context.loadDialect<fusor::FusorDialect, func::FuncDialect>(); }
+  DialectTest() { context.loadDialect<mlir::fusor::FusorDialect, func::FuncDialect>(); }
 
   OwningOpRef<ModuleOp> parse(const std::string &text) {
     return parseSourceString<ModuleOp>(text, ParserConfig(&context));
@@ -38,6 +39,21 @@ class DialectTest : public ::testing::Test {
   MLIRContext context;
 };
 
+// Ops.def names a dialect op for every graph op: each name must be a registered op (a typo,
+// or an op added to one list and not the other, fails here).
+TEST_F(DialectTest, EveryGraphOpIsADialectOp) {
+  int ops = 0;
+#define FUSOR_OP(Kind, mnemonic)                                                    \
+  if (::fusor::ir::OpKind::Kind != ::fusor::ir::OpKind::Buffer) {                   \
+    ++ops;                                                                          \
+    const char *name = ::fusor::ir::opName(::fusor::ir::OpKind::Kind);              \
+    EXPECT_TRUE(RegisteredOperationName::lookup(name, &context).has_value()) << name; \
+  }
+#include "fusor/ir/Ops.def"
+  EXPECT_GT(ops, 50);
+  EXPECT_STREQ(::fusor::ir::opName(::fusor::ir::OpKind::Buffer), "");
+}
+
 // A constant of `n` distinct f32 values, as IR text.
 std::string rampConstant(const std::string &name, int n) {
   std::string text = "  %" + name + " = fusor.constant dense<[";
@@ -54,10 +70,10 @@ TEST_F(DialectTest, InterfaceInfersBroadcastResult) {
       b, b.getUnknownLoc(), "f",
       b.getFunctionType({RankedTensorType::get({3, 1}, f32), RankedTensorType::get({4}, f32)}, {}));
   b.setInsertionPointToEnd(func.addEntryBlock());
-  auto add = fusor::AddOp::create(b, b.getUnknownLoc(), RankedTensorType::get({3, 4}, f32),
+  auto add = mlir::fusor::AddOp::create(b, b.getUnknownLoc(), RankedTensorType::get({3, 4}, f32),
                                   func.getArgument(0), func.getArgument(1));
   func::ReturnOp::create(b, b.getUnknownLoc());
-  fusor::InferredType inferred = add.inferResultType();
+  mlir::fusor::InferredType inferred = add.inferResultType();
   ASSERT_TRUE(inferred.type) << inferred.error;
   EXPECT_EQ(inferred.type, RankedTensorType::get({3, 4}, f32));
   EXPECT_TRUE(succeeded(verify(module)));
@@ -89,8 +105,8 @@ TEST_F(DialectTest, SmallConstantsFoldLargeOnesDoNot) {
                      "tensor<1024xf32>\n  return %0 : tensor<1024xf32>\n}");
   ASSERT_TRUE(small);
   EXPECT_EQ(canonicalize(*small).find("fusor.add"), std::string::npos);
-  fusor::ConstantOp folded;
-  small->walk([&](fusor::ConstantOp op) { folded = op; });
+  mlir::fusor::ConstantOp folded;
+  small->walk([&](mlir::fusor::ConstantOp op) { folded = op; });
   ASSERT_TRUE(folded);
   auto values = cast<DenseElementsAttr>(folded.getValue()).getValues<float>();
   EXPECT_EQ(values[1], 2.0f);
@@ -123,7 +139,7 @@ func.func @f(%x: tensor<5x7xf32>) -> tensor<?x?xf32> {
 })mlir");
   ASSERT_TRUE(module);
   PassManager pm(&context, ModuleOp::getOperationName());
-  pm.addNestedPass<func::FuncOp>(fusor::createFusorRefineShapes());
+  pm.addNestedPass<func::FuncOp>(mlir::fusor::createFusorRefineShapes());
   ASSERT_TRUE(succeeded(pm.run(*module)));
   auto func = cast<func::FuncOp>(module->getBody()->front());
   EXPECT_EQ(func.getResultTypes()[0], RankedTensorType::get({7, 5}, Float32Type::get(&context)));

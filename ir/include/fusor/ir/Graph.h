@@ -13,21 +13,10 @@
 
 namespace fusor::ir {
 
+// Every op a node can record (listed, with its dialect op, in Ops.def).
 enum class OpKind : uint8_t {
-  Buffer,  // realized data: an input of every graph that reads it
-  Scalar,  // a rank-0 literal, compiled into the kernel by value
-  // unary
-  Neg, Abs, Relu, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Silu, Gelu, Sin, Cos, Erf, Floor, Ceil,
-  LogicalNot,
-  // binary, broadcasting
-  Add, Sub, Mul, Div, Pow, Max, Min, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr,
-  Select, Cast,
-  // reductions and contraction
-  ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, Argmax, Matmul,
-  // shape and data movement
-  Reshape, Transpose, BroadcastTo, Slice, Concat, Pad, IndexSelect, Gather,
-  // sliding windows over NCHW
-  Conv2d, MaxPool2d, AvgPool2d,
+#define FUSOR_OP(Kind, mnemonic) Kind,
+#include "fusor/ir/Ops.def"
 };
 
 // The fusor dialect op name ("fusor.add"), or "" for Buffer.
