@@ -7,6 +7,7 @@
 // a separate pass, and the epilogue (bias, residual, clamp) is applied as the tile is stored,
 // so a convolution's output is written once.
 #include "cpu/gemm/GemmKernel.h"
+#include "cpu/gemm/BlockSizes.h"
 
 #include "base/ConstantWeights.h"
 #include "cpu/gemm/Im2colPack.h"
@@ -23,32 +24,7 @@
 namespace fusor::runtime {
 namespace {
 
-constexpr int64_t kTileRows = 6, kTileCols = 16;
-// Slices of K 768 deep and blocks of 256 columns: a transformer's K of 768 is then one slice
-// (each tile of C stored once, never reloaded) and the packed block of B stays about L2-sized.
-// Measured against 256 deep and 2048 wide, alternating, one thread: 1.19x on 128x2304x768,
-// 1.1x on 512x49x4608 (resnet18's layer 4), none worse; on two threads 1.12x and 1.07x.
-constexpr int64_t kDepth = 768, kBlockRows = 96, kBlockCols = 256;
-// Rows of an in-place A per block: up to 512 KiB of A (168 rows at K = 768), so that a
-// transformer's 128 rows share each panel of B (5-6% faster than half that, measured).
-constexpr int64_t kL2Floats = 128 * 1024;
-// Up to this many rows of C, a row-major B is read in place: packing it (a read and a write of
-// all of B) cost more than the few row tiles that reuse each panel save (1.2-1.3x measured on
-// the 24- and 32-row GEMMs of mobilenet_v2's 1x1 convolutions; 200 rows measured no better).
-constexpr int64_t kInPlaceBRows = 48;
-// Up to this many columns, too: B's rows are then a few cache lines each, read in place as
-// well as packed, and each thread of a GEMM split by rows packed all of B for itself (7x7
-// maps, 2 threads: 160x49x576 43-47 against 48-49 us, 320x49x960 142-144 against 146-151; fastest of three alternated runs each).
-constexpr int64_t kInPlaceBColumns = 64;
-// Up to this depth of K, C is walked row tile by row tile, across each block of columns (see
-// gemmDriver). Alternated, 2 threads, C not in cache: 96x12544x16 (mobilenet_v2's first
-// expansion) 1.6x faster, 256x3136x64 1.15x; K of 96 and 256 (576x196x96, 128x784x256) level.
-constexpr int64_t kRowsOuterDepth = 256;
-// Up to this depth of K, an A in registered weights is packed once (see gemmDriver). Two
-// threads, A not in cache, in place against packed: 960x49x160 1.18-1.21x, 1280x49x320
-// 1.01-1.09x, 576x196x96 1.05-1.08x; deeper, level or slower (K = 384 level; 160x49x576
-// 0.93-0.99x, 320x49x960 0.90-1.0x: rows of A that long stream well in place).
-constexpr int64_t kPrepackedADepth = 320;
+using namespace gemm;  // the blocking (BlockSizes.h)
 
 struct PackBuffers {
   float *a, *b;
@@ -440,8 +416,7 @@ inline void dotColumnsOfSlice(int64_t count, float *c, int64_t ldc, int64_t row0
 
 // What the driver below needs of an instruction set: its tile, and how many 16-column panels
 // of B one tile spans.
-struct Avx2Tiles {
-  static constexpr int64_t kPanels = 1;
+struct Avx2Tiles : Avx2Blocking {
   static void packWindow(const Im2colB &b, int64_t p0, int64_t depth, int64_t j0, int64_t cols, float *out) {
     packIm2colAvx2(b, p0, depth, j0, cols, out);
   }
@@ -450,15 +425,12 @@ struct Avx2Tiles {
                                                        const TileStore &store, const GemmEpilogueOp &epilogue) {
     tileAvx2(depth, a, bp, bStep, c, ldc, rows, cols, store, epilogue);
   }
-  static constexpr bool kPrepacksA = false;  // (its dot columns read A in place)
-  static constexpr int kDotRows = 4;
   static void dot(const float *x, const float *const (&row)[kDotRows], int64_t depth, float (&out)[kDotRows]) {
     dot4(x, row, depth, out);
   }
 };
 
-struct Avx512Tiles {
-  static constexpr int64_t kPanels = 3;
+struct Avx512Tiles : Avx512Blocking {
   static void packWindow(const Im2colB &b, int64_t p0, int64_t depth, int64_t j0, int64_t cols, float *out) {
     packIm2colAvx512(b, p0, depth, j0, cols, out);
   }
@@ -468,8 +440,6 @@ struct Avx512Tiles {
                                                                const GemmEpilogueOp &epilogue) {
     tileAvx512(depth, a, bp, gap, bStep, c, ldc, rows, cols, store, epilogue);
   }
-  static constexpr bool kPrepacksA = true;
-  static constexpr int kDotRows = 8;
   static void dot(const float *x, const float *const (&row)[kDotRows], int64_t depth, float (&out)[kDotRows]) {
     dot8Avx512(x, row, depth, out);
   }
