@@ -288,13 +288,8 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
       args.push_back(constant(epilogue->bits));
       appendBuffer(epilogue->bias);
     }
-    if (cpuEpilogue) {
-      args.push_back(constant(cpuEpilogue->biasKind));
-      appendBuffer(cpuEpilogue->bias);
-      appendBuffer(cpuEpilogue->residual);
-      auto [lo, hi] = boundsOf(builder, *cpuEpilogue);
-      args.append({lo, hi});
-    }
+    // (An epilogue that adds the output to itself accumulates instead: no residual then.)
+    if (cpuEpilogue) args.push_back(epilogueDescriptor(builder, loc, cpuEpilogue, cpuEpilogue->residual));
     func::CallOp::create(builder, loc, gemm, args);
     if (fill) fill.erase();
     if (replaced) replaced->erase();

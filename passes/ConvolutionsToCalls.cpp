@@ -198,13 +198,24 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
     auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
     Value result = epilogue ? outputAsC(b, *epilogue, outType) : out;
     BufferView x = viewOf(b, loc, source), w = viewOf(b, loc, weights), y = viewOf(b, loc, result);
-    SmallVector<Value> args{x.pointer, x.offset};
-    args.append(x.strides);
-    for (int64_t size : cast<MemRefType>(source.getType()).getShape()) args.push_back(constant(size));
-    args.append({w.pointer, w.offset, w.strides[0], w.strides[1], constant(groups), constant(groups * perGroup),
-                 constant(patchType.getDimSize(3)), constant(patchType.getDimSize(4)), y.pointer, y.offset,
-                 constant(outHeight), constant(outWidth), constant(im2col.steps[0]), constant(im2col.steps[1]),
-                 constant(im2col.dilations[0]), constant(im2col.dilations[1]), constant(top), constant(left)});
+    auto inShape = cast<MemRefType>(source.getType()).getShape();
+    using F = ::fusor::abi::Conv2dField;
+    Problem<F> problem(b, loc, ::fusor::abi::kConv2dFieldIsFloat, ::fusor::abi::kConv2dFieldNames);
+    problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
+    problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
+    problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);
+    problem.set(F::batch, constant(inShape[0])), problem.set(F::channels, constant(inShape[1]));
+    problem.set(F::height, constant(inShape[2])), problem.set(F::width, constant(inShape[3]));
+    problem.set(F::w, w.pointer), problem.set(F::offsetW, w.offset);
+    problem.set(F::strideWG, w.strides[0]), problem.set(F::strideWO, w.strides[1]);
+    problem.set(F::groups, constant(groups)), problem.set(F::outChannels, constant(groups * perGroup));
+    problem.set(F::kernelH, constant(patchType.getDimSize(3))), problem.set(F::kernelW, constant(patchType.getDimSize(4)));
+    problem.set(F::y, y.pointer), problem.set(F::offsetY, y.offset);
+    problem.set(F::outHeight, constant(outHeight)), problem.set(F::outWidth, constant(outWidth));
+    problem.set(F::stepH, constant(im2col.steps[0])), problem.set(F::stepW, constant(im2col.steps[1]));
+    problem.set(F::dilationH, constant(im2col.dilations[0])), problem.set(F::dilationW, constant(im2col.dilations[1]));
+    problem.set(F::padTop, constant(top)), problem.set(F::padLeft, constant(left));
+    SmallVector<Value> args{problem.address()};
     callWithEpilogue(b, loc, op, RuntimeEntry::Conv2dF32, args, epilogue, result);
     op.erase();
     init.erase();

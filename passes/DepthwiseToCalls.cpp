@@ -114,13 +114,22 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
     Value result = epilogue ? outputAsC(b, *epilogue, outType) : out;
     BufferView x = viewOf(b, loc, source), w = viewOf(b, loc, weight), y = viewOf(b, loc, result);
-    auto sourceShape = cast<MemRefType>(source.getType()).getShape();
-    SmallVector<Value> args{x.pointer, x.offset};
-    args.append(x.strides);
-    for (int64_t size : sourceShape) args.push_back(constant(size));
-    args.append({w.pointer, w.offset, constant(kernel[1]), constant(kernel[2]), y.pointer, y.offset,
-                 constant(outHeight), constant(outWidth), constant(dw.steps[0]), constant(dw.steps[1]),
-                 constant(dw.dilations[0]), constant(dw.dilations[1]), constant(top), constant(left)});
+    auto inShape = cast<MemRefType>(source.getType()).getShape();
+    using F = ::fusor::abi::DepthwiseField;
+    Problem<F> problem(b, loc, ::fusor::abi::kDepthwiseFieldIsFloat, ::fusor::abi::kDepthwiseFieldNames);
+    problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
+    problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
+    problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);
+    problem.set(F::batch, constant(inShape[0])), problem.set(F::channels, constant(inShape[1]));
+    problem.set(F::height, constant(inShape[2])), problem.set(F::width, constant(inShape[3]));
+    problem.set(F::w, w.pointer), problem.set(F::offsetW, w.offset);
+    problem.set(F::kernelH, constant(kernel[1])), problem.set(F::kernelW, constant(kernel[2]));
+    problem.set(F::y, y.pointer), problem.set(F::offsetY, y.offset);
+    problem.set(F::outHeight, constant(outHeight)), problem.set(F::outWidth, constant(outWidth));
+    problem.set(F::stepH, constant(dw.steps[0])), problem.set(F::stepW, constant(dw.steps[1]));
+    problem.set(F::dilationH, constant(dw.dilations[0])), problem.set(F::dilationW, constant(dw.dilations[1]));
+    problem.set(F::padTop, constant(top)), problem.set(F::padLeft, constant(left));
+    SmallVector<Value> args{problem.address()};
     callWithEpilogue(b, loc, op, RuntimeEntry::DepthwiseConv2dF32, args, epilogue, result);
     op.erase();
     init.erase();

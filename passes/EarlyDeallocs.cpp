@@ -12,7 +12,8 @@ namespace {
 
 // The op of `block` after which `alloc` is no longer used, or null where that is not known: a
 // use outside the block, or the dealloc itself not the last. What is derived from the buffer
-// (views, its pointer as an integer, anything computed from those) counts as the buffer.
+// (views, its pointer as an integer, anything computed from those, memory they are stored
+// in) counts as the buffer.
 Operation *lastUseIn(Block *block, memref::AllocOp alloc, memref::DeallocOp dealloc) {
   Operation *last = alloc;
   SmallVector<Value> derived{alloc.getResult()};
@@ -26,6 +27,10 @@ Operation *lastUseIn(Block *block, memref::AllocOp alloc, memref::DeallocOp deal
       if (last->isBeforeInBlock(at)) last = at;
       for (Value result : user->getResults())
         if (seen.insert(result).second) derived.push_back(result);
+      // Stored (its address into a runtime call's problem descriptor): whatever reads that
+      // memory, the call, uses the buffer too.
+      if (auto store = dyn_cast<memref::StoreOp>(user); store && store.getValueToStore() == value)
+        if (seen.insert(store.getMemref()).second) derived.push_back(store.getMemref());
     }
   }
   return last;

@@ -14,6 +14,7 @@ template <typename T>
 Type typeOf(Builder &b) {
   if constexpr (std::is_same_v<T, float>) return b.getF32Type();
   else if constexpr (std::is_same_v<T, double>) return b.getF64Type();
+  else if constexpr (std::is_pointer_v<T>) return b.getI64Type();  // a problem descriptor's address
   else {
     static_assert(std::is_integral_v<T> && sizeof(T) == 8, "runtime entries take 64-bit integers and addresses");
     return b.getI64Type();
@@ -39,6 +40,34 @@ func::FuncOp declareRuntimeFunction(ModuleOp module, RuntimeEntry entry) {
   auto f = func::FuncOp::create(b, module.getLoc(), name, type);
   f.setPrivate();
   return f;
+}
+
+Descriptor::Descriptor(OpBuilder &b, Location loc, ArrayRef<bool> isFloat, ArrayRef<const char *> names)
+    : b_(b), loc_(loc), isFloat_(isFloat), names_(names), isSet_(isFloat.size(), false) {
+  Operation *scope = b.getInsertionBlock()->getParentOp();
+  while (scope && !scope->hasTrait<OpTrait::AutomaticAllocationScope>()) scope = scope->getParentOp();
+  if (!scope) llvm::report_fatal_error("internal error: a runtime call outside a function");
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&scope->getRegion(0).front());
+  slot_ = memref::AllocaOp::create(b, loc, MemRefType::get({int64_t(isFloat.size())}, b.getI64Type()));
+}
+
+void Descriptor::set(int64_t field, Value value) {
+  Type type = value.getType();
+  if (isFloat_[field] != isa<FloatType>(type) || (!isa<FloatType>(type) && !type.isInteger(64)))
+    llvm::report_fatal_error("internal error: a problem descriptor field of the wrong kind");
+  if (type.isF32()) value = arith::ExtFOp::create(b_, loc_, b_.getF64Type(), value);
+  if (isFloat_[field]) value = arith::BitcastOp::create(b_, loc_, b_.getI64Type(), value);
+  Value index = arith::ConstantIndexOp::create(b_, loc_, field);
+  auto store = memref::StoreOp::create(b_, loc_, value, slot_, ValueRange{index});
+  store->setAttr("fusor.field", b_.getStringAttr(names_[field]));
+  isSet_[field] = true;
+}
+
+Value Descriptor::address() {
+  if (llvm::is_contained(isSet_, false)) llvm::report_fatal_error("internal error: a problem descriptor field unset");
+  Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b_, loc_, slot_);
+  return arith::IndexCastOp::create(b_, loc_, b_.getI64Type(), pointer);
 }
 
 Value i64Constant(OpBuilder &b, Location loc, int64_t value) {

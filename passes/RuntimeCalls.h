@@ -30,6 +30,36 @@ class DeclineExplainer {
 // (integers and addresses as i64, floats as f32): a call that disagrees fails verification.
 func::FuncOp declareRuntimeFunction(ModuleOp module, RuntimeEntry entry);
 
+// A problem descriptor (fusor/runtime/abi/Calls.h) being filled for one call: a stack slot of
+// its 8-byte fields, allocated where the enclosing function's automatic allocations go, each
+// field stored by name before the call (integers as they are, f32 bounds widened to double),
+// the store labelled {fusor.field = "name"}. address() is what the call takes. Setting a field
+// with a value of the wrong kind, or taking the address with a field unset, is a fatal
+// internal error.
+class Descriptor {
+ public:
+  Descriptor(OpBuilder &b, Location loc, ArrayRef<bool> isFloat, ArrayRef<const char *> names);
+  void set(int64_t field, Value value);
+  Value address();
+
+ private:
+  OpBuilder &b_;
+  Location loc_;
+  ArrayRef<bool> isFloat_;
+  ArrayRef<const char *> names_;
+  SmallVector<bool> isSet_;
+  Value slot_;
+};
+
+template <typename Field>
+class Problem : Descriptor {
+ public:
+  Problem(OpBuilder &b, Location loc, ArrayRef<bool> isFloat, ArrayRef<const char *> names)
+      : Descriptor(b, loc, isFloat, names) {}
+  void set(Field field, Value value) { Descriptor::set(static_cast<int64_t>(field), value); }
+  using Descriptor::address;
+};
+
 // An i64 constant, as the runtime's calls take their sizes.
 Value i64Constant(OpBuilder &b, Location loc, int64_t value);
 

@@ -234,12 +234,19 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     Location loc = op.getLoc();
     Value result = epilogue ? outputAsC(b, *epilogue, cast<MemRefType>(out.getType())) : out;
     BufferView x = viewOf(b, loc, chain.padded), u = viewOf(b, loc, weights), yv = viewOf(b, loc, result);
-    SmallVector<Value> args{x.pointer, x.offset};
-    args.append(x.strides);
-    for (int64_t size : {tiles[3], tiles[2], tiles[4], tiles[5]}) args.push_back(i64Constant(b, loc, size));
-    args.append({u.pointer, u.offset, i64Constant(b, loc, chain.rawWeights ? 1 : 0), i64Constant(b, loc, y[1]),
-                 yv.pointer, yv.offset, i64Constant(b, loc, y[2]),
-                 i64Constant(b, loc, y[3])});
+    auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
+    using F = ::fusor::abi::WinogradField;
+    Problem<F> problem(b, loc, ::fusor::abi::kWinogradFieldIsFloat, ::fusor::abi::kWinogradFieldNames);
+    problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
+    problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
+    problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);
+    problem.set(F::batch, constant(tiles[3])), problem.set(F::channels, constant(tiles[2]));
+    problem.set(F::tilesH, constant(tiles[4])), problem.set(F::tilesW, constant(tiles[5]));
+    problem.set(F::u, u.pointer), problem.set(F::offsetU, u.offset);
+    problem.set(F::rawWeights, constant(chain.rawWeights ? 1 : 0)), problem.set(F::outChannels, constant(y[1]));
+    problem.set(F::y, yv.pointer), problem.set(F::offsetY, yv.offset);
+    problem.set(F::outHeight, constant(y[2])), problem.set(F::outWidth, constant(y[3]));
+    SmallVector<Value> args{problem.address()};
     callWithEpilogue(b, loc, op, RuntimeEntry::WinogradConv3x3F32, args, epilogue, result);
     for (Operation *dead : {op.getOperation(), chain.matmul.getOperation(), chain.fill.getOperation(),
                             chain.input.getOperation()})

@@ -246,30 +246,34 @@ std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue) {
           scalar(epilogue.hi, std::numeric_limits<float>::infinity())};
 }
 
-void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value result,
-                             SmallVectorImpl<Value> &args) {
+Value epilogueDescriptor(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value residual) {
+  using Field = ::fusor::abi::EpilogueField;
+  Problem<Field> descriptor(b, loc, ::fusor::abi::kEpilogueFieldIsFloat, ::fusor::abi::kEpilogueFieldNames);
   auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
-  auto appendBuffer = [&](Value buffer) {
-    if (!buffer) return args.append({constant(0), constant(0)});
-    BufferView view = viewOf(b, loc, buffer);
-    args.append({view.pointer, view.offset});
+  auto setBuffer = [&](Field pointer, Field offset, Value buffer) {
+    BufferView view = buffer ? viewOf(b, loc, buffer) : BufferView{constant(0), constant(0), {}};
+    descriptor.set(pointer, view.pointer);
+    descriptor.set(offset, view.offset);
   };
-  args.push_back(constant(epilogue ? epilogue->biasKind : kBiasNone));
-  appendBuffer(epilogue ? epilogue->bias : Value());
-  // Adding the output to itself (written in place) is a residual read just before the store.
-  appendBuffer(epilogue ? (epilogue->addsToOutput ? result : epilogue->residual) : Value());
+  descriptor.set(Field::biasKind, constant(epilogue ? epilogue->biasKind : kBiasNone));
+  setBuffer(Field::bias, Field::biasOffset, epilogue ? epilogue->bias : Value());
+  setBuffer(Field::residual, Field::residualOffset, residual);
   if (epilogue) {
     auto [lo, hi] = boundsOf(b, *epilogue);
-    args.append({lo, hi});
+    descriptor.set(Field::lo, lo);
+    descriptor.set(Field::hi, hi);
   } else {
-    args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity())));
-    args.push_back(arith::ConstantOp::create(b, loc, b.getF32FloatAttr(std::numeric_limits<float>::infinity())));
+    descriptor.set(Field::lo, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity())));
+    descriptor.set(Field::hi, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(std::numeric_limits<float>::infinity())));
   }
+  return descriptor.address();
 }
 
 void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, RuntimeEntry entry, SmallVectorImpl<Value> &args,
                       const std::optional<CpuEpilogue> &epilogue, Value result) {
-  appendEpilogueArguments(b, loc, epilogue, result, args);
+  // Adding the output to itself (written in place) is a residual read just before the store.
+  Value residual = epilogue ? (epilogue->addsToOutput ? result : epilogue->residual) : Value();
+  args.push_back(epilogueDescriptor(b, loc, epilogue, residual));
   func::CallOp::create(b, loc, declareRuntimeFunction(op->getParentOfType<ModuleOp>(), entry), args);
   if (epilogue) epilogue->op->erase();
 }

@@ -38,15 +38,14 @@ Value outputAsC(OpBuilder &b, const CpuEpilogue &epilogue, MemRefType cType);
 // The f32 scalar operands lo and hi (±inf when unbounded), built before the epilogue op.
 std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue);
 
-// The epilogue as a runtime kernel's trailing arguments (the convolution's, the depthwise
-// one's, Winograd's): bias kind, bias (pointer, offset), residual (pointer, offset; the
-// written `result` itself where the epilogue adds the output to itself), lo, hi; for no
-// epilogue, no bias or residual and unbounded limits.
-void appendEpilogueArguments(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value result,
-                             SmallVectorImpl<Value> &args);
+// The epilogue as the runtime kernels take it: the address of a fusor_rt_epilogue descriptor
+// holding the bias kind and buffer, `residual` (null: none) and the bounds (unbounded, with no
+// bias, for no epilogue).
+Value epilogueDescriptor(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value residual);
 
 // A call to the runtime's `entry` (declared in `op`'s module) with `args`, then the epilogue's
-// (see appendEpilogueArguments: its bounds the two f32 ones); the epilogue op, if any, erased.
+// descriptor, whose residual is the epilogue's or, where it adds the output to itself, the
+// written `result`; the epilogue op, if any, erased.
 void callWithEpilogue(OpBuilder &b, Location loc, Operation *op, RuntimeEntry entry, SmallVectorImpl<Value> &args,
                       const std::optional<CpuEpilogue> &epilogue, Value result);
 

@@ -76,11 +76,13 @@ TEST(Convolution, ImplicitGemmOverBatchesOfGroups) {
       // A bias per row of the (batch * outChannels) x positions matrix: one image's biases per image.
       std::vector<float> rowBias;
       for (int64_t n = 0; n < s.batch; ++n) rowBias.insert(rowBias.end(), bias.begin(), bias.end());
-      fusor_rt_conv2d_f32(address(x.data()), 0, s.channels * s.height * s.width, s.height * s.width, s.width, 1,
-                          s.batch, s.channels, s.height, s.width, address(w.data()), 0, perGroup * window, window,
-                          s.groups, s.outChannels, s.kernel, s.kernel, address(y.data()), 0, s.outHeight(),
-                          s.outWidth(), s.stride, s.stride, 1, 1, s.pad, s.pad, 1, address(rowBias.data()), 0, 0, 0,
-                          -inf, inf);
+      fusor_rt_conv2d_problem problem{address(x.data()), 0, s.channels * s.height * s.width, s.height * s.width,
+                                      s.width, 1, s.batch, s.channels, s.height, s.width, address(w.data()), 0,
+                                      perGroup * window, window, s.groups, s.outChannels, s.kernel, s.kernel,
+                                      address(y.data()), 0, s.outHeight(), s.outWidth(), s.stride, s.stride, 1, 1,
+                                      s.pad, s.pad};
+      fusor_rt_epilogue epilogue{fusor::abi::kBiasPerRow, address(rowBias.data()), 0, 0, 0, -inf, inf};
+      fusor_rt_conv2d_f32(&problem, &epilogue);
       expectNear(y, reference(s, x, w, bias), 1e-5 * std::sqrt(double(window)),
                  "implicit GEMM, threads " + std::to_string(threads));
     }
@@ -103,10 +105,12 @@ TEST(Convolution, WinogradTransformsRawWeightsOnceWhenConstant) {
   std::vector<float> bias = randomVector(s.outChannels, rng), y(s.outChannels * s.outHeight() * s.outWidth());
   auto run = [&] {
     std::fill(y.begin(), y.end(), 0.0f);
-    fusor_rt_winograd_conv3x3_f32(address(padded.data()), 0, s.channels * paddedH * paddedW, paddedH * paddedW,
-                                  paddedW, 1, 1, s.channels, tilesH, tilesW, address(w), 0, 1, s.outChannels,
-                                  address(y.data()), 0, s.outHeight(), s.outWidth(), 1, address(bias.data()), 0, 0,
-                                  0, -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity());
+    fusor_rt_winograd_problem problem{address(padded.data()), 0, s.channels * paddedH * paddedW, paddedH * paddedW,
+                                      paddedW, 1, 1, s.channels, tilesH, tilesW, address(w), 0, 1, s.outChannels,
+                                      address(y.data()), 0, s.outHeight(), s.outWidth()};
+    fusor_rt_epilogue epilogue{fusor::abi::kBiasPerRow, address(bias.data()), 0, 0, 0,
+                               -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+    fusor_rt_winograd_conv3x3_f32(&problem, &epilogue);
   };
   auto expected = [&] { return reference(s, x, std::vector<float>(w, w + s.outChannels * s.channels * 9), bias); };
   run();

@@ -69,14 +69,15 @@ void check(const Case &c, bool fused, int threads, std::mt19937 &rng) {
     }
   omp_set_num_threads(threads);
   auto ptr = [](Matrix &x) { return reinterpret_cast<intptr_t>(x.data.data()); };
-  if (fused)
+  if (fused) {
+    fusor_rt_epilogue epilogue{c.biasKind, reinterpret_cast<intptr_t>(bias.data()), biasOffset,
+                               c.residual ? ptr(residual) + 4 : 0, -1, c.lo, c.hi};
     fusor_rt_gemm_f32_fused(ptr(a), 0, a.rowStride, a.colStride, ptr(b), 0, b.rowStride, b.colStride,
-                            ptr(out), 0, out.rowStride, out.colStride, c.m, c.n, c.k, c.accumulate,
-                            c.biasKind, reinterpret_cast<intptr_t>(bias.data()), biasOffset,
-                            c.residual ? ptr(residual) + 4 : 0, -1, c.lo, c.hi);
-  else
+                            ptr(out), 0, out.rowStride, out.colStride, c.m, c.n, c.k, c.accumulate, &epilogue);
+  } else {
     fusor_rt_gemm_f32(ptr(a), 0, a.rowStride, a.colStride, ptr(b), 0, b.rowStride, b.colStride,
                       ptr(out), 0, out.rowStride, out.colStride, c.m, c.n, c.k, c.accumulate);
+  }
   double tolerance = 1e-5 * std::sqrt(double(c.k) + 1) + 1e-6;
   for (int64_t i = 0; i < c.m; ++i)
     for (int64_t j = 0; j < c.n; ++j)
@@ -250,7 +251,8 @@ TEST(Gemm, ConstantWeightsAsAArePackedOnce) {
 TEST(Gemm, F32EpilogueKeepsNaN) {
   float a[2] = {std::nanf(""), 1.0f}, b[1] = {1.0f}, c[2] = {0, 0}, bias[2] = {0, 0};
   auto p = [](float *x) { return reinterpret_cast<intptr_t>(x); };
-  fusor_rt_gemm_f32_fused(p(a), 0, 1, 1, p(b), 0, 1, 1, p(c), 0, 1, 1, 2, 1, 1, 0, 1, p(bias), 0, 0, 0, 0.0f, 6.0f);
+  fusor_rt_epilogue epilogue{fusor::abi::kBiasPerRow, p(bias), 0, 0, 0, 0.0, 6.0};
+  fusor_rt_gemm_f32_fused(p(a), 0, 1, 1, p(b), 0, 1, 1, p(c), 0, 1, 1, 2, 1, 1, 0, &epilogue);
   EXPECT_TRUE(std::isnan(c[0]));
   EXPECT_EQ(c[1], 1.0f);
 }

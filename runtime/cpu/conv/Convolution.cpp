@@ -8,28 +8,24 @@
 
 using namespace fusor::runtime;
 
-extern "C" void fusor_rt_conv2d_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
-                                    int64_t strideXH, int64_t /*strideXW: 1*/, int64_t batch, int64_t channels,
-                                    int64_t height, int64_t width, intptr_t w, int64_t offsetW, int64_t strideWG,
-                                    int64_t strideWO, int64_t groups, int64_t outChannels, int64_t kernelH,
-                                    int64_t kernelW, intptr_t y, int64_t offsetY, int64_t outHeight,
-                                    int64_t outWidth, int64_t stepH, int64_t stepW, int64_t dilationH,
-                                    int64_t dilationW, int64_t padTop, int64_t padLeft, int64_t biasKind,
-                                    intptr_t bias, int64_t biasOffset, intptr_t residual, int64_t residualOffset,
-                                    float lo, float hi) {
+extern "C" void fusor_rt_conv2d_f32(const fusor_rt_conv2d_problem *problem, const fusor_rt_epilogue *e) {
+  const auto [x, offsetX, strideXN, strideXC, strideXH, strideXW, batch, channels, height, width, w, offsetW,
+              strideWG, strideWO, groups, outChannels, kernelH, kernelW, y, offsetY, outHeight, outWidth, stepH,
+              stepW, dilationH, dilationW, padTop, padLeft] = *problem;
+  (void)strideXW;  // 1
   const float *input = reinterpret_cast<const float *>(x) + offsetX;
   const float *weights = reinterpret_cast<const float *>(w) + offsetW;
   float *output = reinterpret_cast<float *>(y) + offsetY;
   const int64_t cg = channels / groups, og = outChannels / groups, positions = outHeight * outWidth;
   const int64_t depth = cg * kernelH * kernelW;
   if (og == 0 || positions == 0) return;
-  const GemmEpilogueOp epilogue = epilogueFromArguments(biasKind, bias, biasOffset, residual, residualOffset, lo, hi);
+  const GemmEpilogueOp epilogue = epilogueFrom(*e);
   // (Convolutions take a bias per output channel, or none.)
   if (epilogue.biasKind != fusor::abi::kBiasPerColumn &&
       convolutionDirect3x3(ConvolutionProblem{input, strideXN, strideXC, strideXH, batch, channels, height, width,
                                               weights, strideWG, strideWO, groups, outChannels, kernelH, kernelW,
                                               output, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop,
-                                              padLeft, epilogue.bias, epilogue.residual, lo, hi}))
+                                              padLeft, epilogue.bias, epilogue.residual, epilogue.lo, epilogue.hi}))
     return;
   // One GEMM per image and group: og x positions, depth deep. Its rows are rows
   // n * outChannels + g * og on of the output seen as a matrix (the bias's and residual's index).

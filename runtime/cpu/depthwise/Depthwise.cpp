@@ -352,14 +352,12 @@ void convolvePlane(const Shape &s, const Plane &plane, const GemmEpilogueOp &epi
 
 using namespace fusor::runtime;
 
-extern "C" void fusor_rt_depthwise_conv2d_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
-                                              int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
-                                              int64_t height, int64_t width, intptr_t w, int64_t offsetW,
-                                              int64_t kernelH, int64_t kernelW, intptr_t y, int64_t offsetY,
-                                              int64_t outHeight, int64_t outWidth, int64_t stepH, int64_t stepW,
-                                              int64_t dilationH, int64_t dilationW, int64_t padTop, int64_t padLeft,
-                                              int64_t biasKind, intptr_t bias, int64_t biasOffset, intptr_t residual,
-                                              int64_t residualOffset, float lo, float hi) {
+extern "C" void fusor_rt_depthwise_conv2d_f32(const fusor_rt_depthwise_problem *call,
+                                              const fusor_rt_epilogue *e) {
+  const auto [x, offsetX, strideXN, strideXC, strideXH, strideXW, batch, channels, height, width, w, offsetW, kernelH,
+              kernelW, y, offsetY, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop, padLeft] = *call;
+  const auto [biasKind, bias, biasOffset, residual, residualOffset, lo64, hi64] = *e;
+  const float lo = static_cast<float>(lo64), hi = static_cast<float>(hi64);
   int64_t planes = batch * channels, outPlane = outHeight * outWidth;
   if (planes == 0 || outPlane == 0) return;
   const float *px = reinterpret_cast<const float *>(x) + offsetX, *pw = reinterpret_cast<const float *>(w) + offsetW;

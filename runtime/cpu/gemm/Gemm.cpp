@@ -216,13 +216,11 @@ extern "C" void fusor_rt_gemm_f32_fused(intptr_t a, int64_t oA, int64_t rsA, int
                                         intptr_t b, int64_t oB, int64_t rsB, int64_t csB,
                                         intptr_t c, int64_t oC, int64_t rsC, int64_t csC,
                                         int64_t m, int64_t n, int64_t k, int64_t accumulate,
-                                        int64_t biasKind, intptr_t bias, int64_t biasOffset,
-                                        intptr_t residual, int64_t residualOffset, float lo,
-                                        float hi) {
+                                        const fusor_rt_epilogue *e) {
   if (m == 0 || n == 0) return;
   const float *pa = reinterpret_cast<const float *>(a) + oA, *pb = reinterpret_cast<const float *>(b) + oB;
   float *pc = reinterpret_cast<float *>(c) + oC;
-  const GemmEpilogueOp epilogue = epilogueFromArguments(biasKind, bias, biasOffset, residual, residualOffset, lo, hi);
+  const GemmEpilogueOp epilogue = epilogueFrom(*e);
   if (!kernelGemmF32(pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, epilogue))
     blasGemm(blas().sgemm, pa, rsA, csA, pb, rsB, csB, pc, rsC, csC, m, n, k, accumulate, &epilogue);
 }

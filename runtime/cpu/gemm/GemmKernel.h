@@ -4,7 +4,7 @@
 #pragma once
 
 #include "cpu/gemm/Im2colPack.h"
-#include "fusor/runtime/abi/Bits.h"
+#include "fusor/runtime/abi/Calls.h"
 
 #include <cstdint>
 
@@ -20,16 +20,14 @@ struct GemmEpilogueOp {
   float lo = -__builtin_inff(), hi = __builtin_inff();
 };
 
-// The epilogue as the runtime's entry points take it (fusor_rt_gemm_f32_fused's trailing
-// arguments): a bias kind and buffer, a residual buffer (none if 0), the clamp's bounds.
-inline GemmEpilogueOp epilogueFromArguments(int64_t biasKind, intptr_t bias, int64_t biasOffset, intptr_t residual,
-                                            int64_t residualOffset, float lo, float hi) {
+// The epilogue as the runtime's entry points take it (fusor_rt_epilogue, abi/Calls.h).
+inline GemmEpilogueOp epilogueFrom(const fusor_rt_epilogue &e) {
   GemmEpilogueOp epilogue;
-  epilogue.biasKind = static_cast<abi::BiasKind>(biasKind);
-  epilogue.bias = biasKind != abi::kBiasNone ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
-  epilogue.residual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
-  epilogue.lo = lo;
-  epilogue.hi = hi;
+  epilogue.biasKind = static_cast<abi::BiasKind>(e.biasKind);
+  epilogue.bias = e.biasKind != abi::kBiasNone ? reinterpret_cast<const float *>(e.bias) + e.biasOffset : nullptr;
+  epilogue.residual = e.residual ? reinterpret_cast<const float *>(e.residual) + e.residualOffset : nullptr;
+  epilogue.lo = static_cast<float>(e.lo);
+  epilogue.hi = static_cast<float>(e.hi);
   return epilogue;
 }
 

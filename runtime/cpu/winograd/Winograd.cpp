@@ -226,9 +226,9 @@ extern "C" void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t
 
 extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_t batch, int64_t outChannels,
                                              int64_t tilesH, int64_t tilesW, intptr_t y, int64_t offsetY,
-                                             int64_t outHeight, int64_t outWidth, int64_t biasKind, intptr_t bias,
-                                             int64_t biasOffset, intptr_t residual, int64_t residualOffset, float lo,
-                                             float hi) {
+                                             int64_t outHeight, int64_t outWidth, const fusor_rt_epilogue *e) {
+  const auto [biasKind, bias, biasOffset, residual, residualOffset, lo64, hi64] = *e;
+  const float lo = static_cast<float>(lo64), hi = static_cast<float>(hi64);
   int64_t planes = batch * outChannels, tiles = batch * tilesH * tilesW, outPlane = outHeight * outWidth;
   if (planes == 0 || outPlane == 0) return;
   const float *pm = reinterpret_cast<const float *>(m) + offsetM;
@@ -333,13 +333,12 @@ void transformWeights(const float *w, int64_t outChannels, int64_t channels, flo
 
 using namespace fusor::runtime;
 
-extern "C" void fusor_rt_winograd_conv3x3_f32(intptr_t x, int64_t offsetX, int64_t strideXN, int64_t strideXC,
-                                              int64_t strideXH, int64_t strideXW, int64_t batch, int64_t channels,
-                                              int64_t tilesH, int64_t tilesW, intptr_t u, int64_t offsetU,
-                                              int64_t rawWeights, int64_t outChannels, intptr_t y, int64_t offsetY,
-                                              int64_t outHeight, int64_t outWidth, int64_t biasKind, intptr_t bias,
-                                              int64_t biasOffset, intptr_t residual, int64_t residualOffset, float lo,
-                                              float hi) {
+extern "C" void fusor_rt_winograd_conv3x3_f32(const fusor_rt_winograd_problem *problem,
+                                              const fusor_rt_epilogue *e) {
+  const auto [x, offsetX, strideXN, strideXC, strideXH, strideXW, batch, channels, tilesH, tilesW, u, offsetU,
+              rawWeights, outChannels, y, offsetY, outHeight, outWidth] = *problem;
+  const auto [biasKind, bias, biasOffset, residual, residualOffset, lo64, hi64] = *e;
+  const float lo = static_cast<float>(lo64), hi = static_cast<float>(hi64);
   if (batch == 0 || outChannels == 0 || outHeight == 0 || outWidth == 0 || tilesH == 0 || tilesW == 0) return;
   const float *weights = reinterpret_cast<const float *>(u) + offsetU;
   // Raw weights are transformed here: once for a model's constant weights (kept with them,

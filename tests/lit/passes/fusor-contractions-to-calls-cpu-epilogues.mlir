@@ -18,7 +18,14 @@
 // CHECK-DAG: %[[FLAT:.*]] = memref.collapse_shape %arg5 {{\[}}[0, 1, 2, 3]]
 // CHECK-DAG: %[[OUT:.*]] = memref.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [8, 35]
 // CHECK-DAG: memref.extract_aligned_pointer_as_index %[[OUT]]
-// CHECK: call @fusor_rt_gemm_f32_fused({{.*}}, %[[ROWS]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[LO]], %[[HI]])
+// CHECK-DAG: memref.store %[[ROWS]], %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: %[[D1:.*]] = arith.extf %[[LO]] : f32 to f64
+// CHECK-DAG: %[[B1:.*]] = arith.bitcast %[[D1]] : f64 to i64
+// CHECK-DAG: memref.store %[[B1]], %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: %[[D2:.*]] = arith.extf %[[HI]] : f32 to f64
+// CHECK-DAG: %[[B2:.*]] = arith.bitcast %[[D2]] : f64 to i64
+// CHECK-DAG: memref.store %[[B2]], %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_gemm_f32_fused({{.*}})
 // CHECK-NOT: linalg.
 func.func @conv_bias_clip(%w: memref<8x16xf32>, %x: memref<16x35xf32>, %bias: memref<8xf32>, %lo: memref<f32>,
                           %hi: memref<f32>, %out: memref<1x8x5x7xf32>) {
@@ -48,7 +55,15 @@ func.func @conv_bias_clip(%w: memref<8x16xf32>, %x: memref<16x35xf32>, %bias: me
 // CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
 // CHECK-DAG: %[[RESIDUAL:.*]] = memref.extract_aligned_pointer_as_index %arg3
 // CHECK-DAG: %[[R64:.*]] = arith.index_cast %[[RESIDUAL]]
-// CHECK: call @fusor_rt_gemm_f32_fused({{.*}}, %[[COLUMNS]], %{{.*}}, %{{.*}}, %[[R64]], %{{.*}}, %[[ZERO]], %[[INF]])
+// CHECK-DAG: memref.store %[[COLUMNS]], %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: memref.store %[[R64]], %{{.*}} {fusor.field = "residual"}
+// CHECK-DAG: %[[D3:.*]] = arith.extf %[[ZERO]] : f32 to f64
+// CHECK-DAG: %[[B3:.*]] = arith.bitcast %[[D3]] : f64 to i64
+// CHECK-DAG: memref.store %[[B3]], %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: %[[D4:.*]] = arith.extf %[[INF]] : f32 to f64
+// CHECK-DAG: %[[B4:.*]] = arith.bitcast %[[D4]] : f64 to i64
+// CHECK-DAG: memref.store %[[B4]], %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_gemm_f32_fused({{.*}})
 // CHECK-NOT: linalg.
 func.func @linear_bias_residual_relu(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>,
                                      %skip: memref<8x32xf32>, %c: memref<8x32xf32>, %out: memref<8x32xf32>) {
@@ -71,7 +86,10 @@ func.func @linear_bias_residual_relu(%a: memref<8x16xf32>, %b: memref<16x32xf32>
 // CHECK-LABEL: func.func @residual_in_place
 // CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i64
 // CHECK-DAG: %[[NONE:.*]] = arith.constant 0 : i64
-// CHECK: call @fusor_rt_gemm_f32_fused({{.*}}, %[[ONE]], %[[ONE]], %{{.*}}, %{{.*}}, %[[NONE]], %[[NONE]], %{{.*}}, %{{.*}})
+// CHECK-DAG: memref.store %[[ONE]], %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: memref.store %[[NONE]], %{{.*}} {fusor.field = "residual"}
+// CHECK-DAG: memref.store %[[NONE]], %{{.*}} {fusor.field = "residualOffset"}
+// CHECK: call @fusor_rt_gemm_f32_fused({{.*}})
 // CHECK-NOT: linalg.
 func.func @residual_in_place(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<8xf32>, %c: memref<8x32xf32>,
                              %skip: memref<8x32xf32>) {
@@ -93,7 +111,8 @@ func.func @residual_in_place(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias:
 // sees that either way.
 // CHECK-LABEL: func.func @bias_in_place_read_again
 // CHECK-DAG: %[[COLUMNS:.*]] = arith.constant 2 : i64
-// CHECK: call @fusor_rt_gemm_f32_fused({{.*}}, %[[COLUMNS]],
+// CHECK-DAG: memref.store %[[COLUMNS]], %{{.*}} {fusor.field = "biasKind"}
+// CHECK: call @fusor_rt_gemm_f32_fused({{.*}})
 // CHECK-NOT: linalg.
 // CHECK: memref.copy %arg3, %arg4
 func.func @bias_in_place_read_again(%a: memref<8x16xf32>, %b: memref<16x32xf32>, %bias: memref<32xf32>,

@@ -16,9 +16,33 @@
 // CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
 // CHECK-DAG: %[[X:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK-DAG: %[[XI:.*]] = arith.index_cast %[[X]]
-// CHECK: call @fusor_rt_conv2d_f32(%[[XI]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c8_i64, %c15_i64, %c15_i64,
-// CHECK-SAME: %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c16_i64, %c3_i64, %c3_i64, %{{.*}}, %{{.*}}, %c8_i64, %c8_i64,
-// CHECK-SAME: %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %{{.*}}, %{{.*}}, %c0_i64, %c0_i64, %[[ZERO]], %[[INF]])
+// CHECK-DAG: memref.store %[[XI]], %{{.*}} {fusor.field = "x"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c8_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c15_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c15_i64, %{{.*}} {fusor.field = "width"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "groups"}
+// CHECK-DAG: memref.store %c16_i64, %{{.*}} {fusor.field = "outChannels"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelH"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelW"}
+// CHECK-DAG: memref.store %c8_i64, %{{.*}} {fusor.field = "outHeight"}
+// CHECK-DAG: memref.store %c8_i64, %{{.*}} {fusor.field = "outWidth"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepH"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationH"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "padTop"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "padLeft"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "residual"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "residualOffset"}
+// CHECK-DAG: %[[D5:.*]] = arith.extf %[[ZERO]] : f32 to f64
+// CHECK-DAG: %[[B5:.*]] = arith.bitcast %[[D5]] : f64 to i64
+// CHECK-DAG: memref.store %[[B5]], %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: %[[D6:.*]] = arith.extf %[[INF]] : f32 to f64
+// CHECK-DAG: %[[B6:.*]] = arith.bitcast %[[D6]] : f64 to i64
+// CHECK-DAG: memref.store %[[B6]], %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}})
 // CHECK-NOT: memref.copy
 // CHECK-NOT: linalg.
 // CHECK-NOT: memref.alloc() {{.*}}x3x3x8x8xf32
@@ -66,10 +90,18 @@ func.func @padded_stride2_bias_relu(%x: memref<1x8x15x15xf32>, %weights: memref<
 // One im2col buffer for two convolutions (as bufferization reuses it), no padding: both become
 // calls, and the buffer goes.
 // CHECK-LABEL: func.func @shared_patches
-// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c8_i64, %c17_i64, %c17_i64
-// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c8_i64, %c17_i64, %c17_i64
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c8_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c17_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c17_i64, %{{.*}} {fusor.field = "width"}
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}})
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c8_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c17_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c17_i64, %{{.*}} {fusor.field = "width"}
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}})
 // CHECK-NOT: linalg.
-// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.alloc()
 func.func @shared_patches(%x: memref<1x8x17x17xf32>, %x2: memref<1x8x17x17xf32>, %w: memref<1x16x72xf32>,
                           %y: memref<1x1x16x64xf32>, %y2: memref<1x1x16x64xf32>) {
   %z = arith.constant 0.0 : f32
@@ -139,8 +171,18 @@ func.func @patches_read_later(%x: memref<1x8x17x17xf32>, %w: memref<1x16x72xf32>
 // (17 x 17, no padding), which stays.
 // CHECK-LABEL: func.func @output_in_dead_input
 // CHECK: memref.copy
-// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c8_i64, %c17_i64, %c17_i64,
-// CHECK-SAME: %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64,
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c8_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c17_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c17_i64, %{{.*}} {fusor.field = "width"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepH"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationH"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationW"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "padTop"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "padLeft"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}})
 func.func @output_in_dead_input(%x: memref<1x8x15x15xf32>, %w: memref<1x16x72xf32>) {
   %z = arith.constant 0.0 : f32
   %p = memref.alloc() : memref<1x8x17x17xf32>

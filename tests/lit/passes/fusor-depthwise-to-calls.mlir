@@ -17,10 +17,31 @@
 // CHECK-DAG: %[[XI:.*]] = arith.index_cast %[[X]]
 // CHECK-DAG: %[[Y:.*]] = memref.extract_aligned_pointer_as_index %arg3
 // CHECK-DAG: %[[YI:.*]] = arith.index_cast %[[Y]]
-// CHECK: call @fusor_rt_depthwise_conv2d_f32(%[[XI]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c4_i64, %c6_i64, %c6_i64,
-// CHECK-SAME: %c3_i64, %c3_i64, %[[YI]], %{{.*}}, %c6_i64, %c6_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64,
-// CHECK-SAME: %[[ZERO]], %[[SIX]])
-// CHECK-NOT: memref.alloc
+// CHECK-DAG: memref.store %[[XI]], %{{.*}} {fusor.field = "x"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c4_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c6_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c6_i64, %{{.*}} {fusor.field = "width"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelH"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelW"}
+// CHECK-DAG: memref.store %[[YI]], %{{.*}} {fusor.field = "y"}
+// CHECK-DAG: memref.store %c6_i64, %{{.*}} {fusor.field = "outHeight"}
+// CHECK-DAG: memref.store %c6_i64, %{{.*}} {fusor.field = "outWidth"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "stepH"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "stepW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationH"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "padTop"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "padLeft"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: %[[DM0:.*]] = arith.extf %[[ZERO]] : f32 to f64
+// CHECK-DAG: %[[BM0:.*]] = arith.bitcast %[[DM0]] : f64 to i64
+// CHECK-DAG: memref.store %[[BM0]], %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: %[[DM1:.*]] = arith.extf %[[SIX]] : f32 to f64
+// CHECK-DAG: %[[BM1:.*]] = arith.bitcast %[[DM1]] : f64 to i64
+// CHECK-DAG: memref.store %[[BM1]], %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%{{.*}}, %{{.*}})
+// CHECK-NOT: memref.alloc()
 // CHECK-NOT: memref.copy
 // CHECK-NOT: linalg.
 func.func @padded_bias_relu6(%x: memref<1x4x6x6xf32>, %w: memref<4x3x3xf32>, %bias: memref<4xf32>,
@@ -62,9 +83,29 @@ func.func @padded_bias_relu6(%x: memref<1x4x6x6xf32>, %w: memref<4x3x3xf32>, %bi
 // CHECK-DAG: %[[XI:.*]] = arith.index_cast %[[X]]
 // CHECK-DAG: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
-// CHECK: call @fusor_rt_depthwise_conv2d_f32(%[[XI]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64, %c3_i64, %c9_i64, %c11_i64,
-// CHECK-SAME: %c3_i64, %c3_i64, %{{.*}}, %{{.*}}, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c1_i64, %c2_i64, %c0_i64, %c0_i64, %c0_i64,
-// CHECK-SAME: %[[NEG]], %[[INF]])
+// CHECK-DAG: memref.store %[[XI]], %{{.*}} {fusor.field = "x"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c9_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c11_i64, %{{.*}} {fusor.field = "width"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelH"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelW"}
+// CHECK-DAG: memref.store %c4_i64, %{{.*}} {fusor.field = "outHeight"}
+// CHECK-DAG: memref.store %c4_i64, %{{.*}} {fusor.field = "outWidth"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepH"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "dilationH"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "dilationW"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "padTop"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "padLeft"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: %[[DM0:.*]] = arith.extf %[[NEG]] : f32 to f64
+// CHECK-DAG: %[[BM0:.*]] = arith.bitcast %[[DM0]] : f64 to i64
+// CHECK-DAG: memref.store %[[BM0]], %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: %[[DM1:.*]] = arith.extf %[[INF]] : f32 to f64
+// CHECK-DAG: %[[BM1:.*]] = arith.bitcast %[[DM1]] : f64 to i64
+// CHECK-DAG: memref.store %[[BM1]], %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%{{.*}}, %{{.*}})
 // CHECK-NOT: linalg.
 func.func @strided_dilated(%x: memref<2x3x9x11xf32>, %w: memref<3x3x3xf32>, %out: memref<2x3x4x4xf32>) {
   %z = arith.constant 0.0 : f32
@@ -166,11 +207,13 @@ func.func @not_depthwise(%x: memref<2x3x6x6xf32>, %w: memref<2x3x3xf32>, %out: m
 // CHECK-LABEL: func.func @reused_padded_buffer
 // CHECK: %[[A:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK: %[[AI:.*]] = arith.index_cast %[[A]]
-// CHECK: call @fusor_rt_depthwise_conv2d_f32(%[[AI]],
+// CHECK-DAG: memref.store %[[AI]], %{{.*}} {fusor.field = "x"}
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%{{.*}}, %{{.*}})
 // CHECK: %[[B:.*]] = memref.extract_aligned_pointer_as_index %arg1
 // CHECK: %[[BI:.*]] = arith.index_cast %[[B]]
-// CHECK: call @fusor_rt_depthwise_conv2d_f32(%[[BI]],
-// CHECK-NOT: memref.alloc
+// CHECK-DAG: memref.store %[[BI]], %{{.*}} {fusor.field = "x"}
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%{{.*}}, %{{.*}})
+// CHECK-NOT: memref.alloc()
 // CHECK-NOT: memref.copy
 // CHECK-NOT: linalg.
 func.func @reused_padded_buffer(%a: memref<1x2x4x4xf32>, %b: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>,

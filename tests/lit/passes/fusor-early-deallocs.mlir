@@ -70,3 +70,28 @@ func.func @left_alone(%out: memref<32xf32>, %flag: i1) {
   memref.copy %f, %out : memref<32xf32> to memref<32xf32>
   return
 }
+
+func.func private @kernel_with_problem(i64)
+
+// A buffer's pointer stored into a problem descriptor that a later call takes: the call is
+// the buffer's last use, not the store.
+// CHECK-LABEL: func.func @pointer_in_a_descriptor
+// CHECK: %[[B:.*]] = memref.alloc() : memref<64xf32>
+// CHECK: memref.store %{{.*}}, %[[D:.*]][
+// CHECK: call @kernel_with_problem
+// CHECK-NEXT: memref.dealloc %[[B]]
+func.func @pointer_in_a_descriptor() {
+  %c0 = arith.constant 0 : index
+  %d = memref.alloca() : memref<1xi64>
+  %b = memref.alloc() : memref<64xf32>
+  %p = memref.extract_aligned_pointer_as_index %b : memref<64xf32> -> index
+  %i = arith.index_cast %p : index to i64
+  memref.store %i, %d[%c0] : memref<1xi64>
+  %dp = memref.extract_aligned_pointer_as_index %d : memref<1xi64> -> index
+  %di = arith.index_cast %dp : index to i64
+  %z = arith.constant 0.0 : f32
+  %c1 = arith.constant 1 : index
+  call @kernel_with_problem(%di) : (i64) -> ()
+  memref.dealloc %b : memref<64xf32>
+  return
+}

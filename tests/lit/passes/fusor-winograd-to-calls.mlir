@@ -75,7 +75,16 @@ func.func @input_transform(%padded: memref<1x16x12x16xf32>, %tiles: memref<4x4x1
 // CHECK-DAG: %[[YI:.*]] = arith.index_cast %[[Y]]
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
-// CHECK: call @fusor_rt_winograd_output_f32(%[[MI]], %{{.*}}, %c1_i64, %c24_i64, %c5_i64, %c7_i64, %[[YI]], %{{.*}}, %c9_i64, %c13_i64, %c1_i64, %{{.*}}, %{{.*}}, %c0_i64, %c0_i64, %[[ZERO]], %[[INF]])
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "residual"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "residualOffset"}
+// CHECK-DAG: %[[D7:.*]] = arith.extf %[[ZERO]] : f32 to f64
+// CHECK-DAG: %[[B7:.*]] = arith.bitcast %[[D7]] : f64 to i64
+// CHECK-DAG: memref.store %[[B7]], %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: %[[D8:.*]] = arith.extf %[[INF]] : f32 to f64
+// CHECK-DAG: %[[B8:.*]] = arith.bitcast %[[D8]] : f64 to i64
+// CHECK-DAG: memref.store %[[B8]], %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_winograd_output_f32(%[[MI]], %{{.*}}, %c1_i64, %c24_i64, %c5_i64, %c7_i64, %[[YI]], %{{.*}}, %c9_i64, %c13_i64, %{{.*}})
 // CHECK-NOT: linalg.generic
 func.func @output_transform_bias_relu(%products: memref<4x4x24x1x5x7xf32>, %bias: memref<24xf32>, %y: memref<1x24x9x13xf32>) {
   %z = arith.constant 0.0 : f32
@@ -125,9 +134,18 @@ func.func @left_alone(%padded: memref<1x16x12x16xf32>, %tiles: memref<4x4x16x1x5
 // buffers of its own: one call (n = 1, c = 16, 5 x 7 tiles, o = 24, a 9 x 13 output, no
 // epilogue), and the tiles, products and their deallocations gone.
 // CHECK-LABEL: func.func @whole_convolution
-// CHECK: call @fusor_rt_winograd_conv3x3_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c16_i64, %c5_i64, %c7_i64, %{{.*}}, %{{.*}}, %c0_i64, %c24_i64, %{{.*}}, %{{.*}}, %c9_i64, %c13_i64, %c0_i64,
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c16_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c5_i64, %{{.*}} {fusor.field = "tilesH"}
+// CHECK-DAG: memref.store %c7_i64, %{{.*}} {fusor.field = "tilesW"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "rawWeights"}
+// CHECK-DAG: memref.store %c24_i64, %{{.*}} {fusor.field = "outChannels"}
+// CHECK-DAG: memref.store %c9_i64, %{{.*}} {fusor.field = "outHeight"}
+// CHECK-DAG: memref.store %c13_i64, %{{.*}} {fusor.field = "outWidth"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK: call @fusor_rt_winograd_conv3x3_f32(%{{.*}}, %{{.*}})
 // CHECK-NOT: linalg.
-// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.alloc()
 // CHECK-NOT: memref.dealloc
 // CHECK: return
 func.func @whole_convolution(%padded: memref<1x16x12x16xf32>, %u: memref<16x24x16xf32>, %y: memref<1x24x9x13xf32>) {
@@ -167,9 +185,16 @@ func.func @whole_convolution(%padded: memref<1x16x12x16xf32>, %u: memref<16x24x1
 // CHECK-LABEL: func.func @raw_weights
 // CHECK: %[[W:.*]] = memref.extract_aligned_pointer_as_index %arg1
 // CHECK: %[[WI:.*]] = arith.index_cast %[[W]]
-// CHECK: call @fusor_rt_winograd_conv3x3_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i64, %c16_i64, %c5_i64, %c7_i64, %[[WI]], %{{.*}}, %c1_i64, %c24_i64,
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c16_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c5_i64, %{{.*}} {fusor.field = "tilesH"}
+// CHECK-DAG: memref.store %c7_i64, %{{.*}} {fusor.field = "tilesW"}
+// CHECK-DAG: memref.store %[[WI]], %{{.*}} {fusor.field = "u"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "rawWeights"}
+// CHECK-DAG: memref.store %c24_i64, %{{.*}} {fusor.field = "outChannels"}
+// CHECK: call @fusor_rt_winograd_conv3x3_f32(%{{.*}}, %{{.*}})
 // CHECK-NOT: linalg.
-// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.alloc()
 // CHECK: return
 func.func @raw_weights(%padded: memref<1x16x12x16xf32>, %w: memref<24x16x3x3xf32>, %y: memref<1x24x9x13xf32>) {
   %z = arith.constant 0.0 : f32

@@ -31,11 +31,14 @@ func.func @matmul_f64(%a: tensor<8x16xf64>, %b: tensor<16x4xf64>) -> tensor<8x4x
 // -----
 
 // A bias per column and relu: the fused GEMM with bias kind 2 (per column), no residual, and
-// the clamp [0, inf); no elementwise loop is left.
+// the clamp [0, inf) (the epilogue's bounds are doubles, stored as their bits: 0x7FF0... is
+// +inf, 0xFFF0... -inf); no elementwise loop is left.
 // CHECK-LABEL: func.func @matmul_bias_relu
-// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
-// CHECK: call @fusor_rt_gemm_f32_fused({{(%[^,]*, ){15}()}}%c0_i64, %c2_i64, %{{[^,]*}}, %c0_i64, %c0_i64, %c0_i64, %[[ZERO]], %[[INF]])
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "residual"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: memref.store %c9218868437227405312_i64, %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_gemm_f32_fused({{(%[^,]*, ){15}()}}%c0_i64, %{{[^,]*}})
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @matmul_bias_relu(%a: tensor<64x128xf32>, %b: tensor<128x96xf32>, %bias: tensor<96xf32>) -> tensor<64x96xf32> {
@@ -50,9 +53,14 @@ func.func @matmul_bias_relu(%a: tensor<64x128xf32>, %b: tensor<128x96xf32>, %bia
 // A residual (skip connection): the fused GEMM adds it as it stores C (bias kind 0, the
 // residual's pointer, unbounded clamp).
 // CHECK-LABEL: func.func @matmul_residual
-// CHECK-DAG: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
-// CHECK: call @fusor_rt_gemm_f32_fused({{(%[^,]*, ){15}()}}%c0_i64, %c0_i64, %c0_i64, %c0_i64, %{{[^,]*}}, %c0_i64, %[[NINF]], %[[INF]])
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "bias"}
+// CHECK-DAG: %[[R:.*]] = memref.extract_aligned_pointer_as_index %arg2
+// CHECK-DAG: %[[RI:.*]] = arith.index_cast %[[R]]
+// CHECK-DAG: memref.store %[[RI]], %{{.*}} {fusor.field = "residual"}
+// CHECK-DAG: memref.store %c-4503599627370496_i64, %{{.*}} {fusor.field = "lo"}
+// CHECK-DAG: memref.store %c9218868437227405312_i64, %{{.*}} {fusor.field = "hi"}
+// CHECK: call @fusor_rt_gemm_f32_fused({{(%[^,]*, ){15}()}}%c0_i64, %{{[^,]*}})
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @matmul_residual(%a: tensor<64x128xf32>, %b: tensor<128x96xf32>, %r: tensor<64x96xf32>) -> tensor<64x96xf32> {
@@ -90,7 +98,14 @@ func.func @conv1x1(%x: tensor<1x64x28x28xf32>, %w: tensor<128x64x1x1xf32>) -> te
 // (7x7 tiles, raw weights transformed by the call), the bias per output channel (kind 1) and
 // the clamp fused.
 // CHECK-LABEL: func.func @conv3x3_bias_relu
-// CHECK: call @fusor_rt_winograd_conv3x3_f32({{(%[^,]*, ){6}()}}%c1_i64, %c16_i64, %c7_i64, %c7_i64, %{{[^,]*}}, %c0_i64, %c1_i64, %c32_i64, {{(%[^,]*, ){4}()}}%c1_i64,
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "batch"}
+// CHECK-DAG: memref.store %c16_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c7_i64, %{{.*}} {fusor.field = "tilesH"}
+// CHECK-DAG: memref.store %c7_i64, %{{.*}} {fusor.field = "tilesW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "rawWeights"}
+// CHECK-DAG: memref.store %c32_i64, %{{.*}} {fusor.field = "outChannels"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK: call @fusor_rt_winograd_conv3x3_f32(%{{.*}}, %{{.*}})
 // CHECK-NOT: call @fusor_rt_
 // CHECK: return
 // LLVM-LABEL: llvm.func @conv3x3_bias_relu
@@ -109,7 +124,18 @@ func.func @conv3x3_bias_relu(%x: tensor<1x16x14x14xf32>, %w: tensor<32x16x3x3xf3
 // with pads (1, 1) at steps (2, 2); no padded copy of the input.
 // CHECK-LABEL: func.func @conv3x3_stride2
 // CHECK-NOT: 30x30xf32
-// CHECK: call @fusor_rt_conv2d_f32({{(%[^,]*, ){6}()}}%c1_i64, %c16_i64, %c28_i64, %c28_i64, {{(%[^,]*, ){4}()}}%c1_i64, %c32_i64, %c3_i64, %c3_i64, %{{[^,]*}}, %c0_i64, %c14_i64, %c14_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c0_i64,
+// CHECK-DAG: memref.store %c16_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c28_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c28_i64, %{{.*}} {fusor.field = "width"}
+// CHECK-DAG: memref.store %c32_i64, %{{.*}} {fusor.field = "outChannels"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelH"}
+// CHECK-DAG: memref.store %c14_i64, %{{.*}} {fusor.field = "outHeight"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepH"}
+// CHECK-DAG: memref.store %c2_i64, %{{.*}} {fusor.field = "stepW"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "padTop"}
+// CHECK-DAG: memref.store %c1_i64, %{{.*}} {fusor.field = "padLeft"}
+// CHECK-DAG: memref.store %c0_i64, %{{.*}} {fusor.field = "biasKind"}
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}})
 func.func @conv3x3_stride2(%x: tensor<1x16x28x28xf32>, %w: tensor<32x16x3x3xf32>) -> tensor<1x32x14x14xf32> {
   %y = fusor.conv2d %x, %w strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 1
          : tensor<1x16x28x28xf32>, tensor<32x16x3x3xf32> -> tensor<1x32x14x14xf32>
@@ -121,7 +147,10 @@ func.func @conv3x3_stride2(%x: tensor<1x16x28x28xf32>, %w: tensor<32x16x3x3xf32>
 // An image's stem (3 input channels, stride 2): the convolution call, which runs its direct
 // few-channel kernel where the CPU has AVX-512.
 // CHECK-LABEL: func.func @stem
-// CHECK: call @fusor_rt_conv2d_f32({{(%[^,]*, ){6}()}}%c1_i64, %c3_i64, %c64_i64, %c64_i64,
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c64_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c64_i64, %{{.*}} {fusor.field = "width"}
+// CHECK: call @fusor_rt_conv2d_f32(%{{.*}}, %{{.*}})
 func.func @stem(%x: tensor<1x3x64x64xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<1x16x32x32xf32> {
   %y = fusor.conv2d %x, %w strides = [2, 2] pads = [1, 1, 1, 1] dilations = [1, 1] groups = 1
          : tensor<1x3x64x64xf32>, tensor<16x3x3x3xf32> -> tensor<1x16x32x32xf32>
@@ -133,8 +162,13 @@ func.func @stem(%x: tensor<1x3x64x64xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<1
 // A depthwise convolution (groups = channels): the direct depthwise kernel, padding as it
 // reads (no padded copy).
 // CHECK-LABEL: func.func @depthwise
-// CHECK-NOT: memref.alloc
-// CHECK: call @fusor_rt_depthwise_conv2d_f32({{(%[^,]*, ){6}()}}%c1_i64, %c32_i64, %c28_i64, %c28_i64, %{{[^,]*}}, %c0_i64, %c3_i64, %c3_i64,
+// CHECK-NOT: memref.alloc()
+// CHECK-DAG: memref.store %c32_i64, %{{.*}} {fusor.field = "channels"}
+// CHECK-DAG: memref.store %c28_i64, %{{.*}} {fusor.field = "height"}
+// CHECK-DAG: memref.store %c28_i64, %{{.*}} {fusor.field = "width"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelH"}
+// CHECK-DAG: memref.store %c3_i64, %{{.*}} {fusor.field = "kernelW"}
+// CHECK: call @fusor_rt_depthwise_conv2d_f32(%{{.*}}, %{{.*}})
 // LLVM-LABEL: llvm.func @depthwise
 // LLVM: llvm.call @fusor_rt_depthwise_conv2d_f32(
 func.func @depthwise(%x: tensor<1x32x28x28xf32>, %w: tensor<32x1x3x3xf32>) -> tensor<1x32x28x28xf32> {
