@@ -200,7 +200,7 @@ struct ConvolutionsToCallsPass : impl::FusorConvolutionsToCallsBase<Convolutions
     BufferView x = viewOf(b, loc, source), w = viewOf(b, loc, weights), y = viewOf(b, loc, result);
     auto inShape = cast<MemRefType>(source.getType()).getShape();
     using F = ::fusor::abi::Conv2dField;
-    Problem<F> problem(b, loc, ::fusor::abi::kConv2dFieldIsFloat, ::fusor::abi::kConv2dFieldNames);
+    Problem<F> problem(b, loc);
     problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
     problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
     problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);

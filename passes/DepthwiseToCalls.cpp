@@ -116,7 +116,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     BufferView x = viewOf(b, loc, source), w = viewOf(b, loc, weight), y = viewOf(b, loc, result);
     auto inShape = cast<MemRefType>(source.getType()).getShape();
     using F = ::fusor::abi::DepthwiseField;
-    Problem<F> problem(b, loc, ::fusor::abi::kDepthwiseFieldIsFloat, ::fusor::abi::kDepthwiseFieldNames);
+    Problem<F> problem(b, loc);
     problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
     problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
     problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);

@@ -53,9 +53,12 @@ class Descriptor {
 
 template <typename Field>
 class Problem : Descriptor {
+  using Table = ::fusor::abi::FieldTable<Field>;
+  static constexpr size_t kFields = static_cast<size_t>(Field::kCount);
+
  public:
-  Problem(OpBuilder &b, Location loc, ArrayRef<bool> isFloat, ArrayRef<const char *> names)
-      : Descriptor(b, loc, isFloat, names) {}
+  Problem(OpBuilder &b, Location loc)
+      : Descriptor(b, loc, ArrayRef<bool>(Table::isFloat, kFields), ArrayRef<const char *>(Table::names, kFields)) {}
   void set(Field field, Value value) { Descriptor::set(static_cast<int64_t>(field), value); }
   using Descriptor::address;
 };

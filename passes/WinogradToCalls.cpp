@@ -236,7 +236,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     BufferView x = viewOf(b, loc, chain.padded), u = viewOf(b, loc, weights), yv = viewOf(b, loc, result);
     auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
     using F = ::fusor::abi::WinogradField;
-    Problem<F> problem(b, loc, ::fusor::abi::kWinogradFieldIsFloat, ::fusor::abi::kWinogradFieldNames);
+    Problem<F> problem(b, loc);
     problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
     problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
     problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);

@@ -248,7 +248,7 @@ std::pair<Value, Value> boundsOf(OpBuilder &b, const CpuEpilogue &epilogue) {
 
 Value epilogueDescriptor(OpBuilder &b, Location loc, const std::optional<CpuEpilogue> &epilogue, Value residual) {
   using Field = ::fusor::abi::EpilogueField;
-  Problem<Field> descriptor(b, loc, ::fusor::abi::kEpilogueFieldIsFloat, ::fusor::abi::kEpilogueFieldNames);
+  Problem<Field> descriptor(b, loc);
   auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
   auto setBuffer = [&](Field pointer, Field offset, Value buffer) {
     BufferView view = buffer ? viewOf(b, loc, buffer) : BufferView{constant(0), constant(0), {}};

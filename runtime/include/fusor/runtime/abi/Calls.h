@@ -61,7 +61,10 @@ struct fusor_rt_winograd_problem {
 
 namespace fusor::abi {
 // Each descriptor's fields by name, in order (kCount last), whether each is a double, and
-// their names as text (the passes label each store with it).
+// their names as text (the passes label each store with it); FieldTable<Field> finds the two
+// tables from the enum.
+template <typename Field>
+struct FieldTable;
 #define FUSOR_RT_FIELD_NAME(type, name) name,
 #define FUSOR_RT_FIELD_IS_FLOAT(type, name) std::is_floating_point_v<type>,
 #define FUSOR_RT_FIELD_STRING(type, name) #name,
@@ -69,6 +72,11 @@ namespace fusor::abi {
   enum class Name : int64_t { FIELDS(FUSOR_RT_FIELD_NAME) kCount };                              \
   inline constexpr bool k##Name##IsFloat[] = {FIELDS(FUSOR_RT_FIELD_IS_FLOAT)};                  \
   inline constexpr const char *k##Name##Names[] = {FIELDS(FUSOR_RT_FIELD_STRING)};               \
+  template <>                                                                                    \
+  struct FieldTable<Name> {                                                                      \
+    static constexpr const bool *isFloat = k##Name##IsFloat;                                     \
+    static constexpr const char *const *names = k##Name##Names;                                  \
+  };                                                                                             \
   static_assert(sizeof(struct_) == 8 * static_cast<int64_t>(Name::kCount), "8-byte fields only");
 FUSOR_RT_PROBLEM(EpilogueField, fusor_rt_epilogue, FUSOR_RT_EPILOGUE_FIELDS)
 FUSOR_RT_PROBLEM(Conv2dField, fusor_rt_conv2d_problem, FUSOR_RT_CONV2D_FIELDS)
