@@ -109,7 +109,7 @@ Tensor gelu(const Tensor &x, std::string_view approximate, Where where) {
     fail("gelu", "approximate must be \"none\" or \"tanh\", not \"" + std::string(approximate) + "\"",
          {&x}, where);
   Tensor t = floating(OpKind::Gelu, x, "gelu", where);
-  t.node()->flag = approximate == "tanh";
+  t.node()->attrs = ir::GeluAttrs{approximate == "tanh"};
   return t;
 }
 

@@ -34,8 +34,7 @@ Tensor reduce(OpKind op, const Tensor &x, std::vector<int64_t> dims, bool keepdi
   if (x.dim() == 0) return cast(x, dtype, where);
   shape::Shape shape = trace::unwrap(shape::reduce(x.sizes(), dims, keepdim), name, {&x}, where);
   Tensor t = trace::make(op, dtype, std::move(shape), {cast(x, dtype, where)}, where);
-  t.node()->ints = std::move(dims);
-  t.node()->flag = keepdim;
+  t.node()->attrs = ir::ReduceAttrs{std::move(dims), keepdim};
   return t;
 }
 
@@ -69,8 +68,7 @@ Tensor argmaxImpl(const Tensor &x, int64_t dim, bool keepdim, const Where &where
   shape::Shape shape =
       trace::unwrap(shape::reduce(x.sizes(), {&d, 1}, keepdim), "argmax", {&x}, where);
   Tensor t = trace::make(OpKind::Argmax, kInt64, std::move(shape), {in}, where);
-  t.node()->dim = d;
-  t.node()->flag = keepdim;
+  t.node()->attrs = ir::ArgmaxAttrs{d, keepdim};
   return t;
 }
 

@@ -58,7 +58,7 @@ Tensor Tensor::permute(std::vector<int64_t> dims, Where where) const {
   for (size_t i = 0; i < dims.size(); ++i) identity &= dims[i] == static_cast<int64_t>(i);
   if (identity) return *this;
   Tensor t = trace::make(OpKind::Transpose, dtype(), std::move(shape), {*this}, where);
-  t.node()->ints = std::move(dims);
+  t.node()->attrs = ir::TransposeAttrs{std::move(dims)};
   return t;
 }
 
@@ -150,9 +150,7 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Where 
   if (start == 0 && end == size && step == 1) return *this;
   shape::Shape shape = trace::unwrap(shape::slice(sizes(), starts, stops, steps), "slice", {this}, where);
   Tensor t = trace::make(OpKind::Slice, dtype(), std::move(shape), {*this}, where);
-  t.node()->ints = std::move(starts);
-  t.node()->ints2 = std::move(stops);
-  t.node()->ints3 = std::move(steps);
+  t.node()->attrs = ir::SliceAttrs{std::move(starts), std::move(stops), std::move(steps)};
   return t;
 }
 
@@ -192,7 +190,7 @@ Tensor cat(const std::vector<Tensor> &tensors, int64_t dim, Where where) {
   std::vector<Tensor> inputs;
   for (const Tensor &t : tensors) inputs.push_back(cast(t, common, where));
   Tensor t = trace::make(OpKind::Concat, common, r.shape, std::move(inputs), where);
-  t.node()->dim = d;
+  t.node()->attrs = ir::DimAttrs{d};
   return t;
 }
 
@@ -209,7 +207,7 @@ Tensor indexOp(OpKind op, const Tensor &x, int64_t dim, const Tensor &index, std
                                           : shape::indexSelect(x.sizes(), index.sizes(), d);
   shape::Shape shape = trace::unwrap(r, name, {&x, &index}, where);
   Tensor t = trace::make(op, x.dtype(), std::move(shape), {x, index}, where);
-  t.node()->dim = d;
+  t.node()->attrs = ir::DimAttrs{d};
   return t;
 }
 }  // namespace

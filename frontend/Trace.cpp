@@ -116,9 +116,8 @@ ir::NodePtr placeholder(const Tensor &like, const Where &where) {
 
 Tensor scalar(Scalar value, DType dtype, const Where &where) {
   Tensor t = make(ir::OpKind::Scalar, dtype, {}, {}, where);
-  t.node()->real = value.toDouble();
-  t.node()->integer = value.isFloatingPoint() ? static_cast<int64_t>(value.toDouble())
-                                              : value.toLong();
+  t.node()->attrs = ir::LiteralAttrs{value.toDouble(), value.isFloatingPoint() ? static_cast<int64_t>(value.toDouble())
+                                                                               : value.toLong()};
   return t;
 }
 

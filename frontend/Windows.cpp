@@ -29,13 +29,10 @@ void requireFloat(const Tensor &x, std::string_view op, const Where &where) {
 }
 
 Tensor window(ir::OpKind kind, std::string_view op, const Tensor &input, std::vector<Tensor> operands,
-              std::vector<int64_t> ints, std::vector<int64_t> pads, std::vector<int64_t> dilations,
-              const shape::ShapeOr &shape, std::initializer_list<const Tensor *> named, const Where &where) {
+              ir::Attrs attrs, const shape::ShapeOr &shape, std::initializer_list<const Tensor *> named,
+              const Where &where) {
   Tensor t = trace::make(kind, input.dtype(), trace::unwrap(shape, op, named, where), std::move(operands), where);
-  ir::Node &n = *t.node();
-  n.ints = std::move(ints);
-  n.ints2 = std::move(pads);
-  n.ints3 = std::move(dilations);
+  t.node()->attrs = std::move(attrs);
   return t;
 }
 
@@ -53,9 +50,8 @@ Tensor conv2d(const Tensor &input, const Tensor &weight, const Tensor &bias, std
   std::vector<int64_t> pads = padsOf(std::move(padding), "conv2d", where);
   int64_t kernel[2] = {weight.dim() == 4 ? weight.sizes()[2] : 1, weight.dim() == 4 ? weight.sizes()[3] : 1};
   shape::Window2d w{kernel, stride, pads, dilation};
-  Tensor y = window(ir::OpKind::Conv2d, "conv2d", input, {input, weight}, stride, pads, dilation,
+  Tensor y = window(ir::OpKind::Conv2d, "conv2d", input, {input, weight}, ir::Conv2dAttrs{stride, pads, dilation, groups},
                     shape::conv2d(input.sizes(), weight.sizes(), w, groups), {&input, &weight}, where);
-  y.node()->integer = groups;
   if (bias.defined()) {
     check(bias, "conv2d", where);
     if (bias.dim() != 1 || bias.sizes()[0] != weight.sizes()[0])
@@ -74,12 +70,9 @@ Tensor max_pool2d(const Tensor &input, std::vector<int64_t> kernel_size, std::ve
   dilation = pairOf(std::move(dilation), "dilation", "max_pool2d", where);
   std::vector<int64_t> pads = padsOf(std::move(padding), "max_pool2d", where);
   shape::Window2d w{kernel, stride, pads, dilation, ceil_mode};
-  std::vector<int64_t> ints = kernel;
-  ints.insert(ints.end(), stride.begin(), stride.end());
-  Tensor y = window(ir::OpKind::MaxPool2d, "max_pool2d", input, {input}, ints, pads, dilation,
-                    shape::pool2d(input.sizes(), w), {&input}, where);
-  y.node()->flag = ceil_mode;
-  return y;
+  return window(ir::OpKind::MaxPool2d, "max_pool2d", input, {input},
+                ir::Pool2dAttrs{kernel, stride, pads, dilation, ceil_mode, false}, shape::pool2d(input.sizes(), w),
+                {&input}, where);
 }
 
 Tensor avg_pool2d(const Tensor &input, std::vector<int64_t> kernel_size, std::vector<int64_t> stride,
@@ -91,13 +84,9 @@ Tensor avg_pool2d(const Tensor &input, std::vector<int64_t> kernel_size, std::ve
   std::vector<int64_t> pads = padsOf(std::move(padding), "avg_pool2d", where);
   std::vector<int64_t> ones = {1, 1};
   shape::Window2d w{kernel, stride, pads, ones, ceil_mode};
-  std::vector<int64_t> ints = kernel;
-  ints.insert(ints.end(), stride.begin(), stride.end());
-  Tensor y = window(ir::OpKind::AvgPool2d, "avg_pool2d", input, {input}, ints, pads, {},
-                    shape::pool2d(input.sizes(), w), {&input}, where);
-  y.node()->flag = ceil_mode;
-  y.node()->integer = count_include_pad;
-  return y;
+  return window(ir::OpKind::AvgPool2d, "avg_pool2d", input, {input},
+                ir::Pool2dAttrs{kernel, stride, pads, {}, ceil_mode, count_include_pad},
+                shape::pool2d(input.sizes(), w), {&input}, where);
 }
 
 Tensor batch_norm(const Tensor &input, const Tensor &running_mean, const Tensor &running_var,

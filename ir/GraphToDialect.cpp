@@ -1,6 +1,8 @@
 #include "fusor/ir/GraphToDialect.h"
 
+#include <type_traits>
 #include <unordered_map>
+#include <variant>
 
 #include "fusor/ir/FusorOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,76 +24,54 @@ RankedTensorType tensorType(MLIRContext &ctx, const Node &node) {
   return RankedTensorType::get(node.shape, toMlirType(ctx, node.dtype));
 }
 
-// A scalar of `type` holding the node's literal (real or integer, by type).
-TypedAttr scalarAttr(Builder &b, Type type, const Node &node) {
-  if (isa<FloatType>(type)) return b.getFloatAttr(type, node.real);
-  if (type.isInteger(1)) return b.getIntegerAttr(type, node.integer != 0);
-  return b.getIntegerAttr(type, node.integer);
+// A scalar of `type` holding `literal` (real or integer, by type).
+TypedAttr scalarAttr(Builder &b, Type type, const LiteralAttrs &literal) {
+  if (isa<FloatType>(type)) return b.getFloatAttr(type, literal.real);
+  if (type.isInteger(1)) return b.getIntegerAttr(type, literal.integer != 0);
+  return b.getIntegerAttr(type, literal.integer);
 }
 
+// The node's attributes on `state`, as its dialect op names them; `element` is the result's
+// element type (a literal's type).
 void addAttributes(Builder &b, OperationState &state, const Node &node, Type element) {
-  switch (node.op) {
-    case OpKind::Scalar:
-      state.addAttribute("value", DenseElementsAttr::get(RankedTensorType::get({}, element),
-                                                         ArrayRef<Attribute>{scalarAttr(b, element, node)}));
-      break;
-    case OpKind::Gelu:
-      if (node.flag)
-        state.addAttribute("approximate", mlir::fusor::GeluApproximationAttr::get(
-                                              b.getContext(), mlir::fusor::GeluApproximation::tanh));
-      break;
-    case OpKind::ReduceSum:
-    case OpKind::ReduceMean:
-    case OpKind::ReduceMax:
-    case OpKind::ReduceMin:
-    case OpKind::ReduceProd:
-      state.addAttribute("dims", b.getDenseI64ArrayAttr(node.ints));
-      if (node.flag) state.addAttribute("keepdim", b.getUnitAttr());
-      break;
-    case OpKind::Argmax:
-      state.addAttribute("dim", b.getI64IntegerAttr(node.dim));
-      if (node.flag) state.addAttribute("keepdim", b.getUnitAttr());
-      break;
-    case OpKind::Transpose:
-      state.addAttribute("perm", b.getDenseI64ArrayAttr(node.ints));
-      break;
-    case OpKind::Slice:
-      state.addAttribute("starts", b.getDenseI64ArrayAttr(node.ints));
-      state.addAttribute("stops", b.getDenseI64ArrayAttr(node.ints2));
-      state.addAttribute("steps", b.getDenseI64ArrayAttr(node.ints3));
-      break;
-    case OpKind::Pad:
-      state.addAttribute("low", b.getDenseI64ArrayAttr(node.ints));
-      state.addAttribute("high", b.getDenseI64ArrayAttr(node.ints2));
-      state.addAttribute("value", scalarAttr(b, element, node));
-      break;
-    case OpKind::Conv2d:
-      state.addAttribute("strides", b.getDenseI64ArrayAttr(node.ints));
-      state.addAttribute("pads", b.getDenseI64ArrayAttr(node.ints2));
-      state.addAttribute("dilations", b.getDenseI64ArrayAttr(node.ints3));
-      state.addAttribute("groups", b.getI64IntegerAttr(node.integer));
-      break;
-    case OpKind::MaxPool2d:
-    case OpKind::AvgPool2d: {
-      llvm::ArrayRef<int64_t> kernelAndStrides(node.ints);
-      state.addAttribute("kernel", b.getDenseI64ArrayAttr(kernelAndStrides.take_front(2)));
-      state.addAttribute("strides", b.getDenseI64ArrayAttr(kernelAndStrides.drop_front(2)));
-      state.addAttribute("pads", b.getDenseI64ArrayAttr(node.ints2));
-      state.addAttribute("ceil_mode", b.getBoolAttr(node.flag));
-      if (node.op == OpKind::MaxPool2d)
-        state.addAttribute("dilations", b.getDenseI64ArrayAttr(node.ints3));
-      else
-        state.addAttribute("count_include_pad", b.getBoolAttr(node.integer != 0));
-      break;
-    }
-    case OpKind::Concat:
-    case OpKind::IndexSelect:
-    case OpKind::Gather:
-      state.addAttribute("dim", b.getI64IntegerAttr(node.dim));
-      break;
-    default:
-      break;
-  }
+  auto array = [&](ArrayRef<int64_t> values) { return b.getDenseI64ArrayAttr(values); };
+  auto add = [&](StringRef name, Attribute value) { state.addAttribute(name, value); };
+  std::visit(
+      [&]<typename A>(const A &a) {
+        if constexpr (std::is_same_v<A, LiteralAttrs>) {
+          add("value", DenseElementsAttr::get(RankedTensorType::get({}, element),
+                                              ArrayRef<Attribute>{scalarAttr(b, element, a)}));
+        } else if constexpr (std::is_same_v<A, GeluAttrs>) {
+          if (a.tanh)
+            add("approximate", mlir::fusor::GeluApproximationAttr::get(b.getContext(),
+                                                                       mlir::fusor::GeluApproximation::tanh));
+        } else if constexpr (std::is_same_v<A, ReduceAttrs>) {
+          add("dims", array(a.dims));
+          if (a.keepdim) add("keepdim", b.getUnitAttr());
+        } else if constexpr (std::is_same_v<A, ArgmaxAttrs>) {
+          add("dim", b.getI64IntegerAttr(a.dim));
+          if (a.keepdim) add("keepdim", b.getUnitAttr());
+        } else if constexpr (std::is_same_v<A, TransposeAttrs>) {
+          add("perm", array(a.perm));
+        } else if constexpr (std::is_same_v<A, SliceAttrs>) {
+          add("starts", array(a.starts)), add("stops", array(a.stops)), add("steps", array(a.steps));
+        } else if constexpr (std::is_same_v<A, PadAttrs>) {
+          add("low", array(a.low)), add("high", array(a.high)), add("value", scalarAttr(b, element, a.value));
+        } else if constexpr (std::is_same_v<A, DimAttrs>) {
+          add("dim", b.getI64IntegerAttr(a.dim));
+        } else if constexpr (std::is_same_v<A, Conv2dAttrs>) {
+          add("strides", array(a.strides)), add("pads", array(a.pads)), add("dilations", array(a.dilations));
+          add("groups", b.getI64IntegerAttr(a.groups));
+        } else if constexpr (std::is_same_v<A, Pool2dAttrs>) {
+          add("kernel", array(a.kernel)), add("strides", array(a.strides)), add("pads", array(a.pads));
+          add("ceil_mode", b.getBoolAttr(a.ceilMode));
+          if (node.op == OpKind::MaxPool2d) add("dilations", array(a.dilations));
+          else add("count_include_pad", b.getBoolAttr(a.countIncludePad));
+        } else {
+          static_assert(std::is_same_v<A, NoAttrs>, "an attribute kind the dialect conversion leaves out");
+        }
+      },
+      node.attrs);
 }
 
 // A realized node's data as an attribute (bools are bytes here, bits in MLIR's raw form).

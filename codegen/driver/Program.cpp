@@ -1,6 +1,8 @@
 #include "fusor/driver/Program.h"
 
 #include <bit>
+#include <type_traits>
+#include <variant>
 
 namespace fusor::driver {
 namespace {
@@ -20,21 +22,45 @@ size_t hashWords(const std::vector<int64_t> &words) {
   return static_cast<size_t>(h);
 }
 
-// Attributes that are not sizes: reshape and broadcast targets are the node's own shape and
-// change with the input sizes, so the structure leaves them out.
+// The node's attributes, after their kind. Without sizes (the structure): slice and pad bounds
+// follow the input sizes, and literal values are compiled in, so they are left out (reshape
+// and broadcast targets are the node's own shape, which the structure leaves out too).
 void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes) {
-  bool sizeLike = n.op == ir::OpKind::Slice || n.op == ir::OpKind::Pad;
-  if (withSizes || !sizeLike) {
-    appendList(w, n.ints);
-    appendList(w, n.ints2);
-    appendList(w, n.ints3);
-  }
-  w.push_back(n.dim);
-  w.push_back(n.flag);
-  if (withSizes) {  // literal values are compiled in
-    w.push_back(std::bit_cast<int64_t>(n.real));
-    w.push_back(n.integer);
-  }
+  w.push_back(static_cast<int64_t>(n.attrs.index()));
+  auto literal = [&](const ir::LiteralAttrs &l) {
+    if (withSizes) w.push_back(std::bit_cast<int64_t>(l.real)), w.push_back(l.integer);
+  };
+  auto sizes = [&](const std::vector<int64_t> &v) {
+    if (withSizes) appendList(w, v);
+  };
+  std::visit(
+      [&]<typename A>(const A &a) {
+        if constexpr (std::is_same_v<A, ir::LiteralAttrs>) {
+          literal(a);
+        } else if constexpr (std::is_same_v<A, ir::GeluAttrs>) {
+          w.push_back(a.tanh);
+        } else if constexpr (std::is_same_v<A, ir::ReduceAttrs>) {
+          appendList(w, a.dims), w.push_back(a.keepdim);
+        } else if constexpr (std::is_same_v<A, ir::ArgmaxAttrs>) {
+          w.push_back(a.dim), w.push_back(a.keepdim);
+        } else if constexpr (std::is_same_v<A, ir::TransposeAttrs>) {
+          appendList(w, a.perm);
+        } else if constexpr (std::is_same_v<A, ir::SliceAttrs>) {
+          sizes(a.starts), sizes(a.stops), sizes(a.steps);
+        } else if constexpr (std::is_same_v<A, ir::PadAttrs>) {
+          sizes(a.low), sizes(a.high), literal(a.value);
+        } else if constexpr (std::is_same_v<A, ir::DimAttrs>) {
+          w.push_back(a.dim);
+        } else if constexpr (std::is_same_v<A, ir::Conv2dAttrs>) {
+          appendList(w, a.strides), appendList(w, a.pads), appendList(w, a.dilations), w.push_back(a.groups);
+        } else if constexpr (std::is_same_v<A, ir::Pool2dAttrs>) {
+          appendList(w, a.kernel), appendList(w, a.strides), appendList(w, a.pads), appendList(w, a.dilations);
+          w.push_back(a.ceilMode), w.push_back(a.countIncludePad);
+        } else {
+          static_assert(std::is_same_v<A, ir::NoAttrs>, "an attribute kind the signature leaves out");
+        }
+      },
+      n.attrs);
 }
 
 }  // namespace

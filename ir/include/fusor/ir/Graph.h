@@ -6,6 +6,7 @@
 #include <memory>
 #include <source_location>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "fusor/ir/DType.h"
@@ -26,25 +27,56 @@ struct Node;
 // "[8, 16] float32": a node's sizes and dtype, as errors and logs show them.
 std::string describe(const Node &node);
 
-struct Node;
 using NodePtr = std::shared_ptr<Node>;
+
+// A node's attributes, one struct per op family, named as the dialect op's attributes; which
+// one a node holds follows from its op (Node::attrsAs checks it).
+struct NoAttrs {};
+struct LiteralAttrs {  // Scalar: the value, as a float and as an integer (the dtype picks one)
+  double real = 0.0;
+  int64_t integer = 0;
+};
+struct GeluAttrs {
+  bool tanh = false;  // approximate = tanh
+};
+struct ReduceAttrs {  // reduce_sum, _mean, _max, _min, _prod
+  std::vector<int64_t> dims;
+  bool keepdim = false;
+};
+struct ArgmaxAttrs {
+  int64_t dim = 0;
+  bool keepdim = false;
+};
+struct TransposeAttrs {
+  std::vector<int64_t> perm;
+};
+struct SliceAttrs {
+  std::vector<int64_t> starts, stops, steps;
+};
+struct PadAttrs {
+  std::vector<int64_t> low, high;
+  LiteralAttrs value;
+};
+struct DimAttrs {  // concat, index_select, gather
+  int64_t dim = 0;
+};
+struct Conv2dAttrs {  // pads: top, left, bottom, right
+  std::vector<int64_t> strides, pads, dilations;
+  int64_t groups = 1;
+};
+struct Pool2dAttrs {  // max_pool2d (dilations) and avg_pool2d (count_include_pad)
+  std::vector<int64_t> kernel, strides, pads, dilations;
+  bool ceilMode = false, countIncludePad = false;
+};
+using Attrs = std::variant<NoAttrs, LiteralAttrs, GeluAttrs, ReduceAttrs, ArgmaxAttrs, TransposeAttrs, SliceAttrs,
+                           PadAttrs, DimAttrs, Conv2dAttrs, Pool2dAttrs>;
 
 struct Node : std::enable_shared_from_this<Node> {
   OpKind op;
   DType dtype;
   std::vector<int64_t> shape;
   std::vector<NodePtr> inputs;
-  // Attributes, by op: dims (reductions), perm (transpose), starts/stops/steps (slice),
-  // low/high (pad) live in ints/ints2/ints3; dim (argmax, concat, index ops); flag is keepdim
-  // or gelu's tanh approximation; Scalar and Pad values are `real` for floats, `integer`
-  // otherwise. Windows: strides (conv2d) or kernel + strides (pools) in ints, pads (top, left,
-  // bottom, right) in ints2, dilations in ints3; groups (conv2d) or count_include_pad
-  // (avg_pool2d) in integer; ceil_mode in flag.
-  std::vector<int64_t> ints, ints2, ints3;
-  int64_t dim = 0;
-  bool flag = false;
-  double real = 0.0;
-  int64_t integer = 0;
+  Attrs attrs;
   // The user's call that made the node, for error messages and IR locations.
   std::source_location location;
   // The data, once realized (op == Buffer).
@@ -60,6 +92,11 @@ struct Node : std::enable_shared_from_this<Node> {
 
   int64_t numel() const;
   bool realized() const { return op == OpKind::Buffer; }
+  // The attributes of this node's op family (std::bad_variant_access if they are not T's).
+  template <typename T>
+  const T &attrsAs() const {
+    return std::get<T>(attrs);
+  }
 };
 
 }  // namespace fusor::ir
