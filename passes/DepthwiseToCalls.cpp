@@ -117,9 +117,7 @@ struct DepthwiseToCallsPass : impl::FusorDepthwiseToCallsBase<DepthwiseToCallsPa
     auto inShape = cast<MemRefType>(source.getType()).getShape();
     using F = ::fusor::abi::DepthwiseField;
     Problem<F> problem(b, loc);
-    problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
-    problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
-    problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);
+    setInput(problem, x);
     problem.set(F::batch, constant(inShape[0])), problem.set(F::channels, constant(inShape[1]));
     problem.set(F::height, constant(inShape[2])), problem.set(F::width, constant(inShape[3]));
     problem.set(F::w, w.pointer), problem.set(F::offsetW, w.offset);

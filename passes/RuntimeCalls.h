@@ -74,6 +74,14 @@ struct BufferView {
 
 BufferView viewOf(OpBuilder &b, Location loc, Value memref);
 
+// The input every convolution descriptor starts with: x's address, offset and NCHW strides.
+template <typename Field>
+void setInput(Problem<Field> &problem, const BufferView &x) {
+  problem.set(Field::x, x.pointer), problem.set(Field::offsetX, x.offset);
+  problem.set(Field::strideXN, x.strides[0]), problem.set(Field::strideXC, x.strides[1]);
+  problem.set(Field::strideXH, x.strides[2]), problem.set(Field::strideXW, x.strides[3]);
+}
+
 // A static shape with row-major strides (any offset): dense, as the runtime's kernels take.
 bool isRowMajor(MemRefType type);
 

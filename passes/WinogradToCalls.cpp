@@ -237,9 +237,7 @@ struct WinogradToCallsPass : impl::FusorWinogradToCallsBase<WinogradToCallsPass>
     auto constant = [&](int64_t v) { return i64Constant(b, loc, v); };
     using F = ::fusor::abi::WinogradField;
     Problem<F> problem(b, loc);
-    problem.set(F::x, x.pointer), problem.set(F::offsetX, x.offset);
-    problem.set(F::strideXN, x.strides[0]), problem.set(F::strideXC, x.strides[1]);
-    problem.set(F::strideXH, x.strides[2]), problem.set(F::strideXW, x.strides[3]);
+    setInput(problem, x);
     problem.set(F::batch, constant(tiles[3])), problem.set(F::channels, constant(tiles[2]));
     problem.set(F::tilesH, constant(tiles[4])), problem.set(F::tilesW, constant(tiles[5]));
     problem.set(F::u, u.pointer), problem.set(F::offsetU, u.offset);
