@@ -63,7 +63,7 @@ std::string trace_to_mlir(const TensorFunction &fn, const std::vector<Tensor> &e
   std::string text;
   llvm::raw_string_ostream os(text);
   module->print(os);
-  module = nullptr;
+  module = nullptr;  // let go under the lock, as the context it lives in asks
   return text;
 }
 

@@ -116,8 +116,9 @@ ir::NodePtr placeholder(const Tensor &like, const Where &where) {
 
 Tensor scalar(Scalar value, DType dtype, const Where &where) {
   Tensor t = make(ir::OpKind::Scalar, dtype, {}, {}, where);
-  t.node()->attrs = ir::LiteralAttrs{value.toDouble(), value.isFloatingPoint() ? static_cast<int64_t>(value.toDouble())
-                                                                               : value.toLong()};
+  double real = value.toDouble();
+  int64_t integer = value.isFloatingPoint() ? static_cast<int64_t>(real) : value.toLong();
+  t.node()->attrs = ir::LiteralAttrs{real, integer};
   return t;
 }
 

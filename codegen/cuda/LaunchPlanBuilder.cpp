@@ -203,7 +203,7 @@ class Builder {
     if (auto call = dyn_cast<func::CallOp>(op)) {
       // The GEMM entries run through cuBLASLt; no other runtime call runs on CUDA.
       using E = abi::Entry;
-      std::optional<E> entry = abi::entryNamed(call.getCallee().str());
+      std::optional<E> entry = abi::entryNamed(std::string_view(call.getCallee()));
       if (!entry || !llvm::is_contained({E::GemmF32, E::GemmF64, E::GemmF32Batched, E::GemmF64Batched,
                                          E::GemmF32Epilogue}, *entry))
         return unsupported(op);

@@ -63,10 +63,6 @@ void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes
       n.attrs);
 }
 
-}  // namespace
-
-namespace {
-
 // Ids in program order: inputs first, then computed nodes (valid during one walk).
 int64_t idOf(const ir::Node *n) { return n->walkId; }
 

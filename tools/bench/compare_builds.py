@@ -14,14 +14,13 @@ A build directory needs bin/fusor-run, bin/fusor-compile and lib/libfusor_runtim
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_models import export, fusor_run, models, write_npy  # noqa: E402
+from onnx_models import fusor_compile, fusor_run, models, prepare  # noqa: E402
 
 
 def median(values):
@@ -41,18 +40,10 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, module, x in models():
-            onnx_path = os.path.join(tmp, name + ".onnx")
-            export(module, x, onnx_path)
-            x_path = os.path.join(tmp, name + "_x.npy")
-            write_npy(x_path, x.numpy())
-            libraries = {}
-            for label, build in builds.items():
-                out_dir = os.path.join(tmp, label, name)
-                done = subprocess.run([os.path.join(build, "bin", "fusor-compile"), onnx_path, "-o", out_dir,
-                                       "--name", name], capture_output=True, text=True)
-                if done.returncode:
-                    sys.exit(f"{label}: fusor-compile {onnx_path} failed:\n{done.stderr}")
-                libraries[label] = os.path.join(out_dir, "lib" + name + ".so")
+            onnx_path, x_path = prepare(tmp, name, module, x)
+            libraries = {label: fusor_compile(os.path.join(build, "bin", "fusor-compile"), onnx_path,
+                                              os.path.join(tmp, label, name), name)
+                         for label, build in builds.items()}
             times = {(label, kind): [] for label in builds for kind in ("JIT", "AOT")}
             outputs = {}
             for _ in range(args.rounds):

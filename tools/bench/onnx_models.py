@@ -94,6 +94,23 @@ def write_npy(path, array):
     np.save(path, np.ascontiguousarray(array, dtype=np.float32))
 
 
+def prepare(tmp, name, module, x):
+    """`module` exported to TMP/NAME.onnx and its input `x` to TMP/NAME_x.npy; both paths."""
+    onnx_path = os.path.join(tmp, name + ".onnx")
+    export(module, x, onnx_path)
+    x_path = os.path.join(tmp, name + "_x.npy")
+    write_npy(x_path, x.numpy())
+    return onnx_path, x_path
+
+
+def fusor_compile(tool, onnx_path, out_dir, name):
+    """The model compiled ahead of time by fusor-compile into OUT_DIR; the library's path."""
+    done = subprocess.run([tool, onnx_path, "-o", out_dir, "--name", name], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{tool} {onnx_path} failed:\n{done.stderr}")
+    return os.path.join(out_dir, "lib" + name + ".so")
+
+
 def fusor_run(tool, model, x_path, out_path, runs):
     done = subprocess.run([tool, model, "--input", "x=" + x_path, "--output", out_path, "--bench", str(runs)],
                           capture_output=True, text=True)
@@ -116,10 +133,7 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, module, x in models():
-            onnx_path = os.path.join(tmp, name + ".onnx")
-            export(module, x, onnx_path)
-            x_path = os.path.join(tmp, name + "_x.npy")
-            write_npy(x_path, x.numpy())
+            onnx_path, x_path = prepare(tmp, name, module, x)
 
             options = ort.SessionOptions()
             options.intra_op_num_threads = args.threads
@@ -129,11 +143,7 @@ def main():
             reference = session.run(None, feed)[0]
             # Rounds alternate the engines, so a slow spell of this (shared, noisy) machine
             # falls on both; each figure is the median of the rounds' medians.
-            compiled = os.path.join(tmp, name, "lib" + name + ".so")
-            done = subprocess.run([compile_tool, onnx_path, "-o", os.path.join(tmp, name), "--name", name],
-                                  capture_output=True, text=True)
-            if done.returncode:
-                sys.exit(f"fusor-compile {onnx_path} failed:\n{done.stderr}")
+            compiled = fusor_compile(compile_tool, onnx_path, os.path.join(tmp, name), name)
             jit_out = os.path.join(tmp, name + "_jit.npy")
             aot_out = os.path.join(tmp, name + "_aot.npy")
             ort_rounds, jit_rounds, aot_rounds = [], [], []

@@ -356,23 +356,20 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(const fusor_rt_depthwise_problem *
                                               const fusor_rt_epilogue *e) {
   const auto [x, offsetX, strideXN, strideXC, strideXH, strideXW, batch, channels, height, width, w, offsetW, kernelH,
               kernelW, y, offsetY, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop, padLeft] = *call;
-  const auto [biasKind, bias, biasOffset, residual, residualOffset, lo64, hi64] = *e;
-  const float lo = static_cast<float>(lo64), hi = static_cast<float>(hi64);
+  const GemmEpilogueOp given = epilogueFrom(*e);
   int64_t planes = batch * channels, outPlane = outHeight * outWidth;
   if (planes == 0 || outPlane == 0) return;
   const float *px = reinterpret_cast<const float *>(x) + offsetX, *pw = reinterpret_cast<const float *>(w) + offsetW;
-  const float *pBias = biasKind != fusor::abi::kBiasNone ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
-  const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
   float *py = reinterpret_cast<float *>(y) + offsetY;
   const DepthwiseProblem problem{px, strideXN, strideXC, strideXH, strideXW, batch, channels, height, width,
                                  pw, kernelH, kernelW, py, outHeight, outWidth, stepH, stepW, dilationH, dilationW,
-                                 padTop, padLeft, pBias, pResidual, lo, hi};
+                                 padTop, padLeft, given.bias, given.residual, given.lo, given.hi};
   if (depthwiseDirect3x3(problem) || depthwiseAcrossChannels(problem)) return;
   Shape s = shapeOf(height, width, kernelH, kernelW, outHeight, outWidth, stepH, stepW, dilationH, dilationW, padTop,
                     padLeft);
-  GemmEpilogueOp epilogue;
-  epilogue.lo = lo;
-  epilogue.hi = hi;
+  GemmEpilogueOp epilogue;  // the plane kernel adds each plane's bias and residual itself
+  epilogue.lo = given.lo;
+  epilogue.hi = given.hi;
   int threads = threadsForPlanes(planes, planes * outPlane * kernelH * kernelW);
   bool avx2 = hasGemmKernelF32(), avx512 = useAvx512();
 #pragma omp parallel num_threads(threads)
@@ -383,7 +380,7 @@ extern "C" void fusor_rt_depthwise_conv2d_f32(const fusor_rt_depthwise_problem *
     for (int64_t p = 0; p < planes; ++p) {
       int64_t n = p / channels, c = p % channels;
       Plane plane{px + n * strideXN + c * strideXC, strideXH, strideXW, pw + c * kernelH * kernelW, py + p * outPlane,
-                  pResidual ? pResidual + p * outPlane : nullptr, pBias ? pBias[p] : 0.0f};
+                  given.residual ? given.residual + p * outPlane : nullptr, given.bias ? given.bias[p] : 0.0f};
       convolvePlane(s, plane, epilogue, scratch, avx2, avx512);
     }
   }

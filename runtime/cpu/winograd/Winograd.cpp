@@ -227,21 +227,19 @@ extern "C" void fusor_rt_winograd_input_f32(intptr_t x, int64_t offsetX, int64_t
 extern "C" void fusor_rt_winograd_output_f32(intptr_t m, int64_t offsetM, int64_t batch, int64_t outChannels,
                                              int64_t tilesH, int64_t tilesW, intptr_t y, int64_t offsetY,
                                              int64_t outHeight, int64_t outWidth, const fusor_rt_epilogue *e) {
-  const auto [biasKind, bias, biasOffset, residual, residualOffset, lo64, hi64] = *e;
-  const float lo = static_cast<float>(lo64), hi = static_cast<float>(hi64);
+  const GemmEpilogueOp epilogue = epilogueFrom(*e);
   int64_t planes = batch * outChannels, tiles = batch * tilesH * tilesW, outPlane = outHeight * outWidth;
   if (planes == 0 || outPlane == 0) return;
   const float *pm = reinterpret_cast<const float *>(m) + offsetM;
-  const float *pBias = biasKind != fusor::abi::kBiasNone ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr;
-  const float *pResidual = residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr;
   float *py = reinterpret_cast<float *>(y) + offsetY;
   bool avx2 = hasGemmKernelF32();
 #pragma omp parallel for num_threads(threadsForPlanes(planes, planes * tilesH * tilesW * 16)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     int64_t n = p / outChannels, o = p % outChannels;
     OutputPlane plane{pm + o * tiles + n * tilesH * tilesW, outChannels * tiles, py + p * outPlane,
-                      pResidual ? pResidual + p * outPlane : nullptr, pBias ? pBias[p] : 0.0f};
-    outputPlaneRows(plane, tilesH, tilesW, outHeight, outWidth, lo, hi, avx2);
+                      epilogue.residual ? epilogue.residual + p * outPlane : nullptr,
+                      epilogue.bias ? epilogue.bias[p] : 0.0f};
+    outputPlaneRows(plane, tilesH, tilesW, outHeight, outWidth, epilogue.lo, epilogue.hi, avx2);
   }
 }
 
@@ -337,8 +335,7 @@ extern "C" void fusor_rt_winograd_conv3x3_f32(const fusor_rt_winograd_problem *p
                                               const fusor_rt_epilogue *e) {
   const auto [x, offsetX, strideXN, strideXC, strideXH, strideXW, batch, channels, tilesH, tilesW, u, offsetU,
               rawWeights, outChannels, y, offsetY, outHeight, outWidth] = *problem;
-  const auto [biasKind, bias, biasOffset, residual, residualOffset, lo64, hi64] = *e;
-  const float lo = static_cast<float>(lo64), hi = static_cast<float>(hi64);
+  const GemmEpilogueOp epilogue = epilogueFrom(*e);
   if (batch == 0 || outChannels == 0 || outHeight == 0 || outWidth == 0 || tilesH == 0 || tilesW == 0) return;
   const float *weights = reinterpret_cast<const float *>(u) + offsetU;
   // Raw weights are transformed here: once for a model's constant weights (kept with them,
@@ -360,9 +357,7 @@ extern "C" void fusor_rt_winograd_conv3x3_f32(const fusor_rt_winograd_problem *p
                    strideXN, strideXC, strideXH, strideXW, channels, tilesW,
                    weights, outChannels,
                    reinterpret_cast<float *>(y) + offsetY, outHeight, outWidth,
-                   biasKind != fusor::abi::kBiasNone ? reinterpret_cast<const float *>(bias) + biasOffset : nullptr,
-                   residual ? reinterpret_cast<const float *>(residual) + residualOffset : nullptr,
-                   lo, hi, hasGemmKernelF32()};
+                   epilogue.bias, epilogue.residual, epilogue.lo, epilogue.hi, hasGemmKernelF32()};
   int64_t rowBytes = 16 * (channels + outChannels) * tilesW * int64_t(sizeof(float));
   int64_t rowsPerBlock = std::clamp<int64_t>(std::max(kBlockBytes / rowBytes, (kMinTiles + tilesW - 1) / tilesW), 1, tilesH);
   int64_t blocksPerImage = (tilesH + rowsPerBlock - 1) / rowsPerBlock, blocks = batch * blocksPerImage;

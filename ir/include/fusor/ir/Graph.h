@@ -30,7 +30,7 @@ std::string describe(const Node &node);
 using NodePtr = std::shared_ptr<Node>;
 
 // A node's attributes, one struct per op family, named as the dialect op's attributes; which
-// one a node holds follows from its op (Node::attrsAs checks it).
+// one a node holds follows from its op.
 struct NoAttrs {};
 struct LiteralAttrs {  // Scalar: the value, as a float and as an integer (the dtype picks one)
   double real = 0.0;
@@ -92,11 +92,6 @@ struct Node : std::enable_shared_from_this<Node> {
 
   int64_t numel() const;
   bool realized() const { return op == OpKind::Buffer; }
-  // The attributes of this node's op family (std::bad_variant_access if they are not T's).
-  template <typename T>
-  const T &attrsAs() const {
-    return std::get<T>(attrs);
-  }
 };
 
 }  // namespace fusor::ir

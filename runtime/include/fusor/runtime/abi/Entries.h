@@ -24,16 +24,6 @@ constexpr void forEachEntry(Visitor &&visit) {
 #include "fusor/runtime/abi/Entries.def"
 }
 
-// Whether the runtime library defines `entry` (else only a CUDA launch plan runs it).
-constexpr bool isHostEntry(Entry entry) {
-  switch (entry) {
-#define FUSOR_RT_HOST(Id, symbol) case Entry::Id: return true;
-#define FUSOR_RT_PLAN(Id, symbol) case Entry::Id: return false;
-#include "fusor/runtime/abi/Entries.def"
-  }
-  return false;
-}
-
 template <typename Fn>
 struct ParameterCount;
 template <typename... Args>
