@@ -1,5 +1,6 @@
 // Tensors on devices: placement, and copies between the host and CUDA devices.
 #include "Trace.h"
+#include "autograd/GradGraph.h"
 #include "fusor/driver/Realize.h"
 #include "fusor/runtime/cuda/Devices.h"
 
@@ -57,7 +58,7 @@ Tensor Tensor::to(Device device, Where where) const {
   trace::check(*this, "to", where);
   trace::checkDevice(device, "to", where);
   if (this->device() == device) return *this;
-  ir::Node *n = node_.get();
+  ir::Node *n = node().get();
   driver::realize({&n, 1});
   auto copy = std::make_shared<ir::Node>();
   copy->op = ir::OpKind::Buffer;
@@ -67,7 +68,12 @@ Tensor Tensor::to(Device device, Where where) const {
   copy->device = device.is_cuda() ? device.index : ir::Node::kHost;
   copy->buffer = runtime::Buffer::allocate(n->buffer->bytes(), copy->device);
   runtime::Buffer::copy(*n->buffer, *copy->buffer);
-  return Tensor(std::move(copy));
+  Tensor out(std::move(copy));
+  Device from = this->device();
+  autograd::attachFunction(out, {*this}, "to", {}, [from](const Tensor &g, const std::vector<Tensor> &) {
+    return std::vector<Tensor>{g.to(from)};
+  }, where);
+  return out;
 }
 
 }  // namespace fusor

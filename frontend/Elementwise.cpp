@@ -122,6 +122,28 @@ Tensor pow(const Tensor &a, Scalar e, Where where) {
   return pow(a, scalarFor(e, a, false, where), where);
 }
 
+Tensor add(const Tensor &a, Scalar b, Where where) { return add(a, scalarFor(b, a, false, where), where); }
+Tensor sub(const Tensor &a, Scalar b, Where where) { return sub(a, scalarFor(b, a, false, where), where); }
+Tensor mul(const Tensor &a, Scalar b, Where where) { return mul(a, scalarFor(b, a, false, where), where); }
+Tensor div(const Tensor &a, Scalar b, Where where) { return div(a, scalarFor(b, a, true, where), where); }
+
+Tensor clamp(const Tensor &x, std::optional<Scalar> min, std::optional<Scalar> max, Where at) {
+  check(x, "clamp", at);
+  if (!min && !max) fail("clamp", "needs at least one of min and max", {&x}, at);
+  if (x.dtype() == kBool) fail("clamp", "is not defined for bool tensors", {&x}, at);
+  // Selects, so the gradient passes wherever x is within the bounds (ties included), as torch.
+  Tensor y = x;
+  if (min) {
+    Tensor lo = scalarFor(*min, x, false, at);
+    y = where(lt(y, lo, at), lo, y, at);
+  }
+  if (max) {
+    Tensor hi = scalarFor(*max, x, false, at);
+    y = where(gt(y, hi, at), hi, y, at);
+  }
+  return y;
+}
+
 Tensor logical_and(const Tensor &a, const Tensor &b, Where where) {
   return binary(OpKind::LogicalAnd, check(a, "logical_and", where), check(b, "logical_and", where),
                 kBool, kBool, "logical_and", where);

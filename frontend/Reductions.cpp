@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "Trace.h"
+#include "autograd/GradGraph.h"
 #include "fusor/Functions.h"
 
 namespace fusor {
@@ -80,6 +81,26 @@ Tensor reversed(const Tensor &x, const Where &where) {
   return sub(trace::scalar(-1, in.dtype(), where), in, where);
 }
 
+// max(dim)/min(dim): the gradient goes to the returned index only, as in torch (amax shares
+// it between ties).
+std::tuple<Tensor, Tensor> indexed(Tensor values, Tensor indices, const Tensor &x, int64_t dim,
+                                   bool keepdim, const char *name, const Where &where) {
+  if (!values.requires_grad()) return {values, indices};
+  int64_t d = x.dim() == 0 ? 0 : trace::normalizeDim(dim, x.dim(), name, x, where);
+  autograd::metaOf(values).gradFn = nullptr;
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  autograd::attachFunction(values, {x}, name, {indices}, [d, keepdim, shape](const Tensor &g, const std::vector<Tensor> &saved) {
+    if (shape.empty()) return std::vector<Tensor>{g};
+    Tensor idx = keepdim ? saved[0] : saved[0].unsqueeze(d);
+    Tensor gk = keepdim ? g : g.unsqueeze(d);
+    std::vector<int64_t> along(shape.size(), 1);
+    along[d] = shape[d];
+    Tensor positions = arange(shape[d], TensorOptions(kInt64).device(g.device())).reshape(along);
+    return std::vector<Tensor>{fusor::where(eq(positions, idx), gk, zeros_like(gk)).expand(shape)};
+  }, where);
+  return {values, indices};
+}
+
 }  // namespace
 
 Tensor sum(const Tensor &x, std::vector<int64_t> dims, bool keepdim, Where where) {
@@ -125,12 +146,13 @@ Tensor Tensor::prod(int64_t dim, bool keepdim, Where where) const {
 Tensor Tensor::max(Where where) const { return fusor::amax(*this, {}, false, where); }
 Tensor Tensor::min(Where where) const { return fusor::amin(*this, {}, false, where); }
 std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim, Where where) const {
-  return {fusor::amax(*this, {dim}, keepdim, where), argmaxImpl(*this, dim, keepdim, where)};
+  return indexed(fusor::amax(*this, {dim}, keepdim, where), argmaxImpl(*this, dim, keepdim, where), *this, dim,
+                 keepdim, "max", where);
 }
 std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim, Where where) const {
   check(*this, "min", where);
-  return {fusor::amin(*this, {dim}, keepdim, where),
-          argmaxImpl(reversed(*this, where), dim, keepdim, where)};
+  return indexed(fusor::amin(*this, {dim}, keepdim, where),
+                 argmaxImpl(reversed(*this, where), dim, keepdim, where), *this, dim, keepdim, "min", where);
 }
 Tensor Tensor::amax(std::vector<int64_t> dims, bool keepdim, Where where) const {
   return fusor::amax(*this, std::move(dims), keepdim, where);

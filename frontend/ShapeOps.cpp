@@ -167,6 +167,41 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length, Where where) con
   return slice(at, start, start + length, 1, where);
 }
 
+namespace trace {
+Tensor padConstant(const Tensor &t, const std::vector<int64_t> &low, const std::vector<int64_t> &high,
+                   Scalar value, const Where &where) {
+  bool none = true;
+  for (size_t d = 0; d < low.size(); ++d) none &= low[d] == 0 && high[d] == 0;
+  if (none) return t;
+  shape::Shape shape = unwrap(shape::pad(t.sizes(), low, high), "pad", {&t}, where);
+  Tensor out = make(OpKind::Pad, t.dtype(), std::move(shape), {t}, where);
+  double real = value.toDouble();
+  out.node()->attrs = ir::PadAttrs{low, high, {real, value.isFloatingPoint() ? static_cast<int64_t>(real) : value.toLong()}};
+  return out;
+}
+}  // namespace trace
+
+Tensor pad(const Tensor &x, std::vector<int64_t> pad, Scalar value, Where where) {
+  check(x, "pad", where);
+  if (pad.size() % 2 || static_cast<int64_t>(pad.size()) > 2 * x.dim())
+    fail("pad", "needs an even number of sizes, at most two per dim, got " + listString(pad), {&x}, where);
+  // pad lists (before, after) pairs from the last dim backwards; negative sizes crop.
+  std::vector<int64_t> low(x.dim(), 0), high(x.dim(), 0);
+  Tensor t = x;
+  for (size_t i = 0; i < pad.size() / 2; ++i) {
+    int64_t d = x.dim() - 1 - static_cast<int64_t>(i);
+    int64_t before = pad[2 * i], after = pad[2 * i + 1];
+    int64_t size = x.sizes()[d];
+    if (size + before + after < 0 || (before < 0 && -before > size) || (after < 0 && -after > size))
+      fail("pad", "padding " + listString(pad) + " crops dim " + std::to_string(d) + " below size 0", {&x}, where);
+    if (before < 0 || after < 0)
+      t = t.slice(d, std::max<int64_t>(0, -before), size - std::max<int64_t>(0, -after), 1, where);
+    low[d] = std::max<int64_t>(0, before);
+    high[d] = std::max<int64_t>(0, after);
+  }
+  return trace::padConstant(t, low, high, value, where);
+}
+
 Tensor Tensor::to(DType dtype, Where where) const { return cast(check(*this, "to", where), dtype, where); }
 
 Tensor cat(const std::vector<Tensor> &tensors, int64_t dim, Where where) {

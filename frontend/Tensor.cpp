@@ -45,9 +45,9 @@ const void *Tensor::realizedData(DType expected, bool exact, Where where) const 
     trace::fail("data_ptr", "the tensor holds " + std::string(toString(dtype())) + ", not " +
                                 std::string(toString(expected)),
                 {this}, where);
-  ir::Node *n = node_.get();
+  ir::Node *n = node().get();
   driver::realize({&n, 1});
-  return node_->buffer->data();
+  return node()->buffer->data();
 }
 
 template <typename T>

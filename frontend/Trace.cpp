@@ -1,11 +1,19 @@
 #include "Trace.h"
 
+#include "autograd/GradGraph.h"
+
 #include <algorithm>
 #include <optional>
 
 namespace fusor::trace {
 
 std::string describe(const Tensor &t) { return t.defined() ? ir::describe(*t.node()) : "undefined"; }
+
+std::string sizesString(std::span<const int64_t> sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
 
 void fail(std::string_view op, const std::string &reason,
           std::initializer_list<const Tensor *> operands, const Where &where) {
@@ -80,7 +88,9 @@ Tensor make(ir::OpKind op, DType dtype, shape::Shape shape, std::vector<Tensor> 
     node->inputs.push_back(in.node());
   }
   node->device = device;
-  return Tensor(std::move(node));
+  Tensor out(std::move(node));
+  autograd::recordOp(out, inputs, where);
+  return out;
 }
 
 shape::Shape unwrap(const shape::ShapeOr &r, std::string_view op,

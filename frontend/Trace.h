@@ -11,6 +11,8 @@ namespace fusor::trace {
 
 // "[2, 3] float32"
 std::string describe(const Tensor &t);
+// "[2, 3]"
+std::string sizesString(std::span<const int64_t> sizes);
 
 // Throws fusor::Error "fusor::<op>: <reason> (operands: ...)" at `where`.
 [[noreturn]] void fail(std::string_view op, const std::string &reason,
@@ -32,6 +34,10 @@ int64_t normalizeDim(int64_t dim, int64_t rank, std::string_view op, const Tenso
                      const Where &where);
 
 Tensor cast(const Tensor &t, DType dtype, const Where &where);
+
+// `t` with `low`/`high` (non-negative) elements of `value` before/after each dim.
+Tensor padConstant(const Tensor &t, const std::vector<int64_t> &low, const std::vector<int64_t> &high,
+                   Scalar value, const Where &where);
 
 // The device `options` name, or the default device.
 Device deviceOf(const TensorOptions &options);

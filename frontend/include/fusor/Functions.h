@@ -1,6 +1,7 @@
 // Tensor ops as free functions and operators (libtorch names and semantics).
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "fusor/Tensor.h"
@@ -59,6 +60,11 @@ Tensor mul(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor div(const Tensor &a, const Tensor &b, Where where = Where::current());  // true division
 Tensor pow(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor pow(const Tensor &a, Scalar exponent, Where where = Where::current());
+// With a number operand (torch::add(tensor, 2)): typed as the operators are.
+Tensor add(const Tensor &a, Scalar b, Where where = Where::current());
+Tensor sub(const Tensor &a, Scalar b, Where where = Where::current());
+Tensor mul(const Tensor &a, Scalar b, Where where = Where::current());
+Tensor div(const Tensor &a, Scalar b, Where where = Where::current());
 Tensor maximum(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor minimum(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor eq(const Tensor &a, const Tensor &b, Where where = Where::current());
@@ -70,6 +76,10 @@ Tensor ge(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor logical_and(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor logical_or(const Tensor &a, const Tensor &b, Where where = Where::current());
 Tensor where(const Tensor &condition, const Tensor &a, const Tensor &b,
+             Where where = Where::current());
+
+// Values below min become min, above max become max (either bound may be left out).
+Tensor clamp(const Tensor &x, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt,
              Where where = Where::current());
 
 // A rank-0 tensor holding `value` (as torch.tensor(value)).
@@ -135,6 +145,9 @@ Tensor batch_norm(const Tensor &input, const Tensor &running_mean, const Tensor 
                   Where where = Where::current());
 
 // Shapes.
+// Constant padding, as torch.nn.functional.pad: `pad` holds (before, after) pairs starting
+// from the last dim; negative sizes crop.
+Tensor pad(const Tensor &x, std::vector<int64_t> pad, Scalar value = 0, Where where = Where::current());
 Tensor cat(const std::vector<Tensor> &tensors, int64_t dim = 0, Where where = Where::current());
 Tensor index_select(const Tensor &x, int64_t dim, const Tensor &index, Where where = Where::current());
 Tensor gather(const Tensor &x, int64_t dim, const Tensor &index, Where where = Where::current());

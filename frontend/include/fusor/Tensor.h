@@ -4,6 +4,7 @@
 #include <concepts>
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <source_location>
@@ -42,9 +43,11 @@ struct TensorOptions {
   TensorOptions(DeviceType t) : device_(t) {}
   TensorOptions dtype(DType d) const { TensorOptions o = *this; o.dtype_ = d; return o; }
   TensorOptions device(Device d) const { TensorOptions o = *this; o.device_ = d; return o; }
+  TensorOptions requires_grad(bool r) const { TensorOptions o = *this; o.requires_grad_ = r; return o; }
   DType dtype_or(DType fallback) const { return dtype_ ? *dtype_ : fallback; }
   std::optional<DType> dtype_;
   std::optional<Device> device_;
+  bool requires_grad_ = false;
 };
 
 // Where factories put tensors when not told (torch.set_default_device); the CPU at first.
@@ -87,12 +90,26 @@ struct TensorArg {
 
 using Where = std::source_location;
 
+namespace autograd {
+struct Meta;
+}
+
+// What a Tensor handle points at: the value (a graph node, replaced by in-place ops), a
+// version counted up by each in-place change, and autograd state. Copies of a Tensor share it.
+struct TensorImpl {
+  explicit TensorImpl(ir::NodePtr n);
+  ~TensorImpl();
+  ir::NodePtr node;
+  uint64_t version = 0;
+  std::unique_ptr<autograd::Meta> autograd;
+};
+
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(ir::NodePtr node) : node_(std::move(node)) {}
+  explicit Tensor(ir::NodePtr node) : impl_(std::make_shared<TensorImpl>(std::move(node))) {}
 
-  bool defined() const { return node_ != nullptr; }
+  bool defined() const { return impl_ != nullptr; }
   std::span<const int64_t> sizes() const;
   int64_t size(int64_t dim, Where where = Where::current()) const;
   int64_t dim() const;
@@ -151,11 +168,46 @@ class Tensor {
   Tensor cuda(Where where = Where::current()) const { return to(Device(kCUDA), where); }
   Tensor cpu(Where where = Where::current()) const { return to(Device(kCPU), where); }
 
-  const ir::NodePtr &node() const { return node_; }
+  // Autograd, as torch's. requires_grad_ marks a leaf; backward() accumulates into the grad()
+  // of the leaves it reaches (scalar outputs only, unless `gradient` is given).
+  const Tensor &requires_grad_(bool on = true, Where where = Where::current()) const;
+  bool requires_grad() const;
+  bool is_leaf() const;
+  // The accumulated gradient (undefined until a backward reaches the tensor).
+  const Tensor &grad() const;
+  Tensor &mutable_grad() const;
+  // Keeps the gradient of a non-leaf tensor in grad() too.
+  void retain_grad(Where where = Where::current()) const;
+  void backward(const Tensor &gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false, Where where = Where::current()) const;
+  // The same values, cut from the autograd graph.
+  Tensor detach(Where where = Where::current()) const;
+  // The name of the op whose gradient flows into this tensor ("" for leaves), as grad_fn.
+  std::string grad_fn_name() const;
+  // Counts in-place changes (torch's _version).
+  uint64_t _version() const { return impl_ ? impl_->version : 0; }
+
+  // In place (the tensor keeps its identity; torch's semantics and errors).
+  const Tensor &add_(const Tensor &other, Scalar alpha = 1, Where where = Where::current()) const;
+  const Tensor &add_(Scalar other, Where where = Where::current()) const;
+  const Tensor &sub_(const Tensor &other, Scalar alpha = 1, Where where = Where::current()) const;
+  const Tensor &sub_(Scalar other, Where where = Where::current()) const;
+  const Tensor &mul_(const Tensor &other, Where where = Where::current()) const;
+  const Tensor &mul_(Scalar other, Where where = Where::current()) const;
+  const Tensor &div_(const Tensor &other, Where where = Where::current()) const;
+  const Tensor &div_(Scalar other, Where where = Where::current()) const;
+  const Tensor &zero_(Where where = Where::current()) const;
+  const Tensor &fill_(Scalar value, Where where = Where::current()) const;
+  const Tensor &copy_(const Tensor &src, Where where = Where::current()) const;
+  const Tensor &clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt,
+                 Where where = Where::current()) const;
+
+  const ir::NodePtr &node() const { return impl_->node; }
+  const std::shared_ptr<TensorImpl> &impl() const { return impl_; }
 
  private:
   const void *realizedData(DType expected, bool exact, Where where) const;
-  ir::NodePtr node_;
+  std::shared_ptr<TensorImpl> impl_;
 };
 
 // Realizes several tensors with one compile.

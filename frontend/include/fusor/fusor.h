@@ -1,6 +1,7 @@
 // fusor's C++ API: #include <fusor/fusor.h>.
 #pragma once
 
+#include "fusor/Autograd.h"
 #include "fusor/Error.h"
 #include "fusor/Functions.h"
 #include "fusor/Jit.h"
