@@ -351,6 +351,17 @@ class Renderer {
       return std::string(v.getType().isF16() ? "fusor_h2f(" : "fusor_bf2f(") + name(v) + ")";
     };
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      // A splat vector (a vectorized fill stores one): make_double2(x, x) and the like.
+      auto vector = dyn_cast<VectorType>(c.getType());
+      auto splat = dyn_cast<SplatElementsAttr>(c.getValue());
+      if (vector && splat) {
+        FailureOr<std::string> type = scalarType(vector, op);
+        std::string element = literal(splat.getSplatValue<Attribute>(), vector.getElementType());
+        if (failed(type) || element.empty()) return error(op, "unsupported vector constant");
+        std::string args;
+        for (int64_t i = 0; i < vector.getNumElements(); ++i) args += (i ? ", " : "") + element;
+        return define(op, "make_" + *type + "(" + args + ")", depth);
+      }
       std::string lit = literal(c.getValue(), c.getType());
       if (lit.empty()) return error(op, "non-scalar constant");
       return define(op, lit, depth);
