@@ -1,7 +1,7 @@
 // Tensors on devices: placement, and copies between the host and CUDA devices.
+#include "Pending.h"
 #include "Trace.h"
 #include "autograd/GradGraph.h"
-#include "fusor/driver/Realize.h"
 #include "fusor/runtime/cuda/Devices.h"
 
 namespace fusor {
@@ -59,7 +59,7 @@ Tensor Tensor::to(Device device, Where where) const {
   trace::checkDevice(device, "to", where);
   if (this->device() == device) return *this;
   ir::Node *n = node().get();
-  driver::realize({&n, 1});
+  pending::realize({n});
   auto copy = std::make_shared<ir::Node>();
   copy->op = ir::OpKind::Buffer;
   copy->dtype = n->dtype;

@@ -1,5 +1,6 @@
 // In-place ops: the tensor's value becomes a new node (recorded like any op); the handle, its
 // copies and its version counter see the change.
+#include "Pending.h"
 #include "Trace.h"
 #include "autograd/GradGraph.h"
 #include "fusor/Autograd.h"
@@ -41,6 +42,7 @@ const Tensor &assign(const Tensor &self, Tensor result, std::string_view op, con
   }
   impl.node = result.node();
   ++impl.version;
+  pending::note(self);
   return self;
 }
 

@@ -6,8 +6,8 @@
 #include <ostream>
 
 #include "HostConvert.h"
+#include "Pending.h"
 #include "Trace.h"
-#include "fusor/driver/Realize.h"
 
 namespace fusor {
 
@@ -32,7 +32,7 @@ int64_t Tensor::size(int64_t d, Where where) const {
 void realize(std::span<const Tensor> tensors, Where where) {
   std::vector<ir::Node *> roots;
   for (const Tensor &t : tensors) roots.push_back(trace::check(t, "realize", where).node().get());
-  driver::realize(roots);
+  pending::realize(roots);
 }
 
 void realize(std::initializer_list<Tensor> tensors, Where where) {
@@ -45,8 +45,7 @@ const void *Tensor::realizedData(DType expected, bool exact, Where where) const 
     trace::fail("data_ptr", "the tensor holds " + std::string(toString(dtype())) + ", not " +
                                 std::string(toString(expected)),
                 {this}, where);
-  ir::Node *n = node().get();
-  driver::realize({&n, 1});
+  pending::realize({node().get()});
   return node()->buffer->data();
 }
 

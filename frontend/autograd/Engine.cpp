@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "GradGraph.h"
+#include "../Pending.h"
 #include "../Trace.h"
 #include "fusor/Autograd.h"
 #include "fusor/Functions.h"
@@ -25,6 +26,7 @@ void accumulate(Tensor &into, const Tensor &grad, bool createGraph) {
     Tensor sum = add(into, grad);
     into.impl()->node = sum.node();
     ++into.impl()->version;
+    pending::note(into);
   }
 }
 

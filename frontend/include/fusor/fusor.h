@@ -6,5 +6,7 @@
 #include "fusor/Functions.h"
 #include "fusor/Jit.h"
 #include "fusor/Tensor.h"
+#include "fusor/nn.h"
+#include "fusor/optim.h"
 #include "fusor/runtime/Threads.h"
 #include "fusor/runtime/cuda/Devices.h"

@@ -1,0 +1,42 @@
+#include "Pending.h"
+
+#include <mutex>
+
+#include "fusor/driver/Realize.h"
+
+namespace fusor::pending {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::vector<std::weak_ptr<TensorImpl>> tensors;
+};
+
+Registry &registry() {
+  static Registry *r = new Registry();
+  return *r;
+}
+
+}  // namespace
+
+void note(const Tensor &t) {
+  if (t.node()->realized()) return;
+  Registry &r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.tensors.push_back(t.impl());
+}
+
+void realize(std::vector<ir::Node *> roots) {
+  std::vector<ir::NodePtr> held;  // alive until realized, whatever their tensors do meanwhile
+  {
+    Registry &r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    for (const auto &weak : r.tensors)
+      if (auto impl = weak.lock(); impl && !impl->node->realized()) held.push_back(impl->node);
+    r.tensors.clear();
+  }
+  for (const ir::NodePtr &n : held) roots.push_back(n.get());
+  driver::realize(roots);
+}
+
+}  // namespace fusor::pending
