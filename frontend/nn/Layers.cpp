@@ -10,11 +10,11 @@ namespace {
 
 // U(-bound, bound): torch's kaiming_uniform_(a = sqrt(5)) for weights and its bias rule both
 // come to bound = 1 / sqrt(fan_in).
+// Scaled on the host: a compiled program per layer shape would cost more than it saves.
 Tensor uniform(std::vector<int64_t> shape, double bound) {
-  NoGradGuard guard;
-  Tensor t = rand(std::move(shape)) * (2 * bound) - bound;
-  realize({t});
-  return t;
+  std::vector<float> values = rand(shape).to_vector<float>();
+  for (float &v : values) v = static_cast<float>((2 * v - 1) * bound);
+  return from_vector(values, std::move(shape));
 }
 
 }  // namespace
