@@ -91,12 +91,12 @@ Tensor full(std::vector<int64_t> shape, Scalar value, TensorOptions options, Whe
   trace::checkDevice(trace::deviceOf(options), "full", where);
   Tensor s = trace::scalar(value, options.dtype_or(kFloat32), where);
   if (shape.empty()) {  // a literal has no device: a tensor on one holds it
-    if (trace::deviceOf(options).is_cpu()) return s;
+    if (trace::deviceOf(options).is_cpu()) return trace::finish(s, options, where);
     s = trace::make(ir::OpKind::Reshape, s.dtype(), {}, {s}, where);
   } else {
     s = s.expand(shape, where);
   }
-  return trace::place(s, trace::deviceOf(options), "full", where);
+  return trace::finish(trace::place(s, trace::deviceOf(options), "full", where), options, where);
 }
 Tensor zeros(std::vector<int64_t> shape, TensorOptions options, Where where) { return full(std::move(shape), 0, options, where); }
 Tensor ones(std::vector<int64_t> shape, TensorOptions options, Where where) { return full(std::move(shape), 1, options, where); }
@@ -111,7 +111,8 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options, Wher
   int64_t n = static_cast<int64_t>(std::ceil((b - a) / s));
   std::vector<double> values(n);
   for (int64_t i = 0; i < n; ++i) values[i] = a + i * s;
-  return trace::place(fromHost(values.data(), kFloat64, {n}, dtype, where), trace::deviceOf(options), "arange", where);
+  return trace::finish(trace::place(fromHost(values.data(), kFloat64, {n}, dtype, where), trace::deviceOf(options), "arange", where),
+                       options, where);
 }
 
 void manual_seed(uint64_t seed) { generator().seed(seed); }
@@ -120,13 +121,13 @@ Tensor rand(std::vector<int64_t> shape, TensorOptions options, Where where) {
   trace::checkDevice(trace::deviceOf(options), "rand", where);
   Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
                     std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
-  return trace::place(t, trace::deviceOf(options), "rand", where);
+  return trace::finish(trace::place(t, trace::deviceOf(options), "rand", where), options, where);
 }
 Tensor randn(std::vector<int64_t> shape, TensorOptions options, Where where) {
   trace::checkDevice(trace::deviceOf(options), "randn", where);
   Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
                     std::normal_distribution<double>(0.0, 1.0), "randn", where);
-  return trace::place(t, trace::deviceOf(options), "randn", where);
+  return trace::finish(trace::place(t, trace::deviceOf(options), "randn", where), options, where);
 }
 
 namespace {

@@ -67,39 +67,40 @@ Tensor scaled(const Tensor &other, const Scalar &alpha, const Where &where) {
   return one ? other : mul(other, alpha, where);
 }
 
+// Checks `self`, computes its new value from its current one, and assigns it.
+template <typename Compute>
+const Tensor &update(const Tensor &self, std::string_view op, const Where &where, Compute compute) {
+  checkLeaf(self, op, where);
+  return assign(self, compute(before(self)), op, where);
+}
+
 }  // namespace
 
 const Tensor &Tensor::add_(const Tensor &other, Scalar alpha, Where where) const {
-  checkLeaf(*this, "add_", where);
-  return assign(*this, add(before(*this), scaled(trace::check(other, "add_", where), alpha, where), where), "add_", where);
+  trace::check(other, "add_", where);
+  return update(*this, "add_", where, [&](const Tensor &v) { return add(v, scaled(other, alpha, where), where); });
 }
 const Tensor &Tensor::add_(Scalar other, Where where) const {
-  checkLeaf(*this, "add_", where);
-  return assign(*this, add(before(*this), other, where), "add_", where);
+  return update(*this, "add_", where, [&](const Tensor &v) { return add(v, other, where); });
 }
 const Tensor &Tensor::sub_(const Tensor &other, Scalar alpha, Where where) const {
-  checkLeaf(*this, "sub_", where);
-  return assign(*this, sub(before(*this), scaled(trace::check(other, "sub_", where), alpha, where), where), "sub_", where);
+  trace::check(other, "sub_", where);
+  return update(*this, "sub_", where, [&](const Tensor &v) { return sub(v, scaled(other, alpha, where), where); });
 }
 const Tensor &Tensor::sub_(Scalar other, Where where) const {
-  checkLeaf(*this, "sub_", where);
-  return assign(*this, sub(before(*this), other, where), "sub_", where);
+  return update(*this, "sub_", where, [&](const Tensor &v) { return sub(v, other, where); });
 }
 const Tensor &Tensor::mul_(const Tensor &other, Where where) const {
-  checkLeaf(*this, "mul_", where);
-  return assign(*this, mul(before(*this), other, where), "mul_", where);
+  return update(*this, "mul_", where, [&](const Tensor &v) { return mul(v, other, where); });
 }
 const Tensor &Tensor::mul_(Scalar other, Where where) const {
-  checkLeaf(*this, "mul_", where);
-  return assign(*this, mul(before(*this), other, where), "mul_", where);
+  return update(*this, "mul_", where, [&](const Tensor &v) { return mul(v, other, where); });
 }
 const Tensor &Tensor::div_(const Tensor &other, Where where) const {
-  checkLeaf(*this, "div_", where);
-  return assign(*this, div(before(*this), other, where), "div_", where);
+  return update(*this, "div_", where, [&](const Tensor &v) { return div(v, other, where); });
 }
 const Tensor &Tensor::div_(Scalar other, Where where) const {
-  checkLeaf(*this, "div_", where);
-  return assign(*this, div(before(*this), other, where), "div_", where);
+  return update(*this, "div_", where, [&](const Tensor &v) { return div(v, other, where); });
 }
 const Tensor &Tensor::zero_(Where where) const { return fill_(0, where); }
 const Tensor &Tensor::fill_(Scalar value, Where where) const {
@@ -118,8 +119,7 @@ const Tensor &Tensor::copy_(const Tensor &src, Where where) const {
   return assign(*this, value, "copy_", where);
 }
 const Tensor &Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max, Where where) const {
-  checkLeaf(*this, "clamp_", where);
-  return assign(*this, clamp(before(*this), min, max, where), "clamp_", where);
+  return update(*this, "clamp_", where, [&](const Tensor &v) { return clamp(v, min, max, where); });
 }
 
 }  // namespace fusor

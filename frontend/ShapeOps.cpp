@@ -175,8 +175,7 @@ Tensor padConstant(const Tensor &t, const std::vector<int64_t> &low, const std::
   if (none) return t;
   shape::Shape shape = unwrap(shape::pad(t.sizes(), low, high), "pad", {&t}, where);
   Tensor out = make(OpKind::Pad, t.dtype(), std::move(shape), {t}, where);
-  double real = value.toDouble();
-  out.node()->attrs = ir::PadAttrs{low, high, {real, value.isFloatingPoint() ? static_cast<int64_t>(real) : value.toLong()}};
+  out.node()->attrs = ir::PadAttrs{low, high, literal(value)};
   return out;
 }
 }  // namespace trace

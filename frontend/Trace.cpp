@@ -126,9 +126,17 @@ ir::NodePtr placeholder(const Tensor &like, const Where &where) {
 
 Tensor scalar(Scalar value, DType dtype, const Where &where) {
   Tensor t = make(ir::OpKind::Scalar, dtype, {}, {}, where);
+  t.node()->attrs = literal(value);
+  return t;
+}
+
+ir::LiteralAttrs literal(const Scalar &value) {
   double real = value.toDouble();
-  int64_t integer = value.isFloatingPoint() ? static_cast<int64_t>(real) : value.toLong();
-  t.node()->attrs = ir::LiteralAttrs{real, integer};
+  return {real, value.isFloatingPoint() ? static_cast<int64_t>(real) : value.toLong()};
+}
+
+Tensor finish(Tensor t, const TensorOptions &options, const Where &where) {
+  if (options.requires_grad_) t.requires_grad_(true, where);
   return t;
 }
 

@@ -50,6 +50,10 @@ bool literalsOnly(const ir::Node &n);
 // A graph input shaped like `like` but without data (fusor::jit and export_mlir trace on these).
 ir::NodePtr placeholder(const Tensor &like, const Where &where);
 Tensor scalar(Scalar value, DType dtype, const Where &where);
+// A number as a literal attribute (its float and integer forms).
+ir::LiteralAttrs literal(const Scalar &value);
+// Marks a factory's result as a leaf requiring grad when `options` ask for it.
+Tensor finish(Tensor t, const TensorOptions &options, const Where &where);
 
 // torch's result type of an op over tensors and numbers: dimensioned tensors outrank rank-0
 // tensors, which outrank numbers, unless a lower tier holds a higher category

@@ -37,6 +37,7 @@ struct Pass {
   std::unordered_map<GradNode *, int> dependencies;
   std::unordered_map<GradNode *, bool> needed;
   std::unordered_map<GradNode *, Tensor> incoming;
+  std::vector<GradNode *> ready;  // dependencies all done
 
   bool isNeeded(GradNode *n) {
     if (targets.empty()) return true;
@@ -108,8 +109,6 @@ struct Pass {
       if (--dependencies[child] == 0) ready.push_back(child);
     }
   }
-
-  std::vector<GradNode *> ready;
 
   void run(const std::vector<Edge> &roots, const std::vector<Tensor> &grads) {
     countDependencies(roots);
@@ -207,6 +206,14 @@ std::vector<Tensor> grad(const std::vector<Tensor> &outputs, const std::vector<T
     results.push_back(g.defined() && !create_graph ? Tensor(g.node()) : g);
   }
   return results;
+}
+
+void zeroGrads(const std::vector<Tensor> &params, bool setToNone) {
+  for (const Tensor &p : params) {
+    if (!p.grad().defined()) continue;
+    if (setToNone) p.mutable_grad() = Tensor();
+    else p.grad().zero_();
+  }
 }
 
 }  // namespace fusor::autograd

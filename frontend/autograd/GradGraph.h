@@ -91,6 +91,9 @@ struct FunctionNode : GradNode {
 void attachFunction(const Tensor &output, const std::vector<Tensor> &inputs, std::string name,
                     const std::vector<Tensor> &saved, GradientFunction fn, const Where &where);
 
+// Forgets (setToNone) or zeroes the gradients of `params` (Module's and Optimizer's zero_grad).
+void zeroGrads(const std::vector<Tensor> &params, bool setToNone);
+
 // Saves `t` for a backward rule (`checked`: an in-place change of it is an error later).
 SavedTensor save(const Tensor &t, bool checked);
 // The saved value as a tensor whose gradient flows back where `t`'s did; throws torch's

@@ -1,6 +1,7 @@
 #include "fusor/nn/Module.h"
 
 #include "../Trace.h"
+#include "../autograd/GradGraph.h"
 
 namespace fusor::nn {
 
@@ -62,12 +63,6 @@ void Module::train(bool on) {
   for (const auto &[name, child] : children_) child->train(on);
 }
 
-void Module::zero_grad(bool set_to_none) {
-  for (const Tensor &p : parameters()) {
-    if (!p.grad().defined()) continue;
-    if (set_to_none) p.mutable_grad() = Tensor();
-    else p.grad().zero_();
-  }
-}
+void Module::zero_grad(bool set_to_none) { autograd::zeroGrads(parameters(), set_to_none); }
 
 }  // namespace fusor::nn

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "../Trace.h"
+#include "../autograd/GradGraph.h"
 #include "fusor/Autograd.h"
 #include "fusor/Functions.h"
 #include "fusor/optim.h"
@@ -22,13 +23,7 @@ Optimizer::Optimizer(std::vector<Tensor> params) : params_(std::move(params)) {
       throwError("fusor::optim: every parameter must be a leaf tensor that requires grad", Where::current());
 }
 
-void Optimizer::zero_grad(bool set_to_none) {
-  for (const Tensor &p : params_) {
-    if (!p.grad().defined()) continue;
-    if (set_to_none) p.mutable_grad() = Tensor();
-    else p.grad().zero_();
-  }
-}
+void Optimizer::zero_grad(bool set_to_none) { autograd::zeroGrads(params_, set_to_none); }
 
 SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params)), options(o) {
   momentum_.resize(params_.size());
@@ -69,6 +64,7 @@ void Adam::step() {
   auto [beta1, beta2] = options.betas();
   double correction1 = 1 - std::pow(beta1, static_cast<double>(steps_));
   double correction2 = 1 - std::pow(beta2, static_cast<double>(steps_));
+  Tensor scale, variance;  // made once per dtype and device the parameters have
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor &p = params_[i];
     if (!p.grad().defined()) continue;
@@ -85,8 +81,12 @@ void Adam::step() {
     m.mul_(beta1).add_(g, 1 - beta1);
     v.mul_(beta2).add_(mul(g, g), 1 - beta2);
     // p -= lr / c1 * m / (sqrt(v / c2) + eps), with c1 and c2 as program inputs.
-    Tensor denom = add(sqrt(div(v, stepValue(correction2, p))), options.eps());
-    p.sub_(mul(div(m, denom), stepValue(options.lr() / correction1, p)));
+    if (!scale.defined() || scale.dtype() != p.dtype() || scale.device() != p.device()) {
+      scale = stepValue(options.lr() / correction1, p);
+      variance = stepValue(correction2, p);
+    }
+    Tensor denom = add(sqrt(div(v, variance)), options.eps());
+    p.sub_(mul(div(m, denom), scale));
   }
 }
 

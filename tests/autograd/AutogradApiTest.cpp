@@ -31,7 +31,13 @@ TEST(Autograd, LeavesAccumulateAcrossBackwards) {
 
 TEST(Autograd, TensorOptionsRequiresGrad) {
   Tensor w = zeros({2, 2}, TensorOptions(kFloat32).requires_grad(true));
-  (void)w;
+  EXPECT_TRUE(w.requires_grad());
+  EXPECT_TRUE(w.is_leaf());
+  EXPECT_TRUE(randn({3}, TensorOptions().requires_grad(true)).requires_grad());
+  EXPECT_FALSE(ones({3}).requires_grad());
+  (w * 2.0f).sum().backward();
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{2, 2, 2, 2}));
+  EXPECT_THROW(zeros({2}, TensorOptions(kInt64).requires_grad(true)), Error);
 }
 
 TEST(Autograd, NoGradGuardAndDetach) {

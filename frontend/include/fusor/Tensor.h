@@ -33,7 +33,7 @@ struct Device {
   std::string str() const { return is_cuda() ? "cuda:" + std::to_string(index) : "cpu"; }
 };
 
-// What a factory makes: torch::TensorOptions' dtype and device (either converts implicitly,
+// What a factory makes: torch::TensorOptions' dtype, device and requires_grad (either converts implicitly,
 // so zeros({2, 3}, kCUDA) and zeros({2, 3}, kFloat64) both work). Without a device, the
 // default device (set_default_device) is used.
 struct TensorOptions {
