@@ -3,6 +3,7 @@
 #include <random>
 
 #include "HostConvert.h"
+#include "jit/Recorder.h"
 #include "Trace.h"
 #include "fusor/Functions.h"
 
@@ -117,17 +118,30 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options, Wher
 
 void manual_seed(uint64_t seed) { generator().seed(seed); }
 
+namespace {
+// Random numbers drawn on the host; a traced step (fusor::jit) draws new ones at each replay,
+// from the same generator, as eager steps do.
+template <typename Dist>
+Tensor random(std::vector<int64_t> shape, const TensorOptions &options, Dist dist, std::string_view name,
+              const Where &where) {
+  Device device = trace::deviceOf(options);
+  trace::checkDevice(device, name, where);
+  DType dtype = options.dtype_or(kFloat32);
+  Tensor t = trace::place(sample(shape, dtype, dist, name, where), device, name, where);
+  if (jitrec::active())
+    jitrec::remakeAtReplay(t.node(), [shape, dtype, dist, device, where, name = std::string(name)] {
+      Tensor again = trace::place(sample(shape, dtype, dist, name, where), device, name, where);
+      return again.node()->buffer;
+    });
+  return trace::finish(t, options, where);
+}
+}  // namespace
+
 Tensor rand(std::vector<int64_t> shape, TensorOptions options, Where where) {
-  trace::checkDevice(trace::deviceOf(options), "rand", where);
-  Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
-                    std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
-  return trace::finish(trace::place(t, trace::deviceOf(options), "rand", where), options, where);
+  return random(std::move(shape), options, std::uniform_real_distribution<double>(0.0, 1.0), "rand", where);
 }
 Tensor randn(std::vector<int64_t> shape, TensorOptions options, Where where) {
-  trace::checkDevice(trace::deviceOf(options), "randn", where);
-  Tensor t = sample(std::move(shape), options.dtype_or(kFloat32),
-                    std::normal_distribution<double>(0.0, 1.0), "randn", where);
-  return trace::finish(trace::place(t, trace::deviceOf(options), "randn", where), options, where);
+  return random(std::move(shape), options, std::normal_distribution<double>(0.0, 1.0), "randn", where);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include "Pending.h"
 #include "Trace.h"
 #include "autograd/GradGraph.h"
+#include "jit/Recorder.h"
 #include "fusor/Autograd.h"
 #include "fusor/Functions.h"
 
@@ -40,6 +41,7 @@ const Tensor &assign(const Tensor &self, Tensor result, std::string_view op, con
                                }, where);
     if (result.requires_grad()) autograd::metaOf(self).gradFn = autograd::metaOf(result).gradFn;
   }
+  jitrec::wroteInPlace(self.impl(), impl.node);
   impl.node = result.node();
   ++impl.version;
   pending::note(self);

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "fusor/driver/Realize.h"
+#include "jit/Recorder.h"
 
 namespace fusor::pending {
 namespace {
@@ -20,7 +21,8 @@ Registry &registry() {
 }  // namespace
 
 void note(const Tensor &t) {
-  if (t.node()->realized()) return;
+  // A trace's changes are its own outputs (fusor::jit), computed when it runs.
+  if (t.node()->realized() || jitrec::active()) return;
   Registry &r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   r.tensors.push_back(t.impl());

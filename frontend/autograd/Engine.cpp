@@ -7,6 +7,7 @@
 #include "GradGraph.h"
 #include "../Pending.h"
 #include "../Trace.h"
+#include "../jit/Recorder.h"
 #include "fusor/Autograd.h"
 #include "fusor/Functions.h"
 
@@ -87,11 +88,16 @@ struct Pass {
     std::vector<Tensor> outs;
     if (grad.defined() && isNeeded(node)) {
       for (auto &weak : node->retainers)
-        if (auto impl = weak.lock(); impl && impl->autograd && impl->autograd->gradFn.get() == node)
+        if (auto impl = weak.lock(); impl && impl->autograd && impl->autograd->gradFn.get() == node) {
+          jitrec::touchedGrad(impl, true);
           accumulate(impl->autograd->grad, grad, createGraph);
+        }
       if (auto *acc = dynamic_cast<AccumulateGrad *>(node)) {
         if (targets.empty())
-          if (auto leaf = acc->leaf.lock()) accumulate(leaf->autograd->grad, grad, createGraph);
+          if (auto leaf = acc->leaf.lock()) {
+            jitrec::touchedGrad(leaf, true);
+            accumulate(leaf->autograd->grad, grad, createGraph);
+          }
       } else {
         AutoGradMode mode(createGraph);
         outs = node->apply(grad);
@@ -210,9 +216,13 @@ std::vector<Tensor> grad(const std::vector<Tensor> &outputs, const std::vector<T
 
 void zeroGrads(const std::vector<Tensor> &params, bool setToNone) {
   for (const Tensor &p : params) {
-    if (!p.grad().defined()) continue;
-    if (setToNone) p.mutable_grad() = Tensor();
-    else p.grad().zero_();
+    if (setToNone) {
+      // A reset, not a read: a traced step that starts with it does not depend on the old one.
+      jitrec::touchedGrad(p.impl(), false);
+      if (p.impl() && p.impl()->autograd) p.impl()->autograd->grad = Tensor();
+    } else if (p.grad().defined()) {
+      p.grad().zero_();
+    }
   }
 }
 
@@ -243,11 +253,13 @@ bool Tensor::is_leaf() const { return !impl_ || !impl_->autograd || !impl_->auto
 
 const Tensor &Tensor::grad() const {
   static const Tensor undefined;
+  if (jitrec::active()) jitrec::touchedGrad(impl_, true);
   return impl_ && impl_->autograd ? impl_->autograd->grad : undefined;
 }
 
 Tensor &Tensor::mutable_grad() const {
   trace::check(*this, "mutable_grad", Where::current());
+  jitrec::touchedGrad(impl_, true);
   return metaOf(*this).grad;
 }
 

@@ -2,12 +2,17 @@
 #include "GradGraph.h"
 #include "Rules.h"
 #include "../Trace.h"
+#include "../jit/Recorder.h"
 #include "fusor/Autograd.h"
 
 namespace fusor {
 
 TensorImpl::TensorImpl(ir::NodePtr n) : node(std::move(n)) {}
 TensorImpl::~TensorImpl() = default;
+
+Tensor::Tensor(ir::NodePtr node) : impl_(std::make_shared<TensorImpl>(std::move(node))) {
+  jitrec::created(impl_);
+}
 
 namespace {
 thread_local bool gradModeEnabled = true;

@@ -2,6 +2,7 @@
 
 #include "../Trace.h"
 #include "../autograd/GradGraph.h"
+#include "../jit/Recorder.h"
 
 namespace fusor::nn {
 
@@ -61,6 +62,19 @@ std::vector<std::shared_ptr<Module>> Module::children() const {
 void Module::train(bool on) {
   training_ = on;
   for (const auto &[name, child] : children_) child->train(on);
+}
+
+bool Module::is_training() const {
+  // A traced step (fusor::jit) is traced again when a module it asked changes mode.
+  if (jitrec::active()) {
+    std::weak_ptr<const Module> self = weak_from_this();
+    bool was = training_;
+    jitrec::guard("a module's train/eval mode", [self, was] {
+      auto m = self.lock();
+      return m && m->training_ == was;
+    });
+  }
+  return training_;
 }
 
 void Module::zero_grad(bool set_to_none) { autograd::zeroGrads(parameters(), set_to_none); }

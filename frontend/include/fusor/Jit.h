@@ -28,8 +28,12 @@ void clear_cache();
 
 namespace detail {
 
-// Traces a function of tensors once per input signature (dtypes and sizes) and afterwards
-// runs the compiled program directly: no tracing, no graph, one cache lookup.
+// Traces a function of tensors once per input signature (dtypes, sizes, grad mode) and
+// afterwards runs the compiled program directly: no tracing, no graph. What the function
+// changes in place (parameters, optimizer state, gradients) is part of the program: a replay
+// reads those tensors' current values and gives them their new ones. Host state the trace
+// depended on (a module's train/eval mode, optimizer options) is checked at each call, and
+// the function is traced again when it changed.
 class TracedFunction {
  public:
   using Body = std::function<std::vector<Tensor>(const std::vector<Tensor> &)>;
@@ -39,6 +43,11 @@ class TracedFunction {
 
  private:
   struct Trace;
+  // Traces a call; null when it could not be made replayable (it then ran, into `ranOnce`).
+  std::shared_ptr<Trace> record(const std::vector<Tensor> &args, const Where &where,
+                                std::vector<Tensor> &ranOnce);
+  std::vector<Tensor> replay(Trace &trace, const std::vector<Tensor> &args, const Where &where);
+
   Body body_;
   std::mutex mutex_;
   std::vector<std::pair<std::vector<int64_t>, std::shared_ptr<Trace>>> traces_;

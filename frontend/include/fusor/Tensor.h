@@ -107,7 +107,7 @@ struct TensorImpl {
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(ir::NodePtr node) : impl_(std::make_shared<TensorImpl>(std::move(node))) {}
+  explicit Tensor(ir::NodePtr node);
 
   bool defined() const { return impl_ != nullptr; }
   std::span<const int64_t> sizes() const;

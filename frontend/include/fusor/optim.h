@@ -79,7 +79,9 @@ class Adam : public Optimizer {
 
  private:
   bool decoupled_ = false;
-  int64_t steps_ = 0;
+  // The step count as a tensor per device (as torch's capturable Adam): a traced step
+  // (fusor::jit) advances it at each replay.
+  std::vector<std::pair<Device, Tensor>> steps_;
   std::vector<Tensor> exp_avg_, exp_avg_sq_;
 };
 

@@ -42,7 +42,7 @@ class Module : public std::enable_shared_from_this<Module> {
 
   virtual void train(bool on = true);
   void eval() { train(false); }
-  bool is_training() const { return training_; }
+  bool is_training() const;
   // Forgets (set_to_none) or zeroes every parameter's gradient.
   void zero_grad(bool set_to_none = true);
 

@@ -1,0 +1,63 @@
+#include "Recorder.h"
+
+#include "../HostConvert.h"
+#include "../autograd/GradGraph.h"
+
+namespace fusor::jitrec {
+namespace {
+thread_local Recording *current = nullptr;
+}  // namespace
+
+Recording *active() { return current; }
+
+Scope::Scope(Recording &r) : previous_(current) { current = &r; }
+Scope::~Scope() { current = previous_; }
+
+void wroteInPlace(const std::shared_ptr<TensorImpl> &impl, const ir::NodePtr &before) {
+  if (!current || current->writeIndex.count(impl.get())) return;
+  current->writeIndex[impl.get()] = current->writes.size();
+  current->writes.push_back({impl, before});
+}
+
+void touchedGrad(const std::shared_ptr<TensorImpl> &owner, bool reads) {
+  if (!current || !owner || current->gradIndex.count(owner.get())) return;
+  current->gradIndex[owner.get()] = current->grads.size();
+  Tensor before = owner->autograd ? owner->autograd->grad : Tensor();
+  current->grads.push_back({owner, before, before.defined() ? before.node() : nullptr, reads});
+}
+
+void created(const std::shared_ptr<TensorImpl> &impl) {
+  if (current) current->created.push_back(impl);
+}
+
+void guard(std::string what, std::function<bool()> holds) {
+  if (current) current->guards.push_back({std::move(what), std::move(holds)});
+}
+
+void remakeAtReplay(const ir::NodePtr &node, Remake remake) {
+  if (current) current->remakes.push_back({node, std::move(remake)});
+}
+
+Tensor hostNumber(std::function<double()> value, const Tensor &like) {
+  DType dtype = like.dtype();
+  int device = like.node()->device;
+  auto make = [value, dtype, device] {
+    double v = value();
+    auto host = runtime::Buffer::allocate(elementSize(dtype));
+    host::convert(&v, kFloat64, host->data(), dtype, 1);
+    if (device == ir::Node::kHost) return host;
+    auto there = runtime::Buffer::allocate(elementSize(dtype), device);
+    runtime::Buffer::copy(*host, *there);
+    return there;
+  };
+  auto node = std::make_shared<ir::Node>();
+  node->op = ir::OpKind::Buffer;
+  node->dtype = dtype;
+  node->device = device;
+  node->location = Where::current();
+  node->buffer = make();
+  remakeAtReplay(node, make);
+  return Tensor(std::move(node));
+}
+
+}  // namespace fusor::jitrec

@@ -1,0 +1,171 @@
+// fusor::jit over whole train steps: forward, backward and the optimizer's in-place updates
+// replay as one compiled program, with the same numbers as the eager step, retracing only when
+// host state the step depends on changes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "GradCheck.h"
+
+namespace fusor::testing {
+namespace {
+
+namespace F = fusor::nn::functional;
+
+void expectSameValues(const Tensor &a, const Tensor &b, const std::string &what, double tol = 1e-5) {
+  std::vector<double> x = a.to(kFloat64).to_vector<double>(), y = b.to(kFloat64).to_vector<double>();
+  ASSERT_EQ(x.size(), y.size()) << what;
+  for (size_t i = 0; i < x.size(); ++i)
+    ASSERT_NEAR(x[i], y[i], tol * (1 + std::abs(y[i]))) << what << " element " << i;
+}
+
+nn::Sequential smallClassifier() {
+  return nn::Sequential(nn::Linear(6, 16), nn::GELU(), nn::Dropout(0.25), nn::Linear(16, 3));
+}
+
+struct Data {
+  Tensor x, y;
+};
+Data data() {
+  Tensor x = randomDouble({9, 6}).to(kFloat32);
+  Tensor y = from_vector<int64_t>({0, 2, 1, 1, 0, 2, 2, 1, 0}, {9});
+  return {x, y};
+}
+
+// The same AdamW training, eagerly and as a jit step, from the same seed: the same dropout
+// masks, losses and parameters; a learning-rate change needs no new program; eval mode is
+// traced once and the train-mode trace is used again afterwards.
+TEST(JitTraining, StepMatchesEagerAndReplaysOneProgram) {
+  Data d = data();
+  auto run = [&](bool jitted, std::vector<float> &losses) {
+    manual_seed(11);
+    nn::Sequential model = smallClassifier();
+    optim::AdamW opt(model->parameters(), optim::AdamWOptions(0.02).weight_decay(0.1));
+    auto eagerStep = [&](const Tensor &x, const Tensor &y) {
+      opt.zero_grad();
+      Tensor loss = F::cross_entropy(model(x), y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    auto step = jit(eagerStep);
+    uint64_t compiles = 0;
+    for (int i = 0; i < 12; ++i) {
+      if (i == 5) opt.options.lr(0.01);
+      if (i == 7) model->eval();
+      if (i == 9) model->train();
+      Tensor loss = jitted ? step(d.x, d.y) : eagerStep(d.x, d.y);
+      losses.push_back(loss.item<float>());
+      if (jitted && i == 0) compiles = cache_stats().compiles;
+      if (jitted && (i == 5 || i == 6 || i >= 9))
+        EXPECT_EQ(cache_stats().compiles, compiles) << "step " << i << " compiled a program";
+      if (jitted && i == 7) compiles = cache_stats().compiles;  // eval mode: one new program
+    }
+    return model;
+  };
+  std::vector<float> eagerLosses, jitLosses;
+  nn::Sequential eager = run(false, eagerLosses), jitted = run(true, jitLosses);
+  for (size_t i = 0; i < eagerLosses.size(); ++i) EXPECT_NEAR(jitLosses[i], eagerLosses[i], 1e-5) << "step " << i;
+  EXPECT_LT(jitLosses.back(), jitLosses.front());
+  auto a = eager->named_parameters(), b = jitted->named_parameters();
+  for (size_t i = 0; i < a.size(); ++i) {
+    expectSameValues(b[i].second, a[i].second, b[i].first);
+    ASSERT_TRUE(b[i].second.grad().defined()) << b[i].first;
+    expectSameValues(b[i].second.grad(), a[i].second.grad(), b[i].first + ".grad");
+  }
+}
+
+// SGD's momentum buffer is made from the first gradient: that call runs as traced without
+// being kept, and the next call's trace (reading the buffer) replays from then on.
+TEST(JitTraining, SgdMomentumBufferMadeOnTheFirstCall) {
+  Data d = data();
+  auto run = [&](bool jitted) {
+    manual_seed(3);
+    nn::Linear model(6, 3);
+    optim::SGD opt(model->parameters(), optim::SGDOptions(0.1).momentum(0.9).dampening(0.2).weight_decay(0.01));
+    auto eagerStep = [&](const Tensor &x, const Tensor &y) {
+      opt.zero_grad();
+      Tensor loss = F::cross_entropy(model(x), y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    auto step = jit(eagerStep);
+    for (int i = 0; i < 5; ++i) (jitted ? step(d.x, d.y) : eagerStep(d.x, d.y)).item<float>();
+    return model;
+  };
+  nn::Linear eager = run(false), jitted = run(true);
+  expectSameValues(jitted->weight, eager->weight, "weight");
+  expectSameValues(jitted->bias, eager->bias, "bias");
+}
+
+// Without zero_grad the gradients accumulate across calls, as eager backward does: the first
+// call sets them, later calls read and add to them (a second trace, chosen by a guard).
+TEST(JitTraining, GradientsAccumulateAcrossCalls) {
+  manual_seed(5);
+  nn::Linear eager(4, 2), jitted(4, 2);
+  jitted->weight.mutable_grad();  // a Meta, no gradient
+  {
+    NoGradGuard g;
+    jitted->weight.copy_(eager->weight);
+    jitted->bias.copy_(eager->bias);
+  }
+  auto backward = jit([&](const Tensor &x) {
+    Tensor loss = pow(jitted(x), 2).sum();
+    loss.backward();
+    return loss;
+  });
+  for (int i = 0; i < 3; ++i) {
+    Tensor x = randomDouble({3, 4}).to(kFloat32);
+    pow(eager(x), 2).sum().backward();
+    backward(x);
+    expectSameValues(jitted->weight.grad(), eager->weight.grad(), "weight.grad, call " + std::to_string(i));
+    expectSameValues(jitted->bias.grad(), eager->bias.grad(), "bias.grad, call " + std::to_string(i));
+  }
+}
+
+TEST(JitTraining, BatchNormRunningStatistics) {
+  std::vector<Tensor> xs;
+  for (int i = 0; i < 3; ++i) xs.push_back(randomDouble({4, 3, 2, 5}, 2.0, 0.5).to(kFloat32));
+  auto run = [&](bool jitted) {
+    manual_seed(2);
+    nn::BatchNorm2d bn(3);
+    optim::SGD opt(bn->parameters(), optim::SGDOptions(0.05));
+    auto eagerStep = [&](const Tensor &x) {
+      opt.zero_grad();
+      Tensor loss = pow(bn(x), 3).mean();
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    auto step = jit(eagerStep);
+    for (const Tensor &x : xs) (jitted ? step(x) : eagerStep(x)).item<float>();
+    return bn;
+  };
+  nn::BatchNorm2d eager = run(false), jitted = run(true);
+  auto a = eager->named_buffers(), b = jitted->named_buffers();
+  ASSERT_FALSE(a.empty());
+  for (size_t i = 0; i < a.size(); ++i) expectSameValues(b[i].second, a[i].second, b[i].first);
+  expectSameValues(jitted->weight, eager->weight, "weight");
+}
+
+// A trace that fails leaves the tensors it changed as they were.
+TEST(JitTraining, FailedTraceLeavesStateUnchanged) {
+  manual_seed(1);
+  nn::Linear model(4, 2);
+  optim::SGD opt(model->parameters(), optim::SGDOptions(0.1));
+  std::vector<float> before = model->weight.to_vector<float>();
+  auto step = jit([&](const Tensor &x) {
+    opt.zero_grad();
+    Tensor loss = model(x).sum();
+    loss.backward();
+    opt.step();
+    if (loss.item<float>() > 1e9f) return loss;  // reads a value while tracing: an error
+    return loss;
+  });
+  EXPECT_THROW(step(randomDouble({3, 4}).to(kFloat32)), Error);
+  EXPECT_EQ(model->weight.to_vector<float>(), before);
+}
+
+}  // namespace
+}  // namespace fusor::testing
