@@ -5,6 +5,7 @@
 #include "fusor/Error.h"
 #include "fusor/Functions.h"
 #include "fusor/Jit.h"
+#include "fusor/Serialize.h"
 #include "fusor/Tensor.h"
 #include "fusor/nn.h"
 #include "fusor/optim.h"
