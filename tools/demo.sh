@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and builds fusor, then runs the main job: an attention block and an MLP traced,
 # compiled through MLIR and LLVM, cached, re-run, and recompiled for a new batch size.
-# Then fusor-opt shows the same compiler on a model written in the fusor dialect.
+# Then fusor-opt shows the same compiler on a model written in the fusor dialect, and an MLP
+# trains (tools/examples/spiral.cpp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh >/dev/null
@@ -13,3 +14,6 @@ example=tools/examples/mlp.mlir
 echo "== build/bin/fusor-opt $example --fusor-refine-shapes --canonicalize"
 echo "   (the input has '?' sizes and redundancies: see the file)"
 build/bin/fusor-opt "$example" --fusor-refine-shapes --canonicalize
+echo
+echo "== build/bin/fusor-example-spiral   (a short training run: one fusor::jit program per step)"
+build/bin/fusor-example-spiral

@@ -8,7 +8,7 @@ cmake -S "$consumer" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$scratch/prefix"
 cmake --build "$scratch/build"
 "$scratch/build/consumer"
-"$scratch/build/train"
+"$scratch/build/train" "$scratch"
 # The installed tool runs from the prefix too.
 "$scratch/prefix/bin/fusor-opt" --help > "$scratch/help.txt"
 grep -q -- --fusor-refine-shapes "$scratch/help.txt"

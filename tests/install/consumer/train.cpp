@@ -2,7 +2,9 @@
 // against the installed package.
 #include <fusor/fusor.h>
 
+#include <cstdio>
 #include <iostream>
+#include <string>
 
 struct Net : fusor::nn::Module {
   Net() : fc1(register_module("fc1", fusor::nn::Linear(4, 32))), fc2(register_module("fc2", fusor::nn::Linear(32, 3))) {}
@@ -10,7 +12,7 @@ struct Net : fusor::nn::Module {
   fusor::nn::Linear fc1, fc2;
 };
 
-int main() {
+int main(int argc, char **argv) {
   fusor::manual_seed(0);
   auto net = std::make_shared<Net>();
   fusor::Tensor x = fusor::randn({64, 4});
@@ -26,5 +28,25 @@ int main() {
     if (step == 0) first = last;
   }
   std::cout << "train: loss " << first << " -> " << last << "\n";
-  return last < 0.5f * first ? 0 : 1;
+  if (!(last < 0.5f * first)) return 1;
+
+  // The same step compiled once with fusor::jit, then a save/load round trip.
+  auto step = fusor::jit([&](const fusor::Tensor &in, const fusor::Tensor &target) {
+    opt.zero_grad();
+    fusor::Tensor loss = fusor::nn::functional::cross_entropy(net->forward(in), target);
+    loss.backward();
+    opt.step();
+    return loss;
+  });
+  float jitted = 0;
+  for (int i = 0; i < 50; ++i) jitted = step(x, y).item<float>();
+  std::cout << "jit: loss " << last << " -> " << jitted << "\n";
+  std::string path = std::string(argc > 1 ? argv[1] : ".") + "/net.safetensors";  // the test's scratch folder
+  fusor::save(*net, path);
+  auto copy = std::make_shared<Net>();
+  fusor::load(*copy, path);
+  bool same = fusor::nn::functional::cross_entropy(copy->forward(x), y).item<float>() ==
+              fusor::nn::functional::cross_entropy(net->forward(x), y).item<float>();
+  std::remove(path.c_str());
+  return jitted < last && same ? 0 : 1;
 }

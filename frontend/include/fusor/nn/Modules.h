@@ -45,6 +45,10 @@ struct Conv2dOptions {
   FUSOR_ARG(std::vector<int64_t>, dilation) = {1, 1};
   FUSOR_ARG(int64_t, groups) = 1;
   FUSOR_ARG(bool, bias) = true;
+  // One number for both dims, as libtorch's ExpandingArray takes.
+  auto &stride(int64_t s) { return stride({s, s}); }
+  auto &padding(int64_t p) { return padding({p, p}); }
+  auto &dilation(int64_t d) { return dilation({d, d}); }
 };
 
 class Conv2dImpl : public Module {
