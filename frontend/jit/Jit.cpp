@@ -99,6 +99,8 @@ struct TracedFunction::Trace {
   std::vector<Source> results;  // per result of the function
   // Tensors the function changes in place: each takes its new value.
   std::vector<std::pair<std::shared_ptr<TensorImpl>, Source>> states;
+  // Arguments the function changes in place (as eager calls would change the caller's tensors).
+  std::vector<std::pair<int, Source>> argUpdates;
   // Gradients the function sets: in place (the same tensor), anew, or to undefined.
   struct GradUpdate {
     std::shared_ptr<TensorImpl> owner;
@@ -261,6 +263,12 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
       trace->states.push_back({w->impl, sourceOf(w->impl->node)});
       kept.insert(w->impl->node.get());
     }
+    for (size_t i = 0; i < params.size(); ++i) {
+      const ir::NodePtr &now = params[i].node();
+      if (now == holders[i]) continue;
+      trace->argUpdates.push_back({static_cast<int>(i), sourceOf(now)});
+      kept.insert(now.get());
+    }
     for (const auto *g : gradTouches) {
       const Tensor &now = g->owner->autograd ? g->owner->autograd->grad : Tensor();
       bool defined = g->before.defined();
@@ -331,6 +339,7 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
   for (Source &s : trace->inputs) shapeOnly(s);
   for (Source &s : trace->results) shapeOnly(s);
   for (auto &[impl, s] : trace->states) shapeOnly(s);
+  for (auto &[arg, s] : trace->argUpdates) shapeOnly(s);
   for (auto &g : trace->grads) shapeOnly(g.value);
   return trace;
 }
@@ -389,12 +398,18 @@ std::vector<Tensor> TracedFunction::replay(Trace &trace, const std::vector<Tenso
     const Source &s = trace.results[i];
     results.push_back(s.kind == Source::Arg ? args[s.index] : Tensor(valueOf(s)));
   }
-  std::vector<ir::NodePtr> states, grads;
+  std::vector<ir::NodePtr> states, grads, argValues;
   for (const auto &[impl, s] : trace.states) states.push_back(valueOf(s));
+  for (const auto &[arg, s] : trace.argUpdates) argValues.push_back(valueOf(s));
   for (const auto &g : trace.grads) grads.push_back(g.cleared ? nullptr : valueOf(g.value));
   for (size_t i = 0; i < states.size(); ++i) {
     TensorImpl &impl = *trace.states[i].first;
     impl.node = states[i];
+    ++impl.version;
+  }
+  for (size_t i = 0; i < argValues.size(); ++i) {
+    TensorImpl &impl = *args[trace.argUpdates[i].first].impl();
+    impl.node = argValues[i];
     ++impl.version;
   }
   for (size_t i = 0; i < grads.size(); ++i) {

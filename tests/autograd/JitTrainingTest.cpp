@@ -149,6 +149,21 @@ TEST(JitTraining, BatchNormRunningStatistics) {
   expectSameValues(jitted->weight, eager->weight, "weight");
 }
 
+// An argument changed in place is changed for the caller, at every call, as eagerly.
+TEST(JitTraining, ArgumentsChangedInPlace) {
+  auto f = jit([](const Tensor &x) {
+    x.mul_(2);
+    return x + 1;
+  });
+  Tensor x = from_vector<float>({1, 2, 3}, {3});
+  for (int call = 1; call <= 3; ++call) {
+    Tensor y = f(x);
+    float scale = static_cast<float>(1 << call);
+    EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{scale, 2 * scale, 3 * scale})) << "call " << call;
+    EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{scale + 1, 2 * scale + 1, 3 * scale + 1})) << "call " << call;
+  }
+}
+
 // A trace that fails leaves the tensors it changed as they were.
 TEST(JitTraining, FailedTraceLeavesStateUnchanged) {
   manual_seed(1);
