@@ -67,9 +67,13 @@ void Module::train(bool on) {
 bool Module::is_training() const {
   // A traced step (fusor::jit) is traced again when a module it asked changes mode.
   if (jitrec::active()) {
+    // A module not owned by a shared_ptr (on the stack) must outlive the jit function, as the
+    // function's own references to it must.
     std::weak_ptr<const Module> self = weak_from_this();
-    bool was = training_;
-    jitrec::guard("a module's train/eval mode", [self, was] {
+    bool shared = !self.expired(), was = training_;
+    const Module *module = this;
+    jitrec::guard("a module's train/eval mode", [self, shared, module, was] {
+      if (!shared) return module->training_ == was;
       auto m = self.lock();
       return m && m->training_ == was;
     });
