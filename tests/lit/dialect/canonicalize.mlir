@@ -69,6 +69,37 @@ func.func @double_transpose(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor
 
 // -----
 
+// tests that a transposed product becomes the product of transposed operands (read through
+// strides by the GEMM), a transpose of a transpose cancelling; batch dims stay; a product with
+// another use, or a transpose that moves batch dims, is left alone
+// CHECK-LABEL: func.func @transposed_matmul
+// CHECK-SAME: (%[[A:.*]]: tensor<5x3xf32>, %[[B:.*]]: tensor<5x4xf32>, %[[C:.*]]: tensor<2x3x6xf32>, %[[D:.*]]: tensor<2x6x7xf32>)
+// CHECK-NEXT: %[[BT:.*]] = fusor.transpose %[[B]] perm = [1, 0] : tensor<5x4xf32> -> tensor<4x5xf32>
+// CHECK-NEXT: %[[P:.*]] = fusor.matmul %[[BT]], %[[A]] : tensor<4x5xf32>, tensor<5x3xf32> -> tensor<4x3xf32>
+// CHECK-NEXT: %[[DT:.*]] = fusor.transpose %[[D]] perm = [0, 2, 1] : tensor<2x6x7xf32> -> tensor<2x7x6xf32>
+// CHECK-NEXT: %[[CT:.*]] = fusor.transpose %[[C]] perm = [0, 2, 1] : tensor<2x3x6xf32> -> tensor<2x6x3xf32>
+// CHECK-NEXT: %[[Q:.*]] = fusor.matmul %[[DT]], %[[CT]] : tensor<2x7x6xf32>, tensor<2x6x3xf32> -> tensor<2x7x3xf32>
+// CHECK-NEXT: %[[R:.*]] = fusor.matmul %[[C]], %[[D]]
+// CHECK-NEXT: %[[RT:.*]] = fusor.transpose %[[R]] perm = [0, 2, 1]
+// CHECK-NEXT: %[[S:.*]] = fusor.matmul %[[C]], %[[D]]
+// CHECK-NEXT: %[[ST:.*]] = fusor.transpose %[[S]] perm = [1, 0, 2]
+// CHECK-NEXT: return %[[P]], %[[Q]], %[[RT]], %[[R]], %[[ST]]
+func.func @transposed_matmul(%a: tensor<5x3xf32>, %b: tensor<5x4xf32>, %c: tensor<2x3x6xf32>, %d: tensor<2x6x7xf32>)
+    -> (tensor<4x3xf32>, tensor<2x7x3xf32>, tensor<2x7x3xf32>, tensor<2x3x7xf32>, tensor<3x2x7xf32>) {
+  %at = fusor.transpose %a perm = [1, 0] : tensor<5x3xf32> -> tensor<3x5xf32>
+  %0 = fusor.matmul %at, %b : tensor<3x5xf32>, tensor<5x4xf32> -> tensor<3x4xf32>
+  %1 = fusor.transpose %0 perm = [1, 0] : tensor<3x4xf32> -> tensor<4x3xf32>
+  %2 = fusor.matmul %c, %d : tensor<2x3x6xf32>, tensor<2x6x7xf32> -> tensor<2x3x7xf32>
+  %3 = fusor.transpose %2 perm = [0, 2, 1] : tensor<2x3x7xf32> -> tensor<2x7x3xf32>
+  %4 = fusor.matmul %c, %d : tensor<2x3x6xf32>, tensor<2x6x7xf32> -> tensor<2x3x7xf32>
+  %5 = fusor.transpose %4 perm = [0, 2, 1] : tensor<2x3x7xf32> -> tensor<2x7x3xf32>
+  %6 = fusor.matmul %c, %d : tensor<2x3x6xf32>, tensor<2x6x7xf32> -> tensor<2x3x7xf32>
+  %7 = fusor.transpose %6 perm = [1, 0, 2] : tensor<2x3x7xf32> -> tensor<3x2x7xf32>
+  return %1, %3, %5, %4, %7 : tensor<4x3xf32>, tensor<2x7x3xf32>, tensor<2x7x3xf32>, tensor<2x3x7xf32>, tensor<3x2x7xf32>
+}
+
+// -----
+
 // tests that reshape of reshape becomes one reshape and a reshape back disappears
 // CHECK-LABEL: func.func @double_reshape
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
