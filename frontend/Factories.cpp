@@ -96,6 +96,7 @@ Tensor full(std::vector<int64_t> shape, Scalar value, TensorOptions options, Whe
     s = trace::make(ir::OpKind::Reshape, s.dtype(), {}, {s}, where);
   } else {
     s = s.expand(shape, where);
+    s.impl()->view.reset();  // a new tensor of its own, not a view of the literal
   }
   return trace::finish(trace::place(s, trace::deviceOf(options), "full", where), options, where);
 }

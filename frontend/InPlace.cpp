@@ -1,6 +1,7 @@
 // In-place ops: the tensor's value becomes a new node (recorded like any op); the handle, its
-// copies and its version counter see the change.
+// copies and its version counter see the change, and so do its views and the tensor it views.
 #include "Pending.h"
+#include "Views.h"
 #include "Trace.h"
 #include "autograd/GradGraph.h"
 #include "jit/Recorder.h"
@@ -45,6 +46,16 @@ const Tensor &assign(const Tensor &self, Tensor result, std::string_view op, con
   impl.node = result.node();
   ++impl.version;
   pending::note(self);
+  if (std::shared_ptr<ViewLink> view = impl.view) {
+    // A view's root takes the change too; the view then holds the root's current version.
+    Tensor root(view->root), rootValue = views::rootValueAfter(self);
+    {
+      std::optional<NoGradGuard> noGrad;
+      if (view->detached) noGrad.emplace();
+      assign(root, rootValue, op, where);
+    }
+    view->rootVersion = view->root->version;
+  }
   return self;
 }
 
@@ -54,6 +65,14 @@ void checkLeaf(const Tensor &self, std::string_view op, const Where &where) {
     trace::fail(op, "a leaf tensor that requires grad is being used in an in-place operation "
                     "(wrap it in fusor::NoGradGuard, as optimizers do)",
                 {&self}, where);
+  if (const std::shared_ptr<ViewLink> &view = self.impl()->view) {
+    if (!view->scatter) trace::fail(op, view->unwritable, {&self}, where);
+    Tensor root(view->root);
+    if (!view->detached && GradMode::is_enabled() && root.is_leaf() && root.requires_grad())
+      trace::fail(op, "a view of a leaf tensor that requires grad is being used in an in-place operation "
+                      "(wrap it in fusor::NoGradGuard)",
+                  {&self}, where);
+  }
 }
 
 // The tensor's current value under a handle of its own: the op reads this, so what it saves

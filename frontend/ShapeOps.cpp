@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "Trace.h"
+#include "Views.h"
 #include "fusor/Functions.h"
 #include "fusor/runtime/cuda/Devices.h"
 
@@ -21,9 +22,14 @@ std::string listString(const std::vector<int64_t> &v) {
   return s + "]";
 }
 
+shape::Shape sizesOf(const Tensor &t) { return shape::Shape(t.sizes().begin(), t.sizes().end()); }
+
 Tensor reshapeTo(const Tensor &x, shape::Shape shape, const Where &where) {
   if (shape == shapeOf(x)) return x;
-  return trace::make(OpKind::Reshape, x.dtype(), std::move(shape), {x}, where);
+  Tensor out = trace::make(OpKind::Reshape, x.dtype(), shape, {x}, where);
+  views::link(out, x, [shape, where](const Tensor &b) { return b.reshape(shape, where); },
+              [where](const Tensor &b, const Tensor &v) { return v.reshape(sizesOf(b), where); });
+  return out;
 }
 
 }  // namespace
@@ -58,7 +64,11 @@ Tensor Tensor::permute(std::vector<int64_t> dims, Where where) const {
   for (size_t i = 0; i < dims.size(); ++i) identity &= dims[i] == static_cast<int64_t>(i);
   if (identity) return *this;
   Tensor t = trace::make(OpKind::Transpose, dtype(), std::move(shape), {*this}, where);
-  t.node()->attrs = ir::TransposeAttrs{std::move(dims)};
+  t.node()->attrs = ir::TransposeAttrs{dims};
+  std::vector<int64_t> inverse(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
+  views::link(t, *this, [dims, where](const Tensor &b) { return b.permute(dims, where); },
+              [inverse, where](const Tensor &, const Tensor &v) { return v.permute(inverse, where); });
   return t;
 }
 
@@ -117,7 +127,11 @@ Tensor Tensor::expand(std::vector<int64_t> target, Where where) const {
   shape::ShapeOr r = shape::broadcastTo(sizes(), target);
   if (!r.ok()) fail("expand", "cannot expand to " + listString(target) + ": " + r.error, {this}, where);
   if (r.shape == shapeOf(*this)) return *this;
-  return trace::make(OpKind::BroadcastTo, dtype(), r.shape, {*this}, where);
+  Tensor out = trace::make(OpKind::BroadcastTo, dtype(), r.shape, {*this}, where);
+  views::link(out, *this, [target = r.shape, where](const Tensor &b) { return b.expand(target, where); }, nullptr,
+              "unsupported operation: more than one element of the written-to tensor refers to a single "
+              "memory location (an expanded tensor); clone it first");
+  return out;
 }
 
 Tensor Tensor::flatten(int64_t startDim, int64_t endDim, Where where) const {
@@ -151,6 +165,18 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Where 
   shape::Shape shape = trace::unwrap(shape::slice(sizes(), starts, stops, steps), "slice", {this}, where);
   Tensor t = trace::make(OpKind::Slice, dtype(), std::move(shape), {*this}, where);
   t.node()->attrs = ir::SliceAttrs{std::move(starts), std::move(stops), std::move(steps)};
+  views::Scatter scatter;
+  if (step == 1)  // the root with the slice's region replaced: where(region, padded value, root)
+    scatter = [at, start, end, where](const Tensor &b, const Tensor &v) {
+      std::vector<int64_t> low(b.dim(), 0), high(b.dim(), 0);
+      low[at] = start;
+      high[at] = b.size(at) - end;
+      Tensor region = full(sizesOf(v), true, TensorOptions(kBool).device(v.device()), where);
+      return fusor::where(trace::padConstant(region, low, high, false, where),
+                          trace::padConstant(v, low, high, 0, where), b, where);
+    };
+  views::link(t, *this, [at, start, end, step, where](const Tensor &b) { return b.slice(at, start, end, step, where); },
+              scatter, "in-place changes through a slice with a step are not supported yet; clone it first");
   return t;
 }
 

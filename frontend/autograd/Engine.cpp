@@ -8,6 +8,7 @@
 #include "../Pending.h"
 #include "../Trace.h"
 #include "../jit/Recorder.h"
+#include "../Views.h"
 #include "fusor/Autograd.h"
 #include "fusor/Functions.h"
 
@@ -279,7 +280,13 @@ void Tensor::backward(const Tensor &gradient, std::optional<bool> retain_graph, 
                      retain_graph, create_graph, where);
 }
 
-Tensor Tensor::detach(Where where) const { return Tensor(trace::check(*this, "detach", where).node()); }
+Tensor Tensor::detach(Where where) const {
+  Tensor out(trace::check(*this, "detach", where).node());
+  // Shares the value both ways, as torch's detach shares storage, with no autograd across.
+  views::link(out, *this, [](const Tensor &b) { return Tensor(b.node()); },
+              [](const Tensor &, const Tensor &v) { return Tensor(v.node()); }, {}, true);
+  return out;
+}
 
 std::string Tensor::grad_fn_name() const {
   return is_leaf() ? "" : impl_->autograd->gradFn->name;

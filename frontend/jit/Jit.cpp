@@ -74,10 +74,17 @@ class PlaceholderReach {
 
 // Puts back what a trace changed: its values are placeholders' functions, not values.
 void undo(const jitrec::Recording &rec) {
-  for (const auto &w : rec.writes) w.impl->node = w.before;
+  // Versions move on (never back), so views of these tensors take their restored values.
+  for (const auto &w : rec.writes) {
+    w.impl->node = w.before;
+    ++w.impl->version;
+  }
   for (const auto &g : rec.grads) {
     if (g.owner->autograd) g.owner->autograd->grad = g.before;
-    if (g.before.defined()) g.before.impl()->node = g.beforeValue;
+    if (g.before.defined()) {
+      g.before.impl()->node = g.beforeValue;
+      ++g.before.impl()->version;
+    }
   }
 }
 

@@ -96,18 +96,23 @@ struct Meta;
 
 // What a Tensor handle points at: the value (a graph node, replaced by in-place ops), a
 // version counted up by each in-place change, and autograd state. Copies of a Tensor share it.
+struct ViewLink;
 struct TensorImpl {
   explicit TensorImpl(ir::NodePtr n);
   ~TensorImpl();
   ir::NodePtr node;
   uint64_t version = 0;
   std::unique_ptr<autograd::Meta> autograd;
+  // A view (reshape, permute, slice, detach, ...) of another tensor: in-place changes of
+  // either are seen by the other, as torch's views share storage (frontend/Views.cpp).
+  std::shared_ptr<ViewLink> view;
 };
 
 class Tensor {
  public:
   Tensor() = default;
   explicit Tensor(ir::NodePtr node);
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
   std::span<const int64_t> sizes() const;
@@ -202,11 +207,16 @@ class Tensor {
   const Tensor &clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt,
                  Where where = Where::current()) const;
 
-  const ir::NodePtr &node() const { return impl_->node; }
+  // The current value; a view whose base changed in place is brought up to date first.
+  const ir::NodePtr &node() const {
+    if (impl_->view) syncView();
+    return impl_->node;
+  }
   const std::shared_ptr<TensorImpl> &impl() const { return impl_; }
 
  private:
   const void *realizedData(DType expected, bool exact, Where where) const;
+  void syncView() const;
   std::shared_ptr<TensorImpl> impl_;
 };
 
