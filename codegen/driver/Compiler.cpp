@@ -1,5 +1,7 @@
 #include "fusor/driver/Compiler.h"
 
+#include "Donation.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -160,6 +162,9 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
     stage.build(pm);
     if (mlir::failed(pm.run(module))) fail("the " + stage.name + " stage " + (cuda ? "of the CUDA pipeline " : "") + "failed");
     dump.write(step++, (cuda ? "cuda-" : "") + stage.name, print(module));
+    if (!cuda && stage.name == std::string("loops") && !options.donate.empty())
+      if (auto func = module.lookupSymbol<mlir::func::FuncOp>(function))
+        result.program.donations = donateInPlace(func, options.donate);
     if (stage.name == mlir::fusor::kRefinedStage) {  // shapes refined, still on tensors
       auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
       if (!func) fail("no function '" + function + "'");
@@ -209,11 +214,15 @@ Compiled compileProgram(const ir::Program &program) {
   std::lock_guard<std::mutex> lock(compileMutex());  // one MLIR context, one compile at a time
   mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(context(), program, kFunction);
   CompileOptions options;
+  int numInputs = static_cast<int>(program.inputs.size());
+  for (auto [in, out] : program.donate) options.donate.push_back({in, numInputs + out});
   if (program.device != ir::Node::kHost) {
     options.target = Target::Cuda;
     options.device = program.device;
   }
-  return compile(*module, kFunction, options).program;
+  Compiled compiled = compile(*module, kFunction, options).program;
+  for (auto &[in, out] : compiled.donations) out -= numInputs;  // output indices, as run() takes them
+  return compiled;
 }
 
 }  // namespace fusor::driver

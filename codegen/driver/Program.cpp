@@ -134,6 +134,17 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
   return out;
 }
 
+void requestDonations(CapturedProgram &captured, std::vector<std::pair<int, int>> pairs) {
+  std::vector<int64_t> &w = captured.signature.words;
+  w.push_back(-static_cast<int64_t>(pairs.size()) - 1);  // after every program's own words
+  for (auto [in, out] : pairs) {
+    w.push_back(in);
+    w.push_back(out);
+  }
+  captured.signature.hash = hashWords(w);
+  captured.program.donate = std::move(pairs);
+}
+
 Signature structureOf(const ir::Program &program) {
   Signature s;
   s.words.push_back(static_cast<int64_t>(program.inputs.size()));

@@ -123,7 +123,8 @@ Compiled lookupOrCompile(const CapturedProgram &captured) {
 std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
                                                   const std::vector<runtime::Buffer *> &inputs,
                                                   const std::vector<const ir::Node *> &outputs,
-                                                  int device) {
+                                                  int device,
+                                                  const std::vector<std::shared_ptr<runtime::Buffer>> &into) {
   std::vector<void *> buffers;
   for (runtime::Buffer *in : inputs) {
     if (in->cudaDevice() != device)
@@ -132,10 +133,17 @@ std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
     buffers.push_back(in->data());
   }
   std::vector<std::shared_ptr<runtime::Buffer>> results;
-  for (const ir::Node *out : outputs) {
-    results.push_back(runtime::Buffer::allocate(out->numel() * elementSize(out->dtype), device));
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    size_t bytes = outputs[j]->numel() * elementSize(outputs[j]->dtype);
+    bool given = j < into.size() && into[j];
+    results.push_back(given ? into[j] : runtime::Buffer::allocate(bytes, device));
     buffers.push_back(results.back()->data());
   }
+  for (auto [in, out] : compiled.donations)  // the program writes these outputs into those inputs
+    if (static_cast<size_t>(out) >= results.size() || static_cast<size_t>(in) >= inputs.size() ||
+        results[out]->data() != inputs[in]->data())
+      throwInternalError("a program computing output " + std::to_string(out) + " in input " + std::to_string(in) +
+                         "'s buffer was not given that buffer");
   compiled.run(buffers.data());
   return results;
 }

@@ -323,6 +323,14 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
       std::lock_guard<std::mutex> lock(driver::realizeMutex());
       driver::CapturedProgram captured = driver::capture(roots);
       for (ir::Node *in : captured.program.inputs) trace->inputs.push_back(sourceOf(in->shared_from_this()));
+      // Parameters and optimizer state are updated in their own buffers where the program
+      // allows it (no new buffers per step).
+      std::vector<std::pair<int, int>> inPlace;
+      for (size_t i = 0; i < trace->inputs.size(); ++i)
+        for (const auto &[impl, value] : trace->states)
+          if (trace->inputs[i].kind == Source::State && trace->inputs[i].impl == impl && value.kind == Source::Output)
+            inPlace.push_back({static_cast<int>(i), value.index});
+      driver::requestDonations(captured, std::move(inPlace));
       trace->program = driver::lookupOrCompile(captured);
       trace->device = captured.program.device;
     }
@@ -350,6 +358,30 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
   for (auto &g : trace->grads) shapeOnly(g.value);
   return trace;
 }
+
+namespace {
+
+// The buffers the program computes state in place in (its donations): each state tensor's
+// own, when nothing else holds its old value; else a copy, so the old value stays intact.
+std::vector<std::shared_ptr<runtime::Buffer>> donated(const TracedFunction::Trace &trace,
+                                                      std::vector<runtime::Buffer *> &inputs) {
+  std::vector<std::shared_ptr<runtime::Buffer>> into;
+  for (auto [in, out] : trace.program->donations) {
+    const ir::NodePtr &old = trace.inputs[in].impl->node;
+    bool sole = old.use_count() == 1 && old->buffer.use_count() == 1;
+    std::shared_ptr<runtime::Buffer> buffer = old->buffer;
+    if (!sole) {
+      buffer = runtime::Buffer::allocate(old->buffer->bytes(), old->buffer->cudaDevice());
+      runtime::Buffer::copy(*old->buffer, *buffer);
+    }
+    inputs[in] = buffer.get();
+    if (into.size() <= static_cast<size_t>(out)) into.resize(out + 1);
+    into[out] = std::move(buffer);
+  }
+  return into;
+}
+
+}  // namespace
 
 std::vector<Tensor> TracedFunction::replay(Trace &trace, const std::vector<Tensor> &args,
                                            const Where &where) {
@@ -380,7 +412,8 @@ std::vector<Tensor> TracedFunction::replay(Trace &trace, const std::vector<Tenso
     }
     std::vector<const ir::Node *> shapes;
     for (const ir::NodePtr &n : trace.outputShapes) shapes.push_back(n.get());
-    outputs = driver::run(*trace.program, inputs, shapes, trace.device);
+    std::vector<std::shared_ptr<runtime::Buffer>> into = donated(trace, inputs);
+    outputs = driver::run(*trace.program, inputs, shapes, trace.device, into);
   }
   // Every new value is found before any tensor takes one (a state may read another's old value).
   auto valueOf = [&](const Source &s) -> ir::NodePtr {

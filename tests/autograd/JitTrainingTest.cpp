@@ -149,6 +149,58 @@ TEST(JitTraining, BatchNormRunningStatistics) {
   expectSameValues(jitted->weight, eager->weight, "weight");
 }
 
+// A replay writes the new parameters and Adam's moments into the buffers of the old ones
+// (nothing else holds them), and gives new buffers when something does.
+TEST(JitTraining, DonatesParameterAndStateBuffers) {
+  Data d = data();
+  manual_seed(8);
+  nn::Linear model(6, 3);
+  optim::Adam opt(model->parameters(), optim::AdamOptions(0.01));
+  auto step = jit([&](const Tensor &x, const Tensor &y) {
+    opt.zero_grad();
+    Tensor loss = F::cross_entropy(model(x), y);
+    loss.backward();
+    opt.step();
+    return loss;
+  });
+  step(d.x, d.y);
+  // Where the weight's value lives (CUDA programs do not donate yet: there, values only).
+  bool cpu = model->weight.device().is_cpu();
+  auto where = [&] { return cpu ? static_cast<const void *>(model->weight.data_ptr<float>()) : nullptr; };
+  const void *weight = where();
+  float loss = 0;
+  for (int i = 0; i < 3; ++i) loss = step(d.x, d.y).item<float>();
+  EXPECT_EQ(where(), weight) << "the weight moved to a new buffer";
+  Tensor held(model->weight.node());  // the old value is still wanted: it must survive
+  std::vector<float> before = held.to_vector<float>();
+  step(d.x, d.y);
+  EXPECT_EQ(held.to_vector<float>(), before);
+  EXPECT_NE(model->weight.to_vector<float>(), before);
+  if (cpu) EXPECT_NE(where(), weight);
+  EXPECT_LT(loss, 2.0f);
+}
+
+// A state's old value read after its new one is computed (so it cannot share a buffer with
+// it, or only where the program reads it first): the same values as eagerly, call after call.
+TEST(JitTraining, OldValuesReadAfterTheUpdateStayRight) {
+  Tensor eagerState = from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor jitState = from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  auto body = [](const Tensor &state, const Tensor &x) {
+    Tensor old = state * 1.0f;
+    state.add_(x);
+    Tensor flipped = old.t().reshape({2, 3});  // the old value at other indices
+    state.mul_(0.5f);
+    return flipped + state.sum();
+  };
+  auto f = jit([&](const Tensor &x) { return body(jitState, x); });
+  for (int call = 0; call < 3; ++call) {
+    Tensor x = from_vector<float>({0.5f, -1, 2, 3, -4, 0.25f}, {2, 3});
+    std::vector<float> want = body(eagerState, x).to_vector<float>(), got = f(x).to_vector<float>();
+    EXPECT_EQ(got, want) << "call " << call;
+    EXPECT_EQ(jitState.to_vector<float>(), eagerState.to_vector<float>()) << "call " << call;
+  }
+}
+
 // An argument changed in place is changed for the caller, at every call, as eagerly.
 TEST(JitTraining, ArgumentsChangedInPlace) {
   auto f = jit([](const Tensor &x) {

@@ -40,9 +40,9 @@ class TracedFunction {
   explicit TracedFunction(Body body);
   ~TracedFunction();
   std::vector<Tensor> operator()(const std::vector<Tensor> &args, const Where &where);
+  struct Trace;  // one traced call (frontend/jit/Jit.cpp)
 
  private:
-  struct Trace;
   // Traces a call; null when it could not be made replayable (it then ran, into `ranOnce`).
   std::shared_ptr<Trace> record(const std::vector<Tensor> &args, const Where &where,
                                 std::vector<Tensor> &ranOnce);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "fusor/ir/Graph.h"
@@ -16,6 +17,9 @@ struct Program {
   std::vector<Node *> nodes;    // the computed nodes (and empty Buffers, as constants), in order
   std::vector<Node *> outputs;  // the function's results, in order (each in inputs or nodes)
   int device = Node::kHost;     // where it runs: the outputs' device
+  // (input, output) pairs whose output may be computed in the input's buffer, the caller
+  // giving that buffer up (fusor::jit's state updates; see driver::Compiled::donations).
+  std::vector<std::pair<int, int>> donate;
 };
 
 mlir::Type toMlirType(mlir::MLIRContext &context, DType dtype);

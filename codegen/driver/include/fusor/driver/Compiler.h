@@ -31,12 +31,18 @@ struct CompileOptions {
   // and the CUDA launch plan and kernel source are returned.
   bool load = true;
   int device = 0;
+  // (input, output) argument pairs (the function's arguments are its inputs, then its
+  // outputs) whose output should be computed in the input's buffer where that is safe (CPU).
+  std::vector<std::pair<int, int>> donate;
 };
 
 // A program ready to run: an entry point on the host, or a loaded CUDA executable.
 struct Compiled {
   codegen::KernelFn cpu = nullptr;
   std::shared_ptr<runtime::cuda::Executable> cuda;
+  // (input, output index) pairs whose output the program computes in the input's buffer:
+  // run() must be given that buffer as the output (the caller gives its old value up).
+  std::vector<std::pair<int, int>> donations;
   // Runs it on the buffers (host pointers or device addresses) of its inputs then outputs.
   void run(void **buffers) const;
 };

@@ -31,6 +31,10 @@ struct CapturedProgram {
 // Not thread-safe: callers serialize (it stamps the nodes it visits).
 CapturedProgram capture(std::span<ir::Node *const> roots);
 
+// Asks that `captured` compute each pair's output in its input's buffer where that is safe (a
+// different program, so part of the signature).
+void requestDonations(CapturedProgram &captured, std::vector<std::pair<int, int>> pairs);
+
 // The signature without sizes and dtypes: programs that differ only in their inputs' shapes
 // share it (used to explain recompiles, so computed only on a miss).
 Signature structureOf(const ir::Program &program);

@@ -24,11 +24,13 @@ void realize(std::span<ir::Node *const> roots);
 Compiled lookupOrCompile(const CapturedProgram &captured);
 
 // Runs `compiled` on the buffers of `inputs` and fresh buffers for the outputs (on `device`),
-// which it returns.
+// which it returns. `into[j]`, where given, is output j's buffer instead: for each of
+// compiled.donations, the input's own buffer, which the caller gives up.
 std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
                                                   const std::vector<runtime::Buffer *> &inputs,
                                                   const std::vector<const ir::Node *> &outputs,
-                                                  int device);
+                                                  int device,
+                                                  const std::vector<std::shared_ptr<runtime::Buffer>> &into = {});
 
 // Counts a hit that skipped the cache lookup (fusor::jit replaying a trace).
 void noteHit();
