@@ -36,12 +36,21 @@ bool storesDistinctElements(memref::StoreOp store, Operation *top) {
   for (Value i : store.getIndices()) {
     if (!isInductionVar(i) || !indices.insert(i.getAsOpaquePointer()).second) return false;
   }
+  bool shared = false;  // inside a workshared loop: each thread runs other iterations
   for (Operation *op = store->getParentOp(); op; op = op->getParentOp()) {
     SmallVector<Value> ivs;
-    if (auto loop = dyn_cast<scf::ForOp>(op)) ivs.push_back(loop.getInductionVar());
-    else if (auto loop = dyn_cast<scf::ParallelOp>(op)) llvm::append_range(ivs, loop.getInductionVars());
-    else if (auto loop = dyn_cast<omp::LoopNestOp>(op)) llvm::append_range(ivs, loop.getIVs());
-    else if (!isa<omp::WsloopOp, omp::ParallelOp, scf::IfOp>(op)) return false;  // may repeat its body
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      ivs.push_back(loop.getInductionVar());
+    } else if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+      llvm::append_range(ivs, loop.getInductionVars());
+    } else if (auto loop = dyn_cast<omp::LoopNestOp>(op)) {
+      llvm::append_range(ivs, loop.getIVs());
+      shared = true;
+    } else if (isa<omp::ParallelOp>(op) && !shared) {
+      return false;  // every thread would run it
+    } else if (!isa<omp::WsloopOp, omp::ParallelOp, scf::IfOp>(op)) {
+      return false;  // may repeat its body
+    }
     for (Value iv : ivs)
       if (!indices.count(iv.getAsOpaquePointer())) return false;
     if (op == top) break;
@@ -76,7 +85,7 @@ std::vector<std::pair<int, int>> donateInPlace(func::FuncOp func, const std::vec
     if (out >= func.getNumArguments() || in >= out || used.count(in) || used.count(out)) continue;
     Value input = func.getArgument(in), output = func.getArgument(out);
     if (input.getType() != output.getType()) continue;
-    // The output: written only by distinct-element stores, all in one top-level op.
+    // The output: written only by stores, all in one top-level op.
     Operation *writer = nullptr;
     SmallVector<memref::StoreOp> stores;
     bool safe = true;
@@ -91,17 +100,16 @@ std::vector<std::pair<int, int>> donateInPlace(func::FuncOp func, const std::vec
       writer = top;
       stores.push_back(store);
     }
-    if (!safe || !writer || !llvm::all_of(stores, [&](memref::StoreOp s) { return storesDistinctElements(s, writer); }))
-      continue;
+    // One store: two could write, in one iteration, what another iteration reads.
+    if (!safe || stores.size() != 1 || !storesDistinctElements(stores.front(), writer)) continue;
+    memref::StoreOp store = stores.front();
     for (Operation *user : input.getUsers()) {
       Operation *top = topLevel(user, body);
       if (auto load = dyn_cast<memref::LoadOp>(user)) {
         if (top->isBeforeInBlock(writer)) continue;
         // In the writing nest: only at the indices its store then writes, in the same block.
-        safe = top == writer && llvm::any_of(stores, [&](memref::StoreOp s) {
-                 return s->getBlock() == load->getBlock() && load->isBeforeInBlock(s) &&
-                        llvm::equal(s.getIndices(), load.getIndices());
-               });
+        safe = top == writer && store->getBlock() == load->getBlock() && load->isBeforeInBlock(store) &&
+               llvm::equal(store.getIndices(), load.getIndices());
       } else if (isa<memref::ExtractAlignedPointerAsIndexOp>(user)) {
         safe = pointerUsesBefore(user, writer, body);  // a runtime call reading it, earlier
       } else {

@@ -13,9 +13,9 @@ namespace fusor::driver {
 // Of the requested (input, output) argument pairs of `func` (its arguments are its inputs,
 // then its outputs), those where the output may be computed in the input's buffer, and makes it so (the
 // output's uses take the input's argument; LLVM then sees one pointer and needs no overlap
-// checks): the output is written only by scalar stores at distinct iterations of one loop nest
-// (and read anywhere: its own values), and the input is read only before that nest or, inside
-// it, at the same indices just before the store. Returns the pairs done.
+// checks): the output is written by one scalar store whose iterations write distinct elements
+// (and read anywhere: its own values), and the input is read only before that store's loop
+// nest or, inside it, at the same indices just before the store. Returns the pairs done.
 std::vector<std::pair<int, int>> donateInPlace(mlir::func::FuncOp func, const std::vector<std::pair<int, int>> &requested);
 
 }  // namespace fusor::driver
