@@ -43,6 +43,7 @@ const Tensor &assign(const Tensor &self, Tensor result, std::string_view op, con
     if (result.requires_grad()) autograd::metaOf(self).gradFn = autograd::metaOf(result).gradFn;
   }
   jitrec::wroteInPlace(self.impl(), impl.node);
+  jitrec::valueReplaced(impl.node.get());
   impl.node = result.node();
   ++impl.version;
   pending::note(self);

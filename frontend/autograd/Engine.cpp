@@ -26,6 +26,7 @@ void accumulate(Tensor &into, const Tensor &grad, bool createGraph) {
     into = add(into, grad);
   } else {
     Tensor sum = add(into, grad);
+    jitrec::valueReplaced(into.impl()->node.get());
     into.impl()->node = sum.node();
     ++into.impl()->version;
     pending::note(into);

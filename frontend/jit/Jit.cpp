@@ -121,6 +121,8 @@ struct TracedFunction::Trace {
   std::vector<std::shared_ptr<runtime::Buffer>> tracedFresh;
   std::vector<ir::NodePtr> outputShapes;  // dtype and shape of each program output
   std::vector<jitrec::Recording::Guard> guards;
+  // Set when a tensor whose value the trace captured as a constant changed in place.
+  std::shared_ptr<std::atomic<bool>> stale = std::make_shared<std::atomic<bool>>(false);
 
   // The first guard that no longer holds, or empty.
   std::string failedGuard() const {
@@ -143,6 +145,12 @@ std::vector<Tensor> TracedFunction::operator()(const std::vector<Tensor> &args, 
   std::string why = "no trace yet";
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // A trace whose captured values changed is of no further use.
+    std::erase_if(traces_, [&](const auto &entry) {
+      if (!entry.second->stale->load()) return false;
+      if (entry.first == key) why = "a tensor it captured changed in place";
+      return true;
+    });
     for (auto &[k, t] : traces_) {
       if (k != key) {
         why = "other argument shapes, dtypes or grad mode";
@@ -339,6 +347,9 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
     throw;
   }
   undo(rec);
+  for (const std::vector<Source> *sources : {&trace->inputs, &trace->results})
+    for (const Source &s : *sources)
+      if (s.kind == Source::Constant) jitrec::watchConstant(s.node.get(), trace->stale);
   // Sources must not keep the traced graph alive: keep just dtypes and shapes.
   auto shapeOf = [](const ir::NodePtr &n) {
     auto copy = std::make_shared<ir::Node>();
@@ -444,11 +455,13 @@ std::vector<Tensor> TracedFunction::replay(Trace &trace, const std::vector<Tenso
   for (const auto &g : trace.grads) grads.push_back(g.cleared ? nullptr : valueOf(g.value));
   for (size_t i = 0; i < states.size(); ++i) {
     TensorImpl &impl = *trace.states[i].first;
+    jitrec::valueReplaced(impl.node.get());
     impl.node = states[i];
     ++impl.version;
   }
   for (size_t i = 0; i < argValues.size(); ++i) {
     TensorImpl &impl = *args[trace.argUpdates[i].first].impl();
+    jitrec::valueReplaced(impl.node.get());
     impl.node = argValues[i];
     ++impl.version;
   }
@@ -459,6 +472,7 @@ std::vector<Tensor> TracedFunction::replay(Trace &trace, const std::vector<Tenso
     if (g.cleared) {
       grad = Tensor();
     } else if (g.sameTensor && grad.defined()) {
+      jitrec::valueReplaced(grad.impl()->node.get());
       grad.impl()->node = grads[i];
       ++grad.impl()->version;
     } else {

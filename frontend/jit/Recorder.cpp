@@ -1,5 +1,8 @@
 #include "Recorder.h"
 
+#include <mutex>
+#include <unordered_map>
+
 #include "../HostConvert.h"
 #include "../autograd/GradGraph.h"
 
@@ -36,6 +39,41 @@ void guard(std::string what, std::function<bool()> holds) {
 
 void remakeAtReplay(const ir::NodePtr &node, Remake remake) {
   if (current) current->remakes.push_back({node, std::move(remake)});
+}
+
+namespace {
+struct ConstantWatch {
+  std::mutex mutex;
+  std::atomic<size_t> size{0};  // read without the lock: most programs watch nothing
+  std::unordered_map<const ir::Node *, std::vector<std::weak_ptr<std::atomic<bool>>>> watchers;
+};
+ConstantWatch &constantWatch() {
+  static ConstantWatch *w = new ConstantWatch();
+  return *w;
+}
+}  // namespace
+
+void watchConstant(const ir::Node *node, const std::shared_ptr<std::atomic<bool>> &stale) {
+  ConstantWatch &w = constantWatch();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  auto &list = w.watchers[node];
+  // Drop watchers of traces that are gone (a node's address may also be reused: a stale mark
+  // then only costs a retrace).
+  std::erase_if(list, [](const auto &weak) { return weak.expired(); });
+  list.push_back(stale);
+  w.size = w.watchers.size();
+}
+
+void valueReplaced(const ir::Node *old) {
+  ConstantWatch &w = constantWatch();
+  if (w.size.load(std::memory_order_relaxed) == 0) return;
+  std::lock_guard<std::mutex> lock(w.mutex);
+  auto it = w.watchers.find(old);
+  if (it == w.watchers.end()) return;
+  for (const auto &weak : it->second)
+    if (auto stale = weak.lock()) stale->store(true);
+  w.watchers.erase(it);
+  w.size = w.watchers.size();
 }
 
 Tensor hostNumber(std::function<double()> value, const Tensor &like) {

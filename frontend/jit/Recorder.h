@@ -4,6 +4,7 @@
 // (random numbers, optimizer hyperparameters). Every hook is a no-op outside a trace.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -61,6 +62,12 @@ void touchedGrad(const std::shared_ptr<TensorImpl> &owner, bool reads);
 void created(const std::shared_ptr<TensorImpl> &impl);
 void guard(std::string what, std::function<bool()> holds);
 void remakeAtReplay(const ir::NodePtr &node, Remake remake);
+
+// Values a trace captured as constants (weights of a jitted forward, say): when a tensor's
+// value is replaced in place, traces that captured the old value are marked stale and traced
+// again at their next call.
+void watchConstant(const ir::Node *node, const std::shared_ptr<std::atomic<bool>> &stale);
+void valueReplaced(const ir::Node *old);
 
 // A rank-0 tensor holding `value()` (on `like`'s device, of its dtype) as a program input, not a
 // literal: a new value needs no new program, and a replay reads it anew (a learning rate).

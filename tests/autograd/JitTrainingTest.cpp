@@ -201,6 +201,40 @@ TEST(JitTraining, OldValuesReadAfterTheUpdateStayRight) {
   }
 }
 
+// A jitted forward captures the weights as constants; training them (eagerly, or by another
+// jit function's replays) makes it trace again rather than use the old weights.
+TEST(JitTraining, CapturedWeightsChangedElsewhereAreSeen) {
+  manual_seed(6);
+  nn::Linear model(6, 3);
+  optim::SGD opt(model->parameters(), optim::SGDOptions(0.5));
+  Data d = data();
+  auto predict = jit([&](const Tensor &x) {
+    NoGradGuard g;
+    return model(x);
+  });
+  auto train = jit([&](const Tensor &x, const Tensor &y) {
+    opt.zero_grad();
+    Tensor loss = F::cross_entropy(model(x), y);
+    loss.backward();
+    opt.step();
+    return loss;
+  });
+  auto expectCurrent = [&](const std::string &when) {
+    NoGradGuard g;
+    expectSameValues(predict(d.x), model(d.x), when);
+  };
+  expectCurrent("first call");
+  {
+    NoGradGuard g;
+    model->weight.mul_(0.5);  // eagerly
+  }
+  expectCurrent("after an eager change");
+  for (int i = 0; i < 3; ++i) {
+    train(d.x, d.y);
+    expectCurrent("after train step " + std::to_string(i));
+  }
+}
+
 // An argument changed in place is changed for the caller, at every call, as eagerly.
 TEST(JitTraining, ArgumentsChangedInPlace) {
   auto f = jit([](const Tensor &x) {
