@@ -24,9 +24,12 @@ std::string listString(const std::vector<int64_t> &v) {
 
 shape::Shape sizesOf(const Tensor &t) { return shape::Shape(t.sizes().begin(), t.sizes().end()); }
 
-Tensor reshapeTo(const Tensor &x, shape::Shape shape, const Where &where) {
+// `alwaysView`: squeeze/unsqueeze, views in torch whatever the strides; reshape/flatten of a
+// non-contiguous view copy there, so they are tensors of their own here.
+Tensor reshapeTo(const Tensor &x, shape::Shape shape, const Where &where, bool alwaysView = false) {
   if (shape == shapeOf(x)) return x;
   Tensor out = trace::make(OpKind::Reshape, x.dtype(), shape, {x}, where);
+  if (!alwaysView && views::nonContiguousView(x)) return out;
   views::link(out, x, [shape, where](const Tensor &b) { return b.reshape(shape, where); },
               [where](const Tensor &b, const Tensor &v) { return v.reshape(sizesOf(b), where); });
   return out;
@@ -67,8 +70,17 @@ Tensor Tensor::permute(std::vector<int64_t> dims, Where where) const {
   t.node()->attrs = ir::TransposeAttrs{dims};
   std::vector<int64_t> inverse(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
+  // Contiguous when the dims of size above 1 keep their order.
+  int64_t last = -1;
+  bool ordered = true;
+  for (int64_t d : dims) {
+    if (sizes()[d] == 1) continue;
+    ordered = ordered && d > last;
+    last = std::max(last, d);
+  }
   views::link(t, *this, [dims, where](const Tensor &b) { return b.permute(dims, where); },
-              [inverse, where](const Tensor &, const Tensor &v) { return v.permute(inverse, where); });
+              [inverse, where](const Tensor &, const Tensor &v) { return v.permute(inverse, where); }, {}, false,
+              ordered);
   return t;
 }
 
@@ -93,7 +105,7 @@ Tensor Tensor::unsqueeze(int64_t d, Where where) const {
   int64_t at = trace::normalizeDim(d, dim() + 1, "unsqueeze", *this, where);
   shape::Shape shape = shapeOf(*this);
   shape.insert(shape.begin() + at, 1);
-  return reshapeTo(*this, shape, where);
+  return reshapeTo(*this, shape, where, true);
 }
 
 Tensor Tensor::squeeze(Where where) const {
@@ -101,7 +113,7 @@ Tensor Tensor::squeeze(Where where) const {
   shape::Shape shape;
   for (int64_t s : sizes())
     if (s != 1) shape.push_back(s);
-  return reshapeTo(*this, shape, where);
+  return reshapeTo(*this, shape, where, true);
 }
 
 Tensor Tensor::squeeze(int64_t d, Where where) const {
@@ -111,7 +123,7 @@ Tensor Tensor::squeeze(int64_t d, Where where) const {
   if (sizes()[at] != 1) return *this;
   shape::Shape shape = shapeOf(*this);
   shape.erase(shape.begin() + at);
-  return reshapeTo(*this, shape, where);
+  return reshapeTo(*this, shape, where, true);
 }
 
 Tensor Tensor::expand(std::vector<int64_t> target, Where where) const {
@@ -130,7 +142,8 @@ Tensor Tensor::expand(std::vector<int64_t> target, Where where) const {
   Tensor out = trace::make(OpKind::BroadcastTo, dtype(), r.shape, {*this}, where);
   views::link(out, *this, [target = r.shape, where](const Tensor &b) { return b.expand(target, where); }, nullptr,
               "unsupported operation: more than one element of the written-to tensor refers to a single "
-              "memory location (an expanded tensor); clone it first");
+              "memory location (an expanded tensor); clone it first",
+              false, false);
   return out;
 }
 
@@ -175,8 +188,12 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Where 
       return fusor::where(trace::padConstant(region, low, high, false, where),
                           trace::padConstant(v, low, high, 0, where), b, where);
     };
+  // Contiguous when every dim before the sliced one has size 1 and no step skips elements.
+  bool contiguous = step == 1 || end - start <= 1;
+  for (int64_t d = 0; d < at; ++d) contiguous = contiguous && sizes()[d] == 1;
   views::link(t, *this, [at, start, end, step, where](const Tensor &b) { return b.slice(at, start, end, step, where); },
-              scatter, "in-place changes through a slice with a step are not supported yet; clone it first");
+              scatter, "in-place changes through a slice with a step are not supported yet; clone it first", false,
+              contiguous);
   return t;
 }
 

@@ -18,8 +18,10 @@ struct Bookkeeping {
 
 namespace views {
 
+bool nonContiguousView(const Tensor &t) { return t.impl()->view && !t.impl()->view->contiguous; }
+
 void link(const Tensor &view, const Tensor &base, Apply apply, Scatter scatter, std::string unwritable,
-          bool detached) {
+          bool detached, bool contiguous) {
   if (bookkeeping || !view.defined() || view.impl() == base.impl()) return;
   auto l = std::make_shared<ViewLink>();
   if (const std::shared_ptr<ViewLink> &parent = base.impl()->view) {
@@ -31,12 +33,14 @@ void link(const Tensor &view, const Tensor &base, Apply apply, Scatter scatter, 
       };
     l->unwritable = parent->scatter ? unwritable : parent->unwritable;
     l->detached = parent->detached || detached;
+    l->contiguous = parent->contiguous && contiguous;
   } else {
     l->root = base.impl();
     l->apply = std::move(apply);
     l->scatter = std::move(scatter);
     l->unwritable = std::move(unwritable);
     l->detached = detached;
+    l->contiguous = contiguous;
   }
   l->rootVersion = l->root->version;
   view.impl()->view = std::move(l);
@@ -57,6 +61,14 @@ Tensor rootValueAfter(const Tensor &view) {
 }
 
 }  // namespace views
+
+// As torch's: a contiguous tensor is itself; a non-contiguous view becomes a tensor of its own.
+Tensor Tensor::contiguous() const {
+  if (!impl_ || !views::nonContiguousView(*this)) return *this;
+  Tensor copy(node());
+  if (requires_grad()) autograd::metaOf(copy).gradFn = autograd::edgeOf(*this);
+  return copy;
+}
 
 void Tensor::syncView() const {
   ViewLink &l = *impl_->view;

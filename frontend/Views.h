@@ -18,6 +18,7 @@ struct ViewLink {
   std::string unwritable;                                    // why, when scatter is null
   uint64_t rootVersion = 0;                                  // the root's version the view's value is of
   bool detached = false;                                     // made through detach(): no autograd across
+  bool contiguous = true;  // as torch's strides would be: else contiguous() and reshape() copy
 };
 
 namespace views {
@@ -28,7 +29,11 @@ using Scatter = std::function<Tensor(const Tensor &, const Tensor &)>;
 // Makes `view` (just computed from `base`) a view of base's root. A null `scatter` makes
 // in-place changes of the view an error saying `unwritable`.
 void link(const Tensor &view, const Tensor &base, Apply apply, Scatter scatter, std::string unwritable = {},
-          bool detached = false);
+          bool detached = false, bool contiguous = true);
+
+// Whether `t` is a view whose elements torch would not hold contiguously (a transpose, a slice
+// of an inner dim, an expansion).
+bool nonContiguousView(const Tensor &t);
 
 // The root's value once `view` (which just took a new value in place) is written into it.
 Tensor rootValueAfter(const Tensor &view);

@@ -44,6 +44,19 @@ TEST(Views, InPlaceChangesFlowBothWays) {
   EXPECT_EQ(values(x), (std::vector<float>{16, -1, -2, 16, -1, -2}));
 }
 
+// As torch: contiguous() of a transposed view, and reshape() of one, are tensors of their own;
+// contiguous() of a contiguous view is still the view.
+TEST(Views, ContiguousAndReshapeCopyNonContiguousViews) {
+  Tensor x = from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
+  x.t().contiguous().zero_();
+  x.t().reshape({6}).zero_();
+  x.slice(1, 0, 2).contiguous().zero_();
+  EXPECT_EQ(values(x), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  x.slice(0, 1, 2).contiguous().zero_();  // a row: contiguous, still a view
+  x.unsqueeze(0).permute({1, 0, 2}).contiguous().reshape({6}).slice(0, 0, 1).fill_(9);
+  EXPECT_EQ(values(x), (std::vector<float>{9, 2, 3, 0, 0, 0}));
+}
+
 TEST(Views, UnwritableViewsAreClearErrors) {
   Tensor e = from_vector<float>({1, 2}, {2}).expand({3, 2});
   std::string m = errorOf([&] { e.add_(1); });

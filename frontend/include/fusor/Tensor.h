@@ -164,7 +164,9 @@ class Tensor {
   Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1,
                Where where = Where::current()) const;
   Tensor narrow(int64_t dim, int64_t start, int64_t length, Where where = Where::current()) const;
-  Tensor contiguous() const { return *this; }  // fusor tensors are always dense
+  // Itself, or for a view torch would hold non-contiguously, a tensor of its own (in-place
+  // changes then stay there).
+  Tensor contiguous() const;
   Tensor to(DType dtype, Where where = Where::current()) const;
   // A copy on another device (the tensor itself if it is there already). Throws if the device
   // does not exist (fusor::cuda::is_available() says whether CUDA does).
