@@ -70,7 +70,14 @@ std::vector<Tensor> matmulGradients(const RuleArgs &r) {
   if (b.dim() == 1) g = g.unsqueeze(g.dim(), w);
   Tensor ga, gb;
   if (r.needs(0)) ga = reduceTo(matmul(g, b2.transpose(-1, -2, w), w), a2.sizes()).reshape(sizesOf(a), w);
-  if (r.needs(1)) gb = reduceTo(matmul(a2.transpose(-1, -2, w), g, w), b2.sizes()).reshape(sizesOf(b), w);
+  if (r.needs(1) && b2.dim() == 2 && a2.dim() > 2) {
+    // A matrix applied to a batch (a linear layer on [batch, seq, features]): one GEMM over
+    // all rows, not a product per batch summed afterwards.
+    int64_t k = a2.size(-1), n = g.size(-1);
+    gb = matmul(a2.reshape({-1, k}, w).transpose(0, 1, w), g.reshape({-1, n}, w), w).reshape(sizesOf(b), w);
+  } else if (r.needs(1)) {
+    gb = reduceTo(matmul(a2.transpose(-1, -2, w), g, w), b2.sizes()).reshape(sizesOf(b), w);
+  }
   return {ga, gb};
 }
 
