@@ -333,10 +333,20 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
       for (ir::Node *in : captured.program.inputs) trace->inputs.push_back(sourceOf(in->shared_from_this()));
       // Parameters and optimizer state are updated in their own buffers where the program
       // allows it (no new buffers per step).
+      // Not those whose old value the call also hands out (a result that is the value before).
+      std::unordered_set<const TensorImpl *> oldValueKept;
+      auto keeps = [&](const Source &v) {
+        if (v.kind == Source::State) oldValueKept.insert(v.impl.get());
+      };
+      for (const Source &v : trace->results) keeps(v);
+      for (const auto &[impl, v] : trace->states) keeps(v);
+      for (const auto &[arg, v] : trace->argUpdates) keeps(v);
+      for (const auto &g : trace->grads) keeps(g.value);
       std::vector<std::pair<int, int>> inPlace;
       for (size_t i = 0; i < trace->inputs.size(); ++i)
         for (const auto &[impl, value] : trace->states)
-          if (trace->inputs[i].kind == Source::State && trace->inputs[i].impl == impl && value.kind == Source::Output)
+          if (trace->inputs[i].kind == Source::State && trace->inputs[i].impl == impl &&
+              value.kind == Source::Output && !oldValueKept.count(impl.get()))
             inPlace.push_back({static_cast<int>(i), value.index});
       driver::requestDonations(captured, std::move(inPlace));
       trace->program = driver::lookupOrCompile(captured);

@@ -193,6 +193,21 @@ TEST(JitTraining, OldValuesReadAfterTheUpdateStayRight) {
     return flipped + state.sum();
   };
   auto f = jit([&](const Tensor &x) { return body(jitState, x); });
+  // The state's value before the call, handed out as a result.
+  Tensor eagerBefore = from_vector<float>({1, 2, 3}, {3}), jitBefore = from_vector<float>({1, 2, 3}, {3});
+  auto keepOld = [](const Tensor &state, const Tensor &x) {
+    Tensor old(state.node());  // the value itself, not a view of the tensor
+    {
+      NoGradGuard g;
+      state.add_(x);
+    }
+    return old;
+  };
+  auto g = jit([&](const Tensor &x) { return keepOld(jitBefore, x); });
+  for (int call = 0; call < 3; ++call) {
+    Tensor x = from_vector<float>({1, 10, 100}, {3});
+    EXPECT_EQ(g(x).to_vector<float>(), keepOld(eagerBefore, x).to_vector<float>()) << "call " << call;
+  }
   for (int call = 0; call < 3; ++call) {
     Tensor x = from_vector<float>({0.5f, -1, 2, 3, -4, 0.25f}, {2, 3});
     std::vector<float> want = body(eagerState, x).to_vector<float>(), got = f(x).to_vector<float>();
