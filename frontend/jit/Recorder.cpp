@@ -1,5 +1,6 @@
 #include "Recorder.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -46,6 +47,7 @@ struct ConstantWatch {
   std::mutex mutex;
   std::atomic<size_t> size{0};  // read without the lock: most programs watch nothing
   std::unordered_map<const ir::Node *, std::vector<std::weak_ptr<std::atomic<bool>>>> watchers;
+  size_t sweepAt = 1024;  // entries of traces since destroyed are dropped when it grows past this
 };
 ConstantWatch &constantWatch() {
   static ConstantWatch *w = new ConstantWatch();
@@ -61,6 +63,13 @@ void watchConstant(const ir::Node *node, const std::shared_ptr<std::atomic<bool>
   // then only costs a retrace).
   std::erase_if(list, [](const auto &weak) { return weak.expired(); });
   list.push_back(stale);
+  if (w.watchers.size() > w.sweepAt) {
+    for (auto it = w.watchers.begin(); it != w.watchers.end();) {
+      std::erase_if(it->second, [](const auto &weak) { return weak.expired(); });
+      it = it->second.empty() ? w.watchers.erase(it) : std::next(it);
+    }
+    w.sweepAt = std::max<size_t>(1024, 2 * w.watchers.size());
+  }
   w.size = w.watchers.size();
 }
 

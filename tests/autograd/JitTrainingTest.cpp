@@ -250,6 +250,22 @@ TEST(JitTraining, CapturedWeightsChangedElsewhereAreSeen) {
   }
 }
 
+// Many short-lived jit functions: the watch over their constants is swept, and a live
+// function's watch still works after the sweeps.
+TEST(JitTraining, WatchOfConstantsOutlivesManyFunctions) {
+  Tensor kept = from_vector<float>({1, 2}, {2});
+  auto live = jit([&](const Tensor &x) { return x * kept; });
+  Tensor x = from_vector<float>({3, 4}, {2});
+  EXPECT_EQ(live(x).to_vector<float>(), (std::vector<float>{3, 8}));
+  for (int i = 0; i < 1500; ++i) {
+    Tensor c = from_vector<float>({static_cast<float>(i), 1}, {2});
+    auto f = jit([&](const Tensor &y) { return y + c; });
+    ASSERT_EQ(f(x).to_vector<float>()[0], 3.0f + i);
+  }
+  kept.mul_(10);
+  EXPECT_EQ(live(x).to_vector<float>(), (std::vector<float>{30, 80}));
+}
+
 // An argument changed in place is changed for the caller, at every call, as eagerly.
 TEST(JitTraining, ArgumentsChangedInPlace) {
   auto f = jit([](const Tensor &x) {
