@@ -311,12 +311,12 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
                      "that it neither returns nor changes in place (made at "
                   << impl->node->location.file_name() << ":" << impl->node->location.line() << ")\n";
       for (size_t i = 0; i < holders.size(); ++i) holders[i]->buffer = args[i].node()->buffer;
-      std::vector<ir::Node *> all(kept.begin(), kept.end());
+      std::unordered_set<ir::Node *> all(kept.begin(), kept.end());
       for (const auto &w : rec.created)
-        if (auto alive = w.lock()) all.push_back(alive->node.get());
+        if (auto alive = w.lock()) all.insert(alive->node.get());
       std::vector<ir::Node *> todo;
       for (ir::Node *n : all)
-        if (!n->realized() && std::find(todo.begin(), todo.end(), n) == todo.end()) todo.push_back(n);
+        if (!n->realized()) todo.push_back(n);
       pending::realize(todo);
       ranOnce = outs;
       return nullptr;

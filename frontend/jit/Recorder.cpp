@@ -34,8 +34,9 @@ void created(const std::shared_ptr<TensorImpl> &impl) {
   if (current) current->created.push_back(impl);
 }
 
-void guard(std::string what, std::function<bool()> holds) {
-  if (current) current->guards.push_back({std::move(what), std::move(holds)});
+void guard(std::string what, std::function<bool()> holds, const void *key) {
+  if (!current || (key && !current->guardKeys.insert(key).second)) return;
+  current->guards.push_back({std::move(what), std::move(holds)});
 }
 
 void remakeAtReplay(const ir::NodePtr &node, Remake remake) {

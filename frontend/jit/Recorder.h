@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fusor/Tensor.h"
@@ -39,6 +40,7 @@ struct Recording {
   std::vector<std::pair<ir::NodePtr, Remake>> remakes;
   std::vector<std::weak_ptr<TensorImpl>> created;
   std::unordered_map<const TensorImpl *, size_t> writeIndex, gradIndex;
+  std::unordered_set<const void *> guardKeys;
 };
 
 // The recording of the trace running on this thread, or null.
@@ -60,7 +62,8 @@ void wroteInPlace(const std::shared_ptr<TensorImpl> &impl, const ir::NodePtr &be
 // `reads`: what happens next depends on the current gradient (all but a plain reset).
 void touchedGrad(const std::shared_ptr<TensorImpl> &owner, bool reads);
 void created(const std::shared_ptr<TensorImpl> &impl);
-void guard(std::string what, std::function<bool()> holds);
+// `key`, when given, adds the guard once per trace (a module asked in every forward call).
+void guard(std::string what, std::function<bool()> holds, const void *key = nullptr);
 void remakeAtReplay(const ir::NodePtr &node, Remake remake);
 
 // Values a trace captured as constants (weights of a jitted forward, say): when a tensor's

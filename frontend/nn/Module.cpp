@@ -76,7 +76,7 @@ bool Module::is_training() const {
       if (!shared) return module->training_ == was;
       auto m = self.lock();
       return m && m->training_ == was;
-    });
+    }, this);
   }
   return training_;
 }

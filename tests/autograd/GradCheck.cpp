@@ -141,4 +141,13 @@ void gradgradcheck(const Function &f, const std::vector<Tensor> &inputs, const s
   gradcheck(first, inputs, what + " (second order)", o);
 }
 
+std::string errorOf(const std::function<void()> &f) {
+  try {
+    f();
+  } catch (const Error &e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace fusor::testing

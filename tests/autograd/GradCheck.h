@@ -27,6 +27,9 @@ void gradcheck(const Function &f, const std::vector<Tensor> &inputs, const std::
 void gradgradcheck(const Function &f, const std::vector<Tensor> &inputs, const std::string &what,
                    GradCheckOptions options = {});
 
+// The message of the fusor::Error `f` throws, or "no error".
+std::string errorOf(const std::function<void()> &f);
+
 // Random float64 values, normal times `scale` plus `shift`.
 Tensor randomDouble(std::vector<int64_t> shape, double scale = 1.0, double shift = 0.0);
 

@@ -32,6 +32,18 @@ Data data() {
   return {x, y};
 }
 
+// The plain train step the tests compare eagerly and under jit: classify with cross entropy.
+template <typename Model>
+auto classifierStep(Model &model, optim::Optimizer &opt) {
+  return [&model, &opt](const Tensor &x, const Tensor &y) {
+    opt.zero_grad();
+    Tensor loss = F::cross_entropy(model(x), y);
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+}
+
 // The same AdamW training, eagerly and as a jit step, from the same seed: the same dropout
 // masks, losses and parameters; a learning-rate change needs no new program; eval mode is
 // traced once and the train-mode trace is used again afterwards.
@@ -41,13 +53,7 @@ TEST(JitTraining, StepMatchesEagerAndReplaysOneProgram) {
     manual_seed(11);
     nn::Sequential model = smallClassifier();
     optim::AdamW opt(model->parameters(), optim::AdamWOptions(0.02).weight_decay(0.1));
-    auto eagerStep = [&](const Tensor &x, const Tensor &y) {
-      opt.zero_grad();
-      Tensor loss = F::cross_entropy(model(x), y);
-      loss.backward();
-      opt.step();
-      return loss;
-    };
+    auto eagerStep = classifierStep(model, opt);
     auto step = jit(eagerStep);
     uint64_t compiles = 0;
     for (int i = 0; i < 12; ++i) {
@@ -83,13 +89,7 @@ TEST(JitTraining, SgdMomentumBufferMadeOnTheFirstCall) {
     manual_seed(3);
     nn::Linear model(6, 3);
     optim::SGD opt(model->parameters(), optim::SGDOptions(0.1).momentum(0.9).dampening(0.2).weight_decay(0.01));
-    auto eagerStep = [&](const Tensor &x, const Tensor &y) {
-      opt.zero_grad();
-      Tensor loss = F::cross_entropy(model(x), y);
-      loss.backward();
-      opt.step();
-      return loss;
-    };
+    auto eagerStep = classifierStep(model, opt);
     auto step = jit(eagerStep);
     for (int i = 0; i < 5; ++i) (jitted ? step(d.x, d.y) : eagerStep(d.x, d.y)).item<float>();
     return model;
@@ -156,13 +156,7 @@ TEST(JitTraining, DonatesParameterAndStateBuffers) {
   manual_seed(8);
   nn::Linear model(6, 3);
   optim::Adam opt(model->parameters(), optim::AdamOptions(0.01));
-  auto step = jit([&](const Tensor &x, const Tensor &y) {
-    opt.zero_grad();
-    Tensor loss = F::cross_entropy(model(x), y);
-    loss.backward();
-    opt.step();
-    return loss;
-  });
+  auto step = jit(classifierStep(model, opt));
   step(d.x, d.y);
   // Where the weight's value lives (CUDA programs do not donate yet: there, values only).
   bool cpu = model->weight.device().is_cpu();
@@ -227,13 +221,7 @@ TEST(JitTraining, CapturedWeightsChangedElsewhereAreSeen) {
     NoGradGuard g;
     return model(x);
   });
-  auto train = jit([&](const Tensor &x, const Tensor &y) {
-    opt.zero_grad();
-    Tensor loss = F::cross_entropy(model(x), y);
-    loss.backward();
-    opt.step();
-    return loss;
-  });
+  auto train = jit(classifierStep(model, opt));
   auto expectCurrent = [&](const std::string &when) {
     NoGradGuard g;
     expectSameValues(predict(d.x), model(d.x), when);

@@ -28,15 +28,6 @@ struct TempDir {
   std::filesystem::path path;
 };
 
-std::string errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const Error &e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(Serialize, RoundTripKeepsIdentityAndValues) {
   TempDir dir;
   std::string file = (dir.path / "net.safetensors").string();

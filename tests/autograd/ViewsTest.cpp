@@ -9,15 +9,6 @@ namespace {
 
 std::vector<float> values(const Tensor &t) { return t.to_vector<float>(); }
 
-std::string errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const Error &e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(Views, InPlaceChangesFlowBothWays) {
   Tensor x = from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor row = x.slice(0, 1, 2);
