@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -15,8 +16,10 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -24,19 +27,18 @@ extern "C" int omp_get_max_threads(void);
 
 namespace fusor::codegen {
 
-struct CpuJit::Impl {
-  std::mutex mutex;
-  std::unique_ptr<llvm::orc::LLJIT> jit;
-  std::unique_ptr<llvm::TargetMachine> machine;
-  std::string cpu, features;
-  std::atomic<uint64_t> counter{0};
-  bool keepIR = false;
-  std::string lastIR;
-};
-
 namespace {
 
+constexpr const char *kEntry = "fusor_entry";
+
 }  // namespace
+
+struct CpuJit::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::optional<llvm::orc::JITTargetMachineBuilder> builder;
+  std::string hostId;
+  std::atomic<uint64_t> counter{0};
+};
 
 CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   // A call into libomp keeps it linked: compiled parallel loops call __kmpc_* functions,
@@ -46,9 +48,11 @@ CpuJit::CpuJit() : impl_(std::make_unique<Impl>()) {
   llvm::InitializeNativeTargetAsmPrinter();
   auto builder = llvm::cantFail(llvm::orc::JITTargetMachineBuilder::detectHost());
   builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  impl_->cpu = builder.getCPU();
-  impl_->features = builder.getFeatures().getString();
-  impl_->machine = llvm::cantFail(builder.createTargetMachine());
+  // Position-independent objects, as LLJIT's JITLink layer wants them (emitObject makes them).
+  builder.setRelocationModel(llvm::Reloc::PIC_);
+  builder.setCodeModel(llvm::CodeModel::Small);
+  impl_->builder = builder;
+  impl_->hostId = builder.getTargetTriple().str() + " " + builder.getCPU() + " " + builder.getFeatures().getString();
   impl_->jit = llvm::cantFail(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder).create());
   // Generated code calls malloc, free, libm and the OpenMP runtime (libomp, linked in).
   impl_->jit->getMainJITDylib().addGenerator(llvm::cantFail(
@@ -75,47 +79,62 @@ CpuJit &CpuJit::get() {
   return *jit;
 }
 
-void CpuJit::setKeepIR(bool keep) { impl_->keepIR = keep; }
-const std::string &CpuJit::lastIR() const { return impl_->lastIR; }
+const std::string &CpuJit::hostId() const { return impl_->hostId; }
 
-KernelFn CpuJit::compile(mlir::ModuleOp module, const std::string &function, std::string &error) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+std::optional<std::string> CpuJit::emitObject(mlir::ModuleOp module, const std::string &function, std::string &error,
+                                              std::string *optimizedIR) {
   mlir::registerBuiltinDialectTranslation(*module->getContext());
   mlir::registerLLVMDialectTranslation(*module->getContext());
   mlir::registerOpenMPDialectTranslation(*module->getContext());
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, *ctx, "fusor");
+  llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::Module> llvmModule = mlir::translateModuleToLLVMIR(module, ctx, "fusor");
   if (!llvmModule) {
     error = "translation to LLVM IR failed";
-    return nullptr;
+    return std::nullopt;
   }
   llvm::Function *target = llvmModule->getFunction(function);
   if (!target) {
     error = "no function '" + function + "' in the module";
-    return nullptr;
+    return std::nullopt;
   }
   // The packed entry passes one pointer per buffer: the bare-pointer convention.
   for (llvm::Argument &arg : target->args())
     if (!arg.getType()->isPointerTy()) {
       error = "'" + function + "' does not take bare pointers (a memref the convention rejects?)";
-      return nullptr;
+      return std::nullopt;
     }
-  llvmModule->setDataLayout(impl_->machine->createDataLayout());
-  llvmModule->setTargetTriple(impl_->machine->getTargetTriple());
+  // A machine per compile: compiles of different programs may run at once.
+  auto machine = impl_->builder->createTargetMachine();
+  if (!machine) {
+    error = llvm::toString(machine.takeError());
+    return std::nullopt;
+  }
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
   for (llvm::Function &f : *llvmModule) {
     if (f.isDeclaration()) continue;
-    f.addFnAttr("target-cpu", impl_->cpu);
-    f.addFnAttr("target-features", impl_->features);
+    f.addFnAttr("target-cpu", impl_->builder->getCPU());
+    f.addFnAttr("target-features", impl_->builder->getFeatures().getString());
   }
-  std::string entryName = "fusor_entry";
-  addPackedEntry(*llvmModule, *target, entryName, llvm::Function::ExternalLinkage);
-  optimizeModule(*llvmModule, *impl_->machine);
-  if (impl_->keepIR) {
-    impl_->lastIR.clear();
-    llvm::raw_string_ostream os(impl_->lastIR);
+  addPackedEntry(*llvmModule, *target, kEntry, llvm::Function::ExternalLinkage);
+  optimizeModule(*llvmModule, **machine);
+  if (optimizedIR) {
+    llvm::raw_string_ostream os(*optimizedIR);
     llvmModule->print(os, nullptr);
   }
-  // Each compile gets a dylib of its own, so names never clash.
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream out(object);
+  llvm::legacy::PassManager pm;
+  if ((*machine)->addPassesToEmitFile(pm, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    error = "the host target cannot emit object files";
+    return std::nullopt;
+  }
+  pm.run(*llvmModule);
+  return std::string(object.begin(), object.end());
+}
+
+KernelFn CpuJit::load(const std::string &object, std::string &error) {
+  // Each object gets a dylib of its own, so names never clash.
   auto &jit = *impl_->jit;
   auto dylib = jit.createJITDylib("fusor" + std::to_string(impl_->counter++));
   if (!dylib) {
@@ -123,11 +142,11 @@ KernelFn CpuJit::compile(mlir::ModuleOp module, const std::string &function, std
     return nullptr;
   }
   dylib->addToLinkOrder(jit.getMainJITDylib());
-  if (auto e = jit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(llvmModule), std::move(ctx)))) {
+  if (auto e = jit.addObjectFile(*dylib, llvm::MemoryBuffer::getMemBufferCopy(object, "fusor-program"))) {
     error = llvm::toString(std::move(e));
     return nullptr;
   }
-  auto address = jit.lookup(*dylib, entryName);
+  auto address = jit.lookup(*dylib, kEntry);
   if (!address) {
     error = llvm::toString(address.takeError());
     return nullptr;

@@ -24,6 +24,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace fusor::driver {
@@ -102,7 +103,20 @@ void checkCudaCodegen(mlir::ModuleOp module, const std::string &function) {
 #endif
 }
 
+std::atomic<uint64_t> passesRun{0};
+
+struct CountPasses : mlir::PassInstrumentation {
+  void runAfterPass(mlir::Pass *, mlir::Operation *) override { passesRun.fetch_add(1, std::memory_order_relaxed); }
+};
+
 }  // namespace
+
+bool cudaCheckRequested() {
+  const char *check = std::getenv("FUSOR_CUDA_CHECK");
+  return check && *check && *check != '0';
+}
+
+uint64_t mlirPassesRun() { return passesRun.load(std::memory_order_relaxed); }
 
 DiagnosticCollector::DiagnosticCollector(mlir::MLIRContext &context, std::string &text)
     : handler_(&context, [&text](mlir::Diagnostic &d) {
@@ -148,8 +162,7 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
   dump.write(0, "fusor", print(module));
   if (mlir::failed(mlir::verify(module))) fail("the module does not verify");
   if (!cuda)
-    if (const char *check = std::getenv("FUSOR_CUDA_CHECK"); check && *check && *check != '0')
-      checkCudaCodegen(module, function);
+    if (cudaCheckRequested()) checkCudaCodegen(module, function);
 
   mlir::fusor::CpuPipelineOptions cpuOptions;
   cpuOptions.refineShapes = options.fromUser;  // traced shapes are static already
@@ -159,6 +172,7 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
   int step = 1;
   for (const mlir::fusor::PipelineStage &stage : stages) {
     mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
+    pm.addInstrumentation(std::make_unique<CountPasses>());
     stage.build(pm);
     if (mlir::failed(pm.run(module))) fail("the " + stage.name + " stage " + (cuda ? "of the CUDA pipeline " : "") + "failed");
     dump.write(step++, (cuda ? "cuda-" : "") + stage.name, print(module));
@@ -195,11 +209,13 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
 
   if (!options.load) return result;
   codegen::CpuJit &jit = codegen::CpuJit::get();
-  jit.setKeepIR(dump.enabled());
-  std::string error;
-  result.program.cpu = jit.compile(module, function, error);
+  std::string error, optimizedIR;
+  std::optional<std::string> object = jit.emitObject(module, function, error, dump.enabled() ? &optimizedIR : nullptr);
+  if (!object) fail("LLVM: " + error);
+  if (dump.enabled()) dump.write(step, "optimized", optimizedIR);
+  result.program.cpu = jit.load(*object, error);
   if (!result.program.cpu) fail("LLVM JIT: " + error);
-  if (dump.enabled()) dump.write(step, "optimized", jit.lastIR());
+  result.cpuObject = std::move(*object);
   return result;
 }
 
@@ -210,7 +226,7 @@ void Compiled::run(void **buffers) const {
   cpu(buffers);
 }
 
-Compiled compileProgram(const ir::Program &program) {
+Compiled compileProgram(const ir::Program &program, std::string *object) {
   std::lock_guard<std::mutex> lock(compileMutex());  // one MLIR context, one compile at a time
   mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(context(), program, kFunction);
   CompileOptions options;
@@ -220,7 +236,9 @@ Compiled compileProgram(const ir::Program &program) {
     options.target = Target::Cuda;
     options.device = program.device;
   }
-  Compiled compiled = compile(*module, kFunction, options).program;
+  CompileResult result = compile(*module, kFunction, options);
+  Compiled compiled = std::move(result.program);
+  if (object) *object = std::move(result.cpuObject);
   for (auto &[in, out] : compiled.donations) out -= numInputs;  // output indices, as run() takes them
   return compiled;
 }

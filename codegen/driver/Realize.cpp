@@ -13,6 +13,7 @@
 #include "fusor/Error.h"
 #include "fusor/driver/Compiler.h"
 #include "fusor/driver/Program.h"
+#include "ProgramStore.h"
 
 namespace fusor::driver {
 namespace {
@@ -93,20 +94,31 @@ Compiled lookupOrCompile(const CapturedProgram &captured) {
     }
     ++c.stats.misses;
   }
+  bool onDisk = captured.program.device == ir::Node::kHost && !cudaCheckRequested() && programStoreEnabled();
+  std::optional<Compiled> stored = onDisk ? loadStoredProgram(captured) : std::nullopt;
   std::optional<Signature> structure;
   if (logRecompiles()) {
     structure = structureOf(captured.program);
     std::lock_guard<std::mutex> lock(c.mutex);
     auto seen = c.structures.find(*structure);
-    std::cerr << "fusor: compiling: "
+    std::cerr << (stored ? "fusor: loaded from the disk cache: " : "fusor: compiling: ")
               << explain(captured, seen == c.structures.end() ? nullptr : &seen->second) << "\n";
   }
-  auto start = std::chrono::steady_clock::now();
-  Compiled compiled = compileProgram(captured.program);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  double ms = 0;
+  Compiled compiled;
+  if (stored) {
+    compiled = std::move(*stored);
+  } else {
+    auto start = std::chrono::steady_clock::now();
+    std::string object;
+    compiled = compileProgram(captured.program, &object);
+    ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (onDisk) storeProgram(captured, compiled, object);
+  }
 
   std::lock_guard<std::mutex> lock(c.mutex);
-  ++c.stats.compiles;
+  if (onDisk) ++(stored ? c.stats.diskHits : c.stats.diskMisses);
+  if (!stored) ++c.stats.compiles;
   c.stats.compileMs += ms;
   if (structure) c.structures[*structure] = inputsOf(captured.program);
   if (!c.entries.count(captured.signature)) {

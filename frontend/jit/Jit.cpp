@@ -19,7 +19,7 @@ namespace fusor {
 
 CacheStats cache_stats() {
   driver::CacheStats s = driver::cacheStats();
-  return {s.hits, s.misses, s.compiles, s.compileMs, s.entries};
+  return {s.hits, s.misses, s.diskHits, s.diskMisses, s.compiles, driver::mlirPassesRun(), s.compileMs, s.entries};
 }
 
 void clear_cache() { driver::clearCache(); }

@@ -15,16 +15,20 @@ TEST(Cache, HitDoesNotCompileNewShapeCompilesOnceOldShapeHits) {
   CacheStats before = cache_stats();
   program(a).sum().item<float>();  // same structure and shapes: a hit
   CacheStats hit = cache_stats();
+  EXPECT_EQ(hit.misses, before.misses);
   EXPECT_EQ(hit.compiles, before.compiles);
   EXPECT_EQ(hit.hits, before.hits + 1);
-  program(b).sum().item<float>();  // new shape: one compile
-  EXPECT_EQ(cache_stats().compiles, before.compiles + 1);
+  program(b).sum().item<float>();  // new shape: one miss (compiled, or loaded from the disk cache)
+  EXPECT_EQ(cache_stats().misses, before.misses + 1);
+  EXPECT_LE(cache_stats().compiles, before.compiles + 1);
   program(b).sum().item<float>();
   program(a).sum().item<float>();  // both shapes are cached now
   CacheStats after = cache_stats();
-  EXPECT_EQ(after.compiles, before.compiles + 1);
+  EXPECT_EQ(after.misses, before.misses + 1);
   EXPECT_EQ(after.hits, hit.hits + 2);
-  EXPECT_GT(after.compile_ms, 0.0);
+  if (after.compiles > before.compiles) {
+    EXPECT_GT(after.compile_ms, before.compile_ms);
+  }
 }
 
 TEST(Cache, DifferentConstantsAreDifferentPrograms) {
@@ -53,9 +57,9 @@ TEST(Cache, RecompileLogSaysWhichInputChanged) {
 TEST(Cache, RealizeSeveralTensorsInOneCompile) {
   Tensor x = randomTensor({4, 4});
   Tensor y = exp(x) * 0.375f, z = exp(x) * 0.625f;
-  uint64_t compiles = cache_stats().compiles;
+  uint64_t misses = cache_stats().misses;
   realize({y, z});
-  EXPECT_LE(cache_stats().compiles, compiles + 1);
+  EXPECT_LE(cache_stats().misses, misses + 1);
   expectClose(y + z, map(toRef(x), [](double v) { return std::exp(v); }), 1e-6, 1e-6, "y + z");
 }
 

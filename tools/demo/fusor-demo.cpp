@@ -54,10 +54,11 @@ void step(const char *label, const Weights &w, int64_t batch) {
   double checksum = y.sum().item<double>(), l1 = fusor::abs(y).mean().item<double>();
   fusor::CacheStats s = fusor::cache_stats();
   std::printf("%-28s batch %2lld: checksum %+.6e  mean|y| %.6f  %7.1f ms   cache: %llu hits, "
-              "%llu misses, %llu compiles, %.0f ms compiling\n",
+              "%llu misses (%llu from disk), %llu compiles, %.0f ms compiling\n",
               label, static_cast<long long>(batch), checksum, l1, ms,
               static_cast<unsigned long long>(s.hits), static_cast<unsigned long long>(s.misses),
-              static_cast<unsigned long long>(s.compiles), s.compile_ms);
+              static_cast<unsigned long long>(s.disk_hits), static_cast<unsigned long long>(s.compiles),
+              s.compile_ms);
 }
 
 }  // namespace
@@ -70,9 +71,9 @@ int main() {
               "are for the network, checksums from its output\n",
               static_cast<long long>(kHeads), static_cast<long long>(kWidth),
               static_cast<long long>(kTokens), static_cast<long long>(kHidden));
-  step("first run (compiles)", w, 8);
+  step("first run (new program)", w, 8);
   step("second run (cache hit)", w, 8);
-  step("new batch size (recompiles)", w, 2);
+  step("new batch size (new program)", w, 2);
   step("first batch size again (hit)", w, 8);
   return 0;
 }

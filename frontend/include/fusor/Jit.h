@@ -16,8 +16,11 @@ namespace fusor {
 
 struct CacheStats {
   uint64_t hits = 0;      // realizations that found their program compiled
-  uint64_t misses = 0;    // realizations that had to compile
-  uint64_t compiles = 0;  // programs compiled
+  uint64_t misses = 0;    // realizations whose program was not in memory
+  uint64_t disk_hits = 0;    // ... and was loaded from the disk cache (FUSOR_CACHE_DIR)
+  uint64_t disk_misses = 0;  // ... and was not there either (CPU programs)
+  uint64_t compiles = 0;  // programs compiled (MLIR and LLVM ran)
+  uint64_t mlir_passes = 0;  // MLIR passes run by those compiles
   double compile_ms = 0;  // total compile time
   uint64_t entries = 0;   // programs in the cache now
 };

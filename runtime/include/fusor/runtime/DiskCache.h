@@ -1,8 +1,15 @@
 // A directory of compiled artifacts keyed by what produced them (source, target, compiler
-// version, options). Entries are checked on load: a truncated, corrupt or colliding file is
-// a miss, and the next store replaces it.
+// version, options), shared by the processes that use it. Entries carry their key and a
+// checksum: a truncated or corrupt file is reported, counts as a miss, and the next store
+// replaces it. Writes are atomic (a private temporary file, fsync, rename); the store is
+// bounded, least recently used entries going first.
+//
+// Settings: FUSOR_CACHE=0 turns every disk cache off; FUSOR_CACHE_DIR (default
+// ~/.cache/fusor) holds one folder per kind; FUSOR_CACHE_SIZE bounds the whole store (bytes,
+// or with a K, M or G suffix; default 1G).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,19 +18,27 @@ namespace fusor::runtime {
 
 class DiskCache {
  public:
-  // `FUSOR_CACHE_DIR`/<kind>, else ~/.cache/fusor/<kind>.
+  // `kind`'s folder in the store, or a disabled cache when FUSOR_CACHE=0 (both read now).
   static DiskCache forKind(const std::string &kind);
-  explicit DiskCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // A cache in `dir` (which it creates when storing), bounded by `maxBytes` across the
+  // store's root, `dir`'s parent.
+  DiskCache(std::filesystem::path dir, uint64_t maxBytes);
 
+  bool enabled() const { return !dir_.empty(); }
+
+  // The value stored under `key`, or nullopt. A damaged entry is reported on stderr.
   std::optional<std::string> load(const std::string &key) const;
-  // Writes atomically (a temporary file renamed into place); failures to write are ignored:
-  // the cache only saves time.
+  // Stores `value` under `key`, then trims the store to its bound. Failures to write are
+  // ignored: the cache only saves time.
   void store(const std::string &key, const std::string &value) const;
 
   std::filesystem::path pathFor(const std::string &key) const;
 
  private:
+  void trim() const;
+
   std::filesystem::path dir_;
+  uint64_t maxBytes_ = 0;
 };
 
 }  // namespace fusor::runtime

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "mlir/IR/BuiltinOps.h"
@@ -17,13 +18,19 @@ class CpuJit {
   // The process's JIT (created on first use; thread-safe).
   static CpuJit &get();
 
-  // Compiles `function` of an LLVM-dialect `module` whose arguments are all pointers.
-  // Returns nullptr and sets `error` on failure. The code lives as long as the process.
-  KernelFn compile(mlir::ModuleOp module, const std::string &function, std::string &error);
+  // Compiles `function` of an LLVM-dialect `module` whose arguments are all pointers to a
+  // relocatable object file for this host, whose entry takes the packed buffer list.
+  // Returns nullopt and sets `error` on failure. Thread-safe; `optimizedIR`, if given, gets
+  // the LLVM IR after optimization (for FUSOR_DUMP).
+  std::optional<std::string> emitObject(mlir::ModuleOp module, const std::string &function, std::string &error,
+                                        std::string *optimizedIR = nullptr);
+  // Links an object from emitObject (this process's or, through the disk cache, an earlier
+  // one's with the same hostId()) into the process. Returns nullptr and sets `error` on
+  // failure. The code lives as long as the process.
+  KernelFn load(const std::string &object, std::string &error);
 
-  // The optimized LLVM IR of the last compile, when asked to keep it (for FUSOR_DUMP).
-  void setKeepIR(bool keep);
-  const std::string &lastIR() const;
+  // What the objects depend on besides their IR: the target, its CPU and features.
+  const std::string &hostId() const;
 
   ~CpuJit();
 

@@ -52,6 +52,7 @@ struct CompileResult {
   std::vector<mlir::Type> resultTypes;  // the function's, after shape refinement
   runtime::cuda::LaunchPlan cudaPlan;   // CUDA, not loaded
   std::string cudaSource;
+  std::string cpuObject;                // CPU, loaded: the object file (for the disk cache)
 };
 
 // Compiles `function` of `module` (in jitContext(); the caller holds compileMutex()); throws a
@@ -60,8 +61,16 @@ struct CompileResult {
 // the IR after each pipeline stage, and the optimized LLVM IR or the CUDA source.
 CompileResult compile(mlir::ModuleOp module, const std::string &function, const CompileOptions &options);
 
-// A traced program compiled for its device (compile() on its fusor-dialect module).
-Compiled compileProgram(const ir::Program &program);
+// A traced program compiled for its device (compile() on its fusor-dialect module); a host
+// program's object file goes to `object` if given.
+Compiled compileProgram(const ir::Program &program, std::string *object = nullptr);
+
+// FUSOR_CUDA_CHECK: compile() also takes each CPU program through the CUDA code generator
+// (so CPU programs are compiled, never loaded from the disk cache).
+bool cudaCheckRequested();
+
+// MLIR passes run by compile() in this process (a warm start from the disk cache runs none).
+uint64_t mlirPassesRun();
 
 // The JIT's MLIR context, and the lock to hold while using it.
 mlir::MLIRContext &jitContext();

@@ -37,8 +37,10 @@ void noteHit();
 
 struct CacheStats {
   uint64_t hits = 0;
-  uint64_t misses = 0;
-  uint64_t compiles = 0;
+  uint64_t misses = 0;      // not in memory: then found on disk, or compiled
+  uint64_t diskHits = 0;    // host programs loaded from the disk cache
+  uint64_t diskMisses = 0;  // host programs not there (compiled, then stored)
+  uint64_t compiles = 0;    // real compiles
   double compileMs = 0.0;  // total time spent compiling
   uint64_t entries = 0;    // programs held now
 };

@@ -1,0 +1,24 @@
+// Compiled CPU programs kept on disk (runtime::DiskCache, kind "cpu"), so that a second
+// process starts warm: a hit links the stored object into the JIT, with no MLIR and no LLVM
+// optimization. Keyed by the program's signature (graph, input types, donations), the
+// digest of fusor's compiler sources, LLVM's version and the host CPU and its features.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "fusor/driver/Compiler.h"
+#include "fusor/driver/Program.h"
+
+namespace fusor::driver {
+
+// The stored program for `captured` (a host program), loaded; nullopt on a miss.
+std::optional<Compiled> loadStoredProgram(const CapturedProgram &captured);
+
+// Keeps `compiled` (from `object`) for later processes.
+void storeProgram(const CapturedProgram &captured, const Compiled &compiled, const std::string &object);
+
+// Whether the disk cache is on (FUSOR_CACHE is not 0).
+bool programStoreEnabled();
+
+}  // namespace fusor::driver
