@@ -1,5 +1,6 @@
 // Tensor factories: host data is copied into a realized buffer; constants stay lazy.
 #include <cmath>
+#include <mutex>
 #include <random>
 
 #include "HostConvert.h"
@@ -35,9 +36,15 @@ Tensor fromHost(const void *data, DType from, std::vector<int64_t> shape, DType 
   return Tensor(std::move(node));
 }
 
+// One generator for the process, as torch's default CPU generator; a tensor's values are
+// drawn under its lock, in one piece of the stream.
 std::mt19937_64 &generator() {
   static std::mt19937_64 g(0);
   return g;
+}
+std::mutex &generatorMutex() {
+  static std::mutex *m = new std::mutex();
+  return *m;
 }
 
 template <typename Dist>
@@ -46,7 +53,10 @@ Tensor sample(std::vector<int64_t> shape, DType dtype, Dist dist, std::string_vi
   checkShape(shape, name, where);
   if (!isFloatingType(dtype)) trace::fail(name, "needs a floating-point dtype", {}, where);
   std::vector<double> values(countOf(shape));
-  for (double &v : values) v = dist(generator());
+  {
+    std::lock_guard<std::mutex> lock(generatorMutex());
+    for (double &v : values) v = dist(generator());
+  }
   return fromHost(values.data(), kFloat64, std::move(shape), dtype, where);
 }
 
@@ -117,7 +127,10 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options, Wher
                        options, where);
 }
 
-void manual_seed(uint64_t seed) { generator().seed(seed); }
+void manual_seed(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(generatorMutex());
+  generator().seed(seed);
+}
 
 namespace {
 // Random numbers drawn on the host; a traced step (fusor::jit) draws new ones at each replay,

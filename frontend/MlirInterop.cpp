@@ -30,11 +30,7 @@ mlir::OwningOpRef<mlir::ModuleOp> trace_to_module(const TensorFunction &fn, cons
                                  "constant)", {}, where);
     roots.push_back(o.node().get());
   }
-  ir::Program program;
-  {
-    std::lock_guard<std::mutex> lock(driver::realizeMutex());
-    program = driver::capture(roots).program;
-  }
+  ir::Program program = driver::capture(roots).program;
   // The function takes the placeholders in order; other data it reads is compiled in, or
   // passed after them (weights).
   std::vector<ir::Node *> constants;

@@ -32,17 +32,26 @@ namespace {
 
 constexpr const char *kFunction = "fusor_main";
 
-// One MLIR context for the process, with what the pipeline needs (bufferization models too).
+// A context with what the pipeline needs (bufferization models too). Each thread that
+// compiles traced programs has one, so compiles of different programs run at once; one more
+// serves users' modules (jitContext()).
+mlir::MLIRContext *newContext() {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::fusor::FusorDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  auto *c = new mlir::MLIRContext(registry, mlir::MLIRContext::Threading::DISABLED);
+  c->loadDialect<mlir::fusor::FusorDialect, mlir::func::FuncDialect>();
+  return c;
+}
+
 mlir::MLIRContext &context() {
-  static mlir::MLIRContext *ctx = [] {
-    mlir::DialectRegistry registry;
-    registry.insert<mlir::fusor::FusorDialect>();
-    mlir::registerAllDialects(registry);
-    mlir::registerAllExtensions(registry);
-    auto *c = new mlir::MLIRContext(registry, mlir::MLIRContext::Threading::DISABLED);
-    c->loadDialect<mlir::fusor::FusorDialect, mlir::func::FuncDialect>();
-    return c;
-  }();
+  static mlir::MLIRContext *ctx = newContext();
+  return *ctx;
+}
+
+mlir::MLIRContext &threadContext() {
+  thread_local std::unique_ptr<mlir::MLIRContext> ctx(newContext());
   return *ctx;
 }
 
@@ -198,6 +207,8 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
       return result;
     }
 #ifdef FUSOR_HAS_CUDA_HEADERS
+    static std::mutex *cudaMutex = new std::mutex();  // one NVRTC compile and module load at a time
+    std::lock_guard<std::mutex> lock(*cudaMutex);
     int arch = runtime::cuda::computeCapability(options.device);
     runtime::cuda::CudaBinary binary = runtime::cuda::compileCuda(*source, arch);
     result.program.cuda = std::make_shared<runtime::cuda::Executable>(options.device, std::move(*plan), binary.image);
@@ -227,8 +238,8 @@ void Compiled::run(void **buffers) const {
 }
 
 Compiled compileProgram(const ir::Program &program, std::string *object) {
-  std::lock_guard<std::mutex> lock(compileMutex());  // one MLIR context, one compile at a time
-  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(context(), program, kFunction);
+  mlir::MLIRContext &ctx = threadContext();
+  mlir::OwningOpRef<mlir::ModuleOp> module = ir::toDialect(ctx, program, kFunction);
   CompileOptions options;
   int numInputs = static_cast<int>(program.inputs.size());
   for (auto [in, out] : program.donate) options.donate.push_back({in, numInputs + out});

@@ -1,5 +1,6 @@
 #include "fusor/driver/Program.h"
 
+#include <atomic>
 #include <bit>
 #include <type_traits>
 #include <variant>
@@ -63,13 +64,10 @@ void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes
       n.attrs);
 }
 
-// Ids in program order: inputs first, then computed nodes (valid during one walk).
-int64_t idOf(const ir::Node *n) { return n->walkId; }
-
-void appendNode(std::vector<int64_t> &w, const ir::Node &n, bool withSizes) {
+void appendNode(std::vector<int64_t> &w, const CapturedProgram &captured, const ir::Node &n, bool withSizes) {
   w.push_back(static_cast<int64_t>(n.op));
   w.push_back(static_cast<int64_t>(n.inputs.size()));
-  for (const ir::NodePtr &in : n.inputs) w.push_back(idOf(in.get()));
+  for (const ir::NodePtr &in : n.inputs) w.push_back(captured.idOf(in.get()));
   appendAttributes(w, n, withSizes);
   if (withSizes) {
     w.push_back(static_cast<int64_t>(n.dtype));
@@ -79,17 +77,29 @@ void appendNode(std::vector<int64_t> &w, const ir::Node &n, bool withSizes) {
 
 }  // namespace
 
+int64_t CapturedProgram::idOf(const ir::Node *n) const {
+  if (!n->realized()) return n->walkId;
+  auto it = realizedIds.find(n);
+  return it == realizedIds.end() ? -1 : it->second;
+}
+
 CapturedProgram capture(std::span<ir::Node *const> roots) {
-  static uint64_t epoch = 0;
-  ++epoch;
+  static std::atomic<uint64_t> epochs{0};
+  uint64_t epoch = epochs.fetch_add(1, std::memory_order_relaxed) + 1;  // unique across threads
   CapturedProgram out;
-  auto visited = [](const ir::Node *n) { return n->walkEpoch == epoch; };
+  // Realized nodes may be shared with other threads' graphs (weights): they are never
+  // stamped, a map of this walk's own marks them.
+  auto visit = [&](ir::Node *n) {  // false if visited before
+    if (n->realized()) return out.realizedIds.try_emplace(n, -1).second;
+    if (n->walkEpoch == epoch) return false;
+    n->walkEpoch = epoch;
+    return true;
+  };
   // Iterative post-order DFS: graphs can be deeper than the stack.
   std::vector<std::pair<ir::Node *, size_t>> stack;
   std::vector<ir::Node *> &order = out.program.nodes;
   for (ir::Node *root : roots) {
-    if (visited(root)) continue;
-    root->walkEpoch = epoch;
+    if (!visit(root)) continue;
     stack.push_back({root, 0});
     while (!stack.empty()) {
       auto &[node, next] = stack.back();
@@ -105,10 +115,7 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
       }
       if (next < node->inputs.size()) {
         ir::Node *in = node->inputs[next++].get();
-        if (!visited(in)) {
-          in->walkEpoch = epoch;
-          stack.push_back({in, 0});
-        }
+        if (visit(in)) stack.push_back({in, 0});
         continue;
       }
       order.push_back(node);
@@ -116,8 +123,8 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
     }
   }
   int64_t id = 0;
-  for (ir::Node *in : out.program.inputs) in->walkId = id++;
-  for (ir::Node *n : order) n->walkId = id++;
+  for (ir::Node *in : out.program.inputs) out.realizedIds[in] = id++;
+  for (ir::Node *n : order) (n->realized() ? out.realizedIds[n] : n->walkId) = id++;
   out.program.outputs.assign(roots.begin(), roots.end());
   out.program.device = roots.empty() ? ir::Node::kHost : roots[0]->device;
 
@@ -128,8 +135,8 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
     w.push_back(static_cast<int64_t>(in->dtype));
     appendList(w, in->shape);
   }
-  for (ir::Node *n : order) appendNode(w, *n, /*withSizes=*/true);
-  for (ir::Node *root : roots) w.push_back(idOf(root));
+  for (ir::Node *n : order) appendNode(w, out, *n, /*withSizes=*/true);
+  for (ir::Node *root : roots) w.push_back(out.idOf(root));
   out.signature.hash = hashWords(w);
   return out;
 }
@@ -145,11 +152,12 @@ void requestDonations(CapturedProgram &captured, std::vector<std::pair<int, int>
   captured.program.donate = std::move(pairs);
 }
 
-Signature structureOf(const ir::Program &program) {
+Signature structureOf(const CapturedProgram &captured) {
+  const ir::Program &program = captured.program;
   Signature s;
   s.words.push_back(static_cast<int64_t>(program.inputs.size()));
-  for (ir::Node *n : program.nodes) appendNode(s.words, *n, /*withSizes=*/false);
-  for (ir::Node *root : program.outputs) s.words.push_back(idOf(root));
+  for (ir::Node *n : program.nodes) appendNode(s.words, captured, *n, /*withSizes=*/false);
+  for (ir::Node *root : program.outputs) s.words.push_back(captured.idOf(root));
   s.hash = hashWords(s.words);
   return s;
 }

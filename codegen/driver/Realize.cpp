@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <list>
 #include <mutex>
@@ -31,6 +32,8 @@ using InputsSeen = std::vector<std::pair<DType, std::vector<int64_t>>>;
 struct Cache {
   std::mutex mutex;
   std::unordered_map<Signature, Entry, SignatureHash> entries;
+  // Programs being compiled (or loaded) now: other threads asking for one wait for it.
+  std::unordered_map<Signature, std::shared_future<Compiled>, SignatureHash> inFlight;
   std::list<Signature> lru;  // most recent first
   // Only while FUSOR_LOG asks for recompile reasons.
   std::unordered_map<Signature, InputsSeen, SignatureHash> structures;
@@ -80,25 +83,14 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
              placeholder.location);
 }
 
-}  // namespace
-
-Compiled lookupOrCompile(const CapturedProgram &captured) {
+// The program for a signature not in memory: from the disk cache, or compiled (and stored).
+Compiled loadOrCompile(const CapturedProgram &captured) {
   Cache &c = cache();
-  {
-    std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.entries.find(captured.signature);
-    if (it != c.entries.end()) {
-      ++c.stats.hits;
-      c.lru.splice(c.lru.begin(), c.lru, it->second.lru);
-      return it->second.compiled;
-    }
-    ++c.stats.misses;
-  }
   bool onDisk = captured.program.device == ir::Node::kHost && !cudaCheckRequested() && programStoreEnabled();
   std::optional<Compiled> stored = onDisk ? loadStoredProgram(captured) : std::nullopt;
   std::optional<Signature> structure;
   if (logRecompiles()) {
-    structure = structureOf(captured.program);
+    structure = structureOf(captured);
     std::lock_guard<std::mutex> lock(c.mutex);
     auto seen = c.structures.find(*structure);
     std::cerr << (stored ? "fusor: loaded from the disk cache: " : "fusor: compiling: ")
@@ -115,21 +107,58 @@ Compiled lookupOrCompile(const CapturedProgram &captured) {
     ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (onDisk) storeProgram(captured, compiled, object);
   }
-
   std::lock_guard<std::mutex> lock(c.mutex);
   if (onDisk) ++(stored ? c.stats.diskHits : c.stats.diskMisses);
   if (!stored) ++c.stats.compiles;
   c.stats.compileMs += ms;
   if (structure) c.structures[*structure] = inputsOf(captured.program);
-  if (!c.entries.count(captured.signature)) {
-    c.lru.push_front(captured.signature);
-    c.entries[captured.signature] = {compiled, c.lru.begin()};
-    if (c.entries.size() > kCacheCapacity) {
-      c.entries.erase(c.lru.back());
-      c.lru.pop_back();
-    }
-  }
   return compiled;
+}
+
+}  // namespace
+
+Compiled lookupOrCompile(const CapturedProgram &captured) {
+  Cache &c = cache();
+  std::promise<Compiled> promise;
+  {
+    std::unique_lock<std::mutex> lock(c.mutex);
+    auto it = c.entries.find(captured.signature);
+    if (it != c.entries.end()) {
+      ++c.stats.hits;
+      c.lru.splice(c.lru.begin(), c.lru, it->second.lru);
+      return it->second.compiled;
+    }
+    if (auto flying = c.inFlight.find(captured.signature); flying != c.inFlight.end()) {
+      std::shared_future<Compiled> ready = flying->second;
+      ++c.stats.hits;  // compiled once, for the first thread that asked
+      lock.unlock();
+      return ready.get();  // or the error that compile threw
+    }
+    ++c.stats.misses;
+    c.inFlight.emplace(captured.signature, promise.get_future().share());
+  }
+  try {
+    Compiled compiled = loadOrCompile(captured);
+    {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      c.inFlight.erase(captured.signature);
+      c.lru.push_front(captured.signature);
+      c.entries[captured.signature] = {compiled, c.lru.begin()};
+      if (c.entries.size() > kCacheCapacity) {
+        c.entries.erase(c.lru.back());
+        c.lru.pop_back();
+      }
+    }
+    promise.set_value(compiled);
+    return compiled;
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      c.inFlight.erase(captured.signature);
+    }
+    promise.set_exception(std::current_exception());
+    throw;
+  }
 }
 
 std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
@@ -166,11 +195,6 @@ void noteHit() {
   ++c.stats.hits;
 }
 
-std::mutex &realizeMutex() {
-  static std::mutex *m = new std::mutex();
-  return *m;
-}
-
 namespace {
 
 // Realizes `pending` (distinct, unrealized, non-empty, all on one device) in one program.
@@ -196,8 +220,7 @@ void realizeOnOneDevice(const std::vector<ir::Node *> &pending) {
 }  // namespace
 
 void realize(std::span<ir::Node *const> roots) {
-  // One realization at a time: capture stamps nodes, and the roots are rewritten at the end.
-  std::lock_guard<std::mutex> lock(realizeMutex());
+  // Threads realize at once, each its own tensors (which may read shared realized ones).
   std::vector<ir::Node *> pending;
   for (ir::Node *n : roots) {
     if (n->realized() && !n->buffer) throwTracingRead(*n);

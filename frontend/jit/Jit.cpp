@@ -328,7 +328,6 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
           throwError("fusor::jit: the function computes results on more than one device; jit "
                      "one function per device",
                      where);
-      std::lock_guard<std::mutex> lock(driver::realizeMutex());
       driver::CapturedProgram captured = driver::capture(roots);
       for (ir::Node *in : captured.program.inputs) trace->inputs.push_back(sourceOf(in->shared_from_this()));
       // Parameters and optimizer state are updated in their own buffers where the program

@@ -19,6 +19,7 @@ struct DeviceState {
   CUstream stream = nullptr;
   int capability = 0;
   std::mutex mutex;  // guards the free lists
+  std::mutex launches;  // one host thread enqueues a program's work at a time
   std::multimap<size_t, CUdeviceptr> free;
   size_t cached = 0;
 };
@@ -67,6 +68,8 @@ size_t roundUp(size_t bytes) {
 void makeCurrent(int device) { FUSOR_CUDA_CHECK(api().cuCtxSetCurrent(state(device).context)); }
 
 void *stream(int device) { return state(device).stream; }
+
+std::mutex &launchMutex(int device) { return state(device).launches; }
 
 int computeCapability(int device) { return state(device).capability; }
 

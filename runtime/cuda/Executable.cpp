@@ -143,6 +143,7 @@ struct Machine {
 
 void Executable::run(void *const *buffers) const {
   makeCurrent(device_);
+  std::lock_guard<std::mutex> lock(launchMutex(device_));
   Machine m{plan_, loaded_->kernels, loaded_->globals, buffers, device_,
             static_cast<CUstream>(stream(device_)), std::vector<int64_t>(plan_.registers), {device_, {}}};
   m.run(plan_.code);

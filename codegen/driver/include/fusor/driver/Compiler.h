@@ -55,14 +55,16 @@ struct CompileResult {
   std::string cpuObject;                // CPU, loaded: the object file (for the disk cache)
 };
 
-// Compiles `function` of `module` (in jitContext(); the caller holds compileMutex()); throws a
+// Compiles `function` of `module` (in jitContext(), the caller holding compileMutex(), or in a
+// context of the calling thread's own); throws a
 // fusor::Error (or an internal error) if any stage fails. With FUSOR_DUMP=dir set, writes
 // dir/NNNN-0-fusor.mlir (the input; `fusor-opt --fusor-cpu-pipeline` reproduces the rest),
 // the IR after each pipeline stage, and the optimized LLVM IR or the CUDA source.
 CompileResult compile(mlir::ModuleOp module, const std::string &function, const CompileOptions &options);
 
-// A traced program compiled for its device (compile() on its fusor-dialect module); a host
-// program's object file goes to `object` if given.
+// A traced program compiled for its device (compile() on its fusor-dialect module, in an MLIR
+// context of the calling thread's: threads compile at once); a host program's object file
+// goes to `object` if given.
 Compiled compileProgram(const ir::Program &program, std::string *object = nullptr);
 
 // FUSOR_CUDA_CHECK: compile() also takes each CPU program through the CUDA code generator
@@ -72,7 +74,8 @@ bool cudaCheckRequested();
 // MLIR passes run by compile() in this process (a warm start from the disk cache runs none).
 uint64_t mlirPassesRun();
 
-// The JIT's MLIR context, and the lock to hold while using it.
+// The MLIR context for users' modules (fusor::run_mlir, fusor-compile), and the lock to hold
+// while using it.
 mlir::MLIRContext &jitContext();
 std::mutex &compileMutex();
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fusor/ir/GraphToDialect.h"
@@ -25,10 +26,15 @@ struct SignatureHash {
 struct CapturedProgram {
   ir::Program program;
   Signature signature;
+  // Ids of the realized nodes it reads (inputs, empty constants), by the same numbering as
+  // the walk stamps of its unrealized nodes.
+  std::unordered_map<const ir::Node *, int64_t> realizedIds;
+  // A node's id in program order: inputs first, then computed nodes.
+  int64_t idOf(const ir::Node *n) const;
 };
 
-// Collects the unrealized nodes behind `roots` (which must be unrealized and distinct).
-// Not thread-safe: callers serialize (it stamps the nodes it visits).
+// Collects the unrealized nodes behind `roots` (which must be distinct). Threads may capture
+// at once, their graphs sharing realized nodes (it stamps only the unrealized nodes it visits).
 CapturedProgram capture(std::span<ir::Node *const> roots);
 
 // Asks that `captured` compute each pair's output in its input's buffer where that is safe (a
@@ -36,7 +42,8 @@ CapturedProgram capture(std::span<ir::Node *const> roots);
 void requestDonations(CapturedProgram &captured, std::vector<std::pair<int, int>> pairs);
 
 // The signature without sizes and dtypes: programs that differ only in their inputs' shapes
-// share it (used to explain recompiles, so computed only on a miss).
-Signature structureOf(const ir::Program &program);
+// share it (used to explain recompiles, so computed only on a miss). Only on the thread that
+// captured it, before it captures again.
+Signature structureOf(const CapturedProgram &captured);
 
 }  // namespace fusor::driver

@@ -13,14 +13,13 @@
 
 namespace fusor::driver {
 
-// Held while a graph is captured, compiled and its roots rewritten (realize takes it itself).
-std::mutex &realizeMutex();
-
 // Computes every node of `roots` that is not yet realized, in one compiled program; each
 // becomes a Buffer node afterwards.
 void realize(std::span<ir::Node *const> roots);
 
-// The compiled program for `captured`, from the cache or compiled now (counted as a hit or miss).
+// The compiled program for `captured`: from memory, the disk cache, or compiled now (counted
+// as a hit or a miss). Thread-safe: when several threads ask for one program that is not
+// ready, one compiles it and the others wait for it (counted as hits).
 Compiled lookupOrCompile(const CapturedProgram &captured);
 
 // Runs `compiled` on the buffers of `inputs` and fresh buffers for the outputs (on `device`),

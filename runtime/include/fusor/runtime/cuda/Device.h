@@ -2,6 +2,8 @@
 // device is ordered on, a caching allocator, and copies. No CUDA header needed to use it.
 #pragma once
 
+#include <mutex>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -12,6 +14,9 @@ namespace fusor::runtime::cuda {
 void makeCurrent(int device);
 // The stream (a CUstream) all of fusor's work on `device` goes to.
 void *stream(int device);
+// Held while one program's work is enqueued on the stream, so that programs run by several
+// host threads go in whole, one after another (enqueueing is quick; the GPU runs them in order).
+std::mutex &launchMutex(int device);
 // sm_XY as XY (90 for an H100).
 int computeCapability(int device);
 
