@@ -54,11 +54,11 @@ void step(const char *label, const Weights &w, int64_t batch) {
   double checksum = y.sum().item<double>(), l1 = fusor::abs(y).mean().item<double>();
   fusor::CacheStats s = fusor::cache_stats();
   std::printf("%-28s batch %2lld: checksum %+.6e  mean|y| %.6f  %7.1f ms   cache: %llu hits, "
-              "%llu misses (%llu from disk), %llu compiles, %.0f ms compiling\n",
+              "%llu misses (%llu from disk), %llu compiles (%llu MLIR passes), %.0f ms compiling\n",
               label, static_cast<long long>(batch), checksum, l1, ms,
               static_cast<unsigned long long>(s.hits), static_cast<unsigned long long>(s.misses),
               static_cast<unsigned long long>(s.disk_hits), static_cast<unsigned long long>(s.compiles),
-              s.compile_ms);
+              static_cast<unsigned long long>(s.mlir_passes), s.compile_ms);
 }
 
 }  // namespace
