@@ -118,9 +118,18 @@ OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::
   Location unknown = UnknownLoc::get(&ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(unknown);
   b.setInsertionPointToEnd(module->getBody());
+  std::unordered_map<const Node *, size_t> position;  // into program.shapes
+  if (!program.shapes.empty()) {
+    for (Node *in : program.inputs) position.emplace(in, position.size());
+    for (Node *n : program.nodes) position.emplace(n, position.size());
+  }
+  auto typeOf = [&](const Node &node) {
+    if (program.shapes.empty()) return tensorType(ctx, node);
+    return RankedTensorType::get(program.shapes.at(position.at(&node)), toMlirType(ctx, node.dtype));
+  };
   SmallVector<Type> argTypes, resultTypes;
-  for (Node *in : program.inputs) argTypes.push_back(tensorType(ctx, *in));
-  for (Node *out : program.outputs) resultTypes.push_back(tensorType(ctx, *out));
+  for (Node *in : program.inputs) argTypes.push_back(typeOf(*in));
+  for (Node *out : program.outputs) resultTypes.push_back(typeOf(*out));
   auto func = func::FuncOp::create(b, unknown, name, b.getFunctionType(argTypes, resultTypes));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToEnd(body);
@@ -128,7 +137,7 @@ OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::
   std::unordered_map<const Node *, Value> values;
   for (size_t i = 0; i < program.inputs.size(); ++i) values[program.inputs[i]] = body->getArgument(i);
   for (Node *node : program.nodes) {
-    RankedTensorType type = tensorType(ctx, *node);
+    RankedTensorType type = typeOf(*node);
     if (node->realized()) {  // data compiled in: empty tensors, exported weights
       values[node] = mlir::fusor::ConstantOp::create(b, locationOf(ctx, *node), type, dataOf(*node, type));
       continue;

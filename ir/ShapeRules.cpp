@@ -177,11 +177,11 @@ ShapeOr reshape(ShapeRef input, ShapeRef target) {
     else
       return ShapeOr::fail(kTooLarge);
   }
-  if (dynamicCount > 1)
-    return ShapeOr::fail("the target shape may have at most one dynamic ('?') size");
   Shape result(target.begin(), target.end());
   int64_t count = numel(input);
-  if (isDynamic(count)) return {result, {}};
+  if (isDynamic(count)) return {result, {}};  // several `?` may each keep an input `?` dim
+  if (dynamicCount > 1)
+    return ShapeOr::fail("the target shape may have at most one dynamic ('?') size");
   if (dynamicCount == 0) {
     if (staticProduct != count)
       return ShapeOr::fail(fmt::format("element counts differ: {} vs {}", count, staticProduct));

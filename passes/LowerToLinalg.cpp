@@ -18,13 +18,19 @@ using namespace lowering;
 
 namespace {
 
-// Fails on dynamic sizes, which the CPU backend does not lower yet (the JIT specializes).
+// Fails on dynamic sizes, where a pattern does not lower them (yet).
 template <typename Base>
 struct StaticPattern : Base {
   using Base::Base;
   LogicalResult checkStatic(Operation *op, ConversionPatternRewriter &rw) const {
     return allStatic(op) ? success()
                          : rw.notifyMatchFailure(op, "dynamic sizes are not lowered yet");
+  }
+  // For the patterns that lower `?` sizes: a builder that could not (null).
+  LogicalResult lowered(Operation *op, Value result, ConversionPatternRewriter &rw) const {
+    if (!result) return rw.notifyMatchFailure(op, "these dynamic sizes are not lowered yet");
+    rw.replaceOp(op, result);
+    return success();
   }
 };
 
@@ -44,15 +50,13 @@ struct ElementwisePattern : StaticPattern<ConversionPattern> {
   LogicalResult matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                                 ConversionPatternRewriter &rw) const override {
     if (!isElementwise(op)) return failure();
-    if (failed(checkStatic(op, rw))) return failure();
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     Type element = resultType.getElementType();
     Value result = buildElementwise(
         rw, op->getLoc(), operands, resultType, [&](OpBuilder &b, Location loc, ValueRange args) {
           return isa<BroadcastToOp>(op) ? args[0] : emitElementwise(b, loc, op, args, element);
         });
-    rw.replaceOp(op, result);
-    return success();
+    return lowered(op, result, rw);
   }
 };
 
@@ -70,7 +74,6 @@ struct ReducePattern : StaticPattern<OpConversionPattern<Op>> {
   using OpAdaptor = typename Op::Adaptor;
 
   LogicalResult matchAndRewrite(Op op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
-    if (failed(this->checkStatic(op, rw))) return failure();
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getType();
     Type element = resultType.getElementType();
@@ -84,41 +87,42 @@ struct ReducePattern : StaticPattern<OpConversionPattern<Op>> {
     Value r = buildReduction(rw, loc, a.getInput(), op.getDims(), kind, acc);
     auto rType = cast<RankedTensorType>(r.getType());
     if (std::is_same_v<Op, ReduceMeanOp>) {
-      int64_t count = 1;
-      for (int64_t d : op.getDims()) count *= op.getInput().getType().getDimSize(d);
+      // The count: a constant, or the product of the reduced sizes at run time.
+      Value count = arith::ConstantIndexOp::create(rw, loc, 1);
+      for (int64_t d : op.getDims()) count = arith::MulIOp::create(rw, loc, count, buildDim(rw, loc, a.getInput(), d));
+      Value n = arith::UIToFPOp::create(rw, loc, acc, arith::IndexCastUIOp::create(rw, loc, rw.getI64Type(), count));
       r = buildElementwise(rw, loc, r, rType, [&](OpBuilder &b, Location l, ValueRange x) {
-        Value n = arith::ConstantOp::create(b, l, b.getFloatAttr(acc, static_cast<double>(count)));
         return arith::DivFOp::create(b, l, x[0], n);
       });
     }
-    rw.replaceOp(op, buildReshape(rw, loc, buildCastTo(rw, loc, r, element), resultType));  // keepdim
-    return success();
+    return this->lowered(op, buildReshape(rw, loc, buildCastTo(rw, loc, r, element), resultType), rw);  // keepdim
   }
 };
 
 struct ArgmaxPattern : StaticPattern<OpConversionPattern<ArgmaxOp>> {
   using StaticPattern::StaticPattern;
   LogicalResult matchAndRewrite(ArgmaxOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
-    if (failed(checkStatic(op, rw))) return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     RankedTensorType in = op.getInput().getType();
     int64_t dim = op.getDim(), rank = in.getRank();
     Type element = in.getElementType(), i64 = rw.getI64Type();
     SmallVector<int64_t> outShape;
+    SmallVector<Value> outSizes;
     SmallVector<AffineExpr> outExprs;
     SmallVector<utils::IteratorType> iterators;
     for (int64_t d = 0; d < rank; ++d) {
       iterators.push_back(d == dim ? utils::IteratorType::reduction : utils::IteratorType::parallel);
       if (d == dim) continue;
       outShape.push_back(in.getDimSize(d));
+      if (in.isDynamicDim(d)) outSizes.push_back(buildDim(rw, loc, a.getInput(), d));
       outExprs.push_back(getAffineDimExpr(d, ctx));
     }
     auto valuesType = RankedTensorType::get(outShape, element);
     auto indexType = RankedTensorType::get(outShape, i64);
-    Value values = buildFilled(rw, loc, valuesType, emitIdentity(rw, loc, "max", element));
+    Value values = buildFilled(rw, loc, valuesType, emitIdentity(rw, loc, "max", element), outSizes);
     Value indices = buildFilled(rw, loc, indexType,
-                                arith::ConstantOp::create(rw, loc, rw.getI64IntegerAttr(0)));
+                                arith::ConstantOp::create(rw, loc, rw.getI64IntegerAttr(0)), outSizes);
     AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
     SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx), outMap, outMap};
     auto generic = linalg::GenericOp::create(
@@ -147,8 +151,7 @@ struct ArgmaxPattern : StaticPattern<OpConversionPattern<ArgmaxOp>> {
           linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, take, x, best),
                                                    arith::SelectOp::create(b, l, take, index, bestIndex)});
         });
-    rw.replaceOp(op, buildReshape(rw, loc, generic.getResult(1), op.getType()));
-    return success();
+    return lowered(op, buildReshape(rw, loc, generic.getResult(1), op.getType()), rw);
   }
 };
 
@@ -156,7 +159,6 @@ struct ArgmaxPattern : StaticPattern<OpConversionPattern<ArgmaxOp>> {
 struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
   using StaticPattern::StaticPattern;
   LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
-    if (failed(checkStatic(op, rw))) return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     Value lhs = a.getLhs(), rhs = a.getRhs();
@@ -174,7 +176,9 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
     for (size_t i = 0; i < nb; ++i) {
       int64_t l = i < lb.size() ? lb[lb.size() - 1 - i] : 1;
       int64_t r = i < rb.size() ? rb[rb.size() - 1 - i] : 1;
-      batch[nb - 1 - i] = std::max(l, r);
+      // A `?` never stretches: it is the size, unless the other side is a larger static one.
+      bool ld = ShapedType::isDynamic(l), rd = ShapedType::isDynamic(r);
+      batch[nb - 1 - i] = ld && rd ? l : ld ? (r == 1 ? l : r) : rd ? (l == 1 ? r : l) : std::max(l, r);
     }
     int64_t m = ls[ls.size() - 2], n = rs.back();
     unsigned dm = nb, dn = nb + 1, dk = nb + 2, loops = nb + 3;
@@ -211,7 +215,22 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
     SmallVector<int64_t> outShape(batch);
     outShape.append({m, n});
     auto outType = RankedTensorType::get(outShape, acc);
-    Value init = buildFilled(rw, loc, outType, emitIdentity(rw, loc, "sum", acc));
+    // The `?` sizes: each from an operand that has that dim as a `?` (after the reshapes above).
+    SmallVector<Value> outSizes;
+    auto lhsType = cast<RankedTensorType>(lhs.getType()), rhsType = cast<RankedTensorType>(rhs.getType());
+    for (size_t i = 0; i < nb; ++i) {
+      if (!ShapedType::isDynamic(batch[i])) continue;
+      Value size;
+      for (auto [operand, exprs] : {std::pair{lhs, &lhsExprs}, {rhs, &rhsExprs}})
+        for (auto [j, e] : llvm::enumerate(*exprs))
+          if (!size && e == d(i) && cast<RankedTensorType>(operand.getType()).isDynamicDim(j))
+            size = tensor::DimOp::create(rw, loc, operand, j);
+      if (!size) return rw.notifyMatchFailure(op, "a dynamic batch size with no operand of it");
+      outSizes.push_back(size);
+    }
+    if (ShapedType::isDynamic(m)) outSizes.push_back(tensor::DimOp::create(rw, loc, lhs, lhsType.getRank() - 2));
+    if (ShapedType::isDynamic(n)) outSizes.push_back(tensor::DimOp::create(rw, loc, rhs, rhsType.getRank() - 1));
+    Value init = buildFilled(rw, loc, outType, emitIdentity(rw, loc, "sum", acc), outSizes);
     auto generic = linalg::GenericOp::create(
         rw, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
@@ -221,26 +240,25 @@ struct MatmulPattern : StaticPattern<OpConversionPattern<MatmulOp>> {
           linalg::YieldOp::create(b, l, emitCombine(b, l, "sum", args[2], product));
         });
     Value result = buildCastTo(rw, loc, generic.getResult(0), element);
-    rw.replaceOp(op, buildReshape(rw, loc, result, op.getType()));
-    return success();
+    return lowered(op, buildReshape(rw, loc, result, op.getType()), rw);
   }
 };
 
 struct ReshapePattern : StaticPattern<OpConversionPattern<ReshapeOp>> {
   using StaticPattern::StaticPattern;
   LogicalResult matchAndRewrite(ReshapeOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
-    if (failed(checkStatic(op, rw))) return failure();
-    rw.replaceOp(op, buildReshape(rw, op.getLoc(), a.getInput(), op.getType()));
-    return success();
+    return lowered(op, buildReshape(rw, op.getLoc(), a.getInput(), op.getType()), rw);
   }
 };
 
 struct TransposePattern : StaticPattern<OpConversionPattern<TransposeOp>> {
   using StaticPattern::StaticPattern;
   LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
-    if (failed(checkStatic(op, rw))) return failure();
     RankedTensorType type = op.getType();
-    Value init = tensor::EmptyOp::create(rw, op.getLoc(), type.getShape(), type.getElementType());
+    SmallVector<Value> sizes;
+    for (auto [i, p] : llvm::enumerate(op.getPerm()))
+      if (type.isDynamicDim(i)) sizes.push_back(tensor::DimOp::create(rw, op.getLoc(), a.getInput(), p));
+    Value init = buildEmpty(rw, op.getLoc(), type, sizes);
     rw.replaceOp(op, linalg::TransposeOp::create(rw, op.getLoc(), a.getInput(), init, op.getPerm())
                          .getResult()[0]);
     return success();

@@ -82,7 +82,7 @@ CpuJit &CpuJit::get() {
 const std::string &CpuJit::hostId() const { return impl_->hostId; }
 
 std::optional<std::string> CpuJit::emitObject(mlir::ModuleOp module, const std::string &function, std::string &error,
-                                              std::string *optimizedIR) {
+                                              std::string *optimizedIR, const ArgShapes *shapes) {
   mlir::registerBuiltinDialectTranslation(*module->getContext());
   mlir::registerLLVMDialectTranslation(*module->getContext());
   mlir::registerOpenMPDialectTranslation(*module->getContext());
@@ -97,12 +97,19 @@ std::optional<std::string> CpuJit::emitObject(mlir::ModuleOp module, const std::
     error = "no function '" + function + "' in the module";
     return std::nullopt;
   }
-  // The packed entry passes one pointer per buffer: the bare-pointer convention.
-  for (llvm::Argument &arg : target->args())
-    if (!arg.getType()->isPointerTy()) {
-      error = "'" + function + "' does not take bare pointers (a memref the convention rejects?)";
-      return std::nullopt;
-    }
+  // The packed entry passes one pointer per buffer (the bare-pointer convention), or
+  // descriptors where sizes are dynamic.
+  size_t expected = 0;
+  if (shapes)
+    for (const std::vector<int64_t> &shape : *shapes) expected += 3 + 2 * shape.size();
+  else
+    expected = target->arg_size();
+  if (target->arg_size() != expected ||
+      (!shapes && llvm::any_of(target->args(), [](llvm::Argument &a) { return !a.getType()->isPointerTy(); }))) {
+    error = "'" + function + "' does not take the arguments its entry passes (bare pointers, or descriptors where "
+            "sizes are dynamic)";
+    return std::nullopt;
+  }
   // A machine per compile: compiles of different programs may run at once.
   auto machine = impl_->builder->createTargetMachine();
   if (!machine) {
@@ -116,7 +123,7 @@ std::optional<std::string> CpuJit::emitObject(mlir::ModuleOp module, const std::
     f.addFnAttr("target-cpu", impl_->builder->getCPU());
     f.addFnAttr("target-features", impl_->builder->getFeatures().getString());
   }
-  addPackedEntry(*llvmModule, *target, kEntry, llvm::Function::ExternalLinkage);
+  addPackedEntry(*llvmModule, *target, kEntry, llvm::Function::ExternalLinkage, shapes);
   optimizeModule(*llvmModule, **machine);
   if (optimizedIR) {
     llvm::raw_string_ostream os(*optimizedIR);

@@ -9,15 +9,38 @@
 namespace fusor::codegen {
 
 llvm::Function *addPackedEntry(llvm::Module &module, llvm::Function &target, const std::string &name,
-                               llvm::GlobalValue::LinkageTypes linkage) {
+                               llvm::GlobalValue::LinkageTypes linkage, const ArgShapes *shapes) {
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
   auto *entry = llvm::Function::Create(type, linkage, name, module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   llvm::SmallVector<llvm::Value *> args;
-  for (unsigned i = 0; i < target.arg_size(); ++i)
-    args.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)));
+  auto buffer = [&](size_t i) { return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)); };
+  if (!shapes) {
+    for (unsigned i = 0; i < target.arg_size(); ++i) args.push_back(buffer(i));
+  } else {
+    llvm::Value *dynamicSizes = buffer(shapes->size());
+    unsigned nextDynamic = 0;
+    for (size_t a = 0; a < shapes->size(); ++a) {
+      const std::vector<int64_t> &shape = (*shapes)[a];
+      llvm::Value *data = buffer(a);
+      llvm::SmallVector<llvm::Value *> sizes;
+      for (int64_t extent : shape)
+        sizes.push_back(extent >= 0 ? static_cast<llvm::Value *>(b.getInt64(extent))
+                                    : b.CreateLoad(i64, b.CreateConstGEP1_64(i64, dynamicSizes, nextDynamic++)));
+      llvm::SmallVector<llvm::Value *> strides(shape.size());
+      llvm::Value *stride = b.getInt64(1);
+      for (size_t d = shape.size(); d-- > 0;) {
+        strides[d] = stride;
+        stride = b.CreateMul(stride, sizes[d]);
+      }
+      args.append({data, data, b.getInt64(0)});
+      args.append(sizes.begin(), sizes.end());
+      args.append(strides.begin(), strides.end());
+    }
+  }
   b.CreateCall(&target, args);
   b.CreateRetVoid();
   return entry;

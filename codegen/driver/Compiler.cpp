@@ -118,7 +118,35 @@ struct CountPasses : mlir::PassInstrumentation {
   void runAfterPass(mlir::Pass *, mlir::Operation *) override { passesRun.fetch_add(1, std::memory_order_relaxed); }
 };
 
+
+bool hasDynamicSizes(mlir::ModuleOp module) {
+  bool dynamic = false;
+  module.walk([&](mlir::func::FuncOp f) {
+    for (mlir::Type t : f.getArgumentTypes())
+      if (auto shaped = llvm::dyn_cast<mlir::ShapedType>(t); shaped && !shaped.hasStaticShape()) dynamic = true;
+  });
+  return dynamic;
+}
+
+// The function's memref arguments (inputs, then outputs) and which of their sizes are `?`.
+void recordArguments(mlir::func::FuncOp func, codegen::ArgShapes &shapes, Compiled &program) {
+  shapes.clear();
+  program.dynamicDims.clear();
+  for (auto [a, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto memref = llvm::dyn_cast<mlir::MemRefType>(type);
+    if (!memref) continue;
+    shapes.emplace_back(memref.getShape().begin(), memref.getShape().end());
+    for (auto [d, extent] : llvm::enumerate(memref.getShape()))
+      if (mlir::ShapedType::isDynamic(extent)) program.dynamicDims.push_back({static_cast<int>(a), static_cast<int>(d)});
+  }
+}
+
 }  // namespace
+
+bool dumpRequested() {
+  const char *dir = std::getenv("FUSOR_DUMP");
+  return dir && *dir;
+}
 
 bool cudaCheckRequested() {
   const char *check = std::getenv("FUSOR_CUDA_CHECK");
@@ -170,14 +198,15 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
   Dumper dump;
   dump.write(0, "fusor", print(module));
   if (mlir::failed(mlir::verify(module))) fail("the module does not verify");
-  if (!cuda)
-    if (cudaCheckRequested()) checkCudaCodegen(module, function);
+  // The CUDA backend takes no `?` sizes yet: programs with them are CPU programs.
+  if (!cuda && cudaCheckRequested() && !hasDynamicSizes(module)) checkCudaCodegen(module, function);
 
   mlir::fusor::CpuPipelineOptions cpuOptions;
   cpuOptions.refineShapes = options.fromUser;  // traced shapes are static already
   std::vector<mlir::fusor::PipelineStage> stages =
       cuda ? mlir::fusor::cudaPipelineStages() : mlir::fusor::cpuPipelineStages(cpuOptions);
   CompileResult result;
+  codegen::ArgShapes argShapes;  // the function's buffers, once bufferized
   int step = 1;
   for (const mlir::fusor::PipelineStage &stage : stages) {
     mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
@@ -188,6 +217,8 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
     if (!cuda && stage.name == std::string("loops") && !options.donate.empty())
       if (auto func = module.lookupSymbol<mlir::func::FuncOp>(function))
         result.program.donations = donateInPlace(func, options.donate);
+    if (stage.name == std::string("bufferized"))
+      if (auto func = module.lookupSymbol<mlir::func::FuncOp>(function)) recordArguments(func, argShapes, result.program);
     if (stage.name == mlir::fusor::kRefinedStage) {  // shapes refined, still on tensors
       auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
       if (!func) fail("no function '" + function + "'");
@@ -221,7 +252,9 @@ CompileResult compile(mlir::ModuleOp module, const std::string &function, const 
   if (!options.load) return result;
   codegen::CpuJit &jit = codegen::CpuJit::get();
   std::string error, optimizedIR;
-  std::optional<std::string> object = jit.emitObject(module, function, error, dump.enabled() ? &optimizedIR : nullptr);
+  bool dynamic = !result.program.dynamicDims.empty();
+  std::optional<std::string> object =
+      jit.emitObject(module, function, error, dump.enabled() ? &optimizedIR : nullptr, dynamic ? &argShapes : nullptr);
   if (!object) fail("LLVM: " + error);
   if (dump.enabled()) dump.write(step, "optimized", optimizedIR);
   result.program.cpu = jit.load(*object, error);

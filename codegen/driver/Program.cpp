@@ -1,5 +1,7 @@
 #include "fusor/driver/Program.h"
 
+#include "DynamicDims.h"
+
 #include <atomic>
 #include <bit>
 #include <type_traits>
@@ -64,14 +66,41 @@ void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes
       n.attrs);
 }
 
-void appendNode(std::vector<int64_t> &w, const CapturedProgram &captured, const ir::Node &n, bool withSizes) {
+// `sizes`: the node's shape, or null for the structure (no sizes, no dtypes).
+void appendNode(std::vector<int64_t> &w, const CapturedProgram &captured, const ir::Node &n,
+                const std::vector<int64_t> *sizes) {
   w.push_back(static_cast<int64_t>(n.op));
   w.push_back(static_cast<int64_t>(n.inputs.size()));
   for (const ir::NodePtr &in : n.inputs) w.push_back(captured.idOf(in.get()));
-  appendAttributes(w, n, withSizes);
-  if (withSizes) {
+  appendAttributes(w, n, sizes != nullptr);
+  if (sizes) {
     w.push_back(static_cast<int64_t>(n.dtype));
-    appendList(w, n.shape);
+    appendList(w, *sizes);
+  }
+}
+
+// Starts the words of a program with `?` sizes; a capture's start with a device (>= -1).
+constexpr int64_t kPatternMark = -1000003;
+
+// The words of a program: device, inputs, nodes, outputs, each with `sizeOf` its shape.
+template <typename SizeOf>
+void appendProgram(std::vector<int64_t> &w, const CapturedProgram &captured, SizeOf sizeOf) {
+  const ir::Program &program = captured.program;
+  w.reserve(8 * (program.inputs.size() + program.nodes.size()) + program.outputs.size() + 1);
+  w.push_back(program.device);
+  for (ir::Node *in : program.inputs) {
+    w.push_back(static_cast<int64_t>(in->dtype));
+    appendList(w, sizeOf(in));
+  }
+  for (ir::Node *n : program.nodes) appendNode(w, captured, *n, &sizeOf(n));
+  for (ir::Node *root : program.outputs) w.push_back(captured.idOf(root));
+}
+
+void appendDonations(std::vector<int64_t> &w, const std::vector<std::pair<int, int>> &pairs) {
+  w.push_back(-static_cast<int64_t>(pairs.size()) - 1);  // after every program's own words
+  for (auto [in, out] : pairs) {
+    w.push_back(in);
+    w.push_back(out);
   }
 }
 
@@ -128,27 +157,24 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
   out.program.outputs.assign(roots.begin(), roots.end());
   out.program.device = roots.empty() ? ir::Node::kHost : roots[0]->device;
 
-  std::vector<int64_t> &w = out.signature.words;
-  w.reserve(8 * (out.program.inputs.size() + order.size()) + roots.size() + 1);
-  w.push_back(out.program.device);
-  for (ir::Node *in : out.program.inputs) {
-    w.push_back(static_cast<int64_t>(in->dtype));
-    appendList(w, in->shape);
-  }
-  for (ir::Node *n : order) appendNode(w, out, *n, /*withSizes=*/true);
-  for (ir::Node *root : roots) w.push_back(out.idOf(root));
-  out.signature.hash = hashWords(w);
+  appendProgram(out.signature.words, out, [](const ir::Node *n) -> const std::vector<int64_t> & { return n->shape; });
+  out.signature.hash = hashWords(out.signature.words);
   return out;
 }
 
+Signature patternSignature(const CapturedProgram &captured, const SizePattern &pattern) {
+  Signature s;
+  s.words.push_back(kPatternMark);
+  appendProgram(s.words, captured,
+                [&](const ir::Node *n) -> const std::vector<int64_t> & { return pattern[captured.idOf(n)]; });
+  if (!captured.program.donate.empty()) appendDonations(s.words, captured.program.donate);
+  s.hash = hashWords(s.words);
+  return s;
+}
+
 void requestDonations(CapturedProgram &captured, std::vector<std::pair<int, int>> pairs) {
-  std::vector<int64_t> &w = captured.signature.words;
-  w.push_back(-static_cast<int64_t>(pairs.size()) - 1);  // after every program's own words
-  for (auto [in, out] : pairs) {
-    w.push_back(in);
-    w.push_back(out);
-  }
-  captured.signature.hash = hashWords(w);
+  appendDonations(captured.signature.words, pairs);
+  captured.signature.hash = hashWords(captured.signature.words);
   captured.program.donate = std::move(pairs);
 }
 
@@ -156,7 +182,7 @@ Signature structureOf(const CapturedProgram &captured) {
   const ir::Program &program = captured.program;
   Signature s;
   s.words.push_back(static_cast<int64_t>(program.inputs.size()));
-  for (ir::Node *n : program.nodes) appendNode(s.words, captured, *n, /*withSizes=*/false);
+  for (ir::Node *n : program.nodes) appendNode(s.words, captured, *n, nullptr);
   for (ir::Node *root : program.outputs) s.words.push_back(captured.idOf(root));
   s.hash = hashWords(s.words);
   return s;

@@ -15,10 +15,10 @@ namespace {
 
 runtime::DiskCache store() { return runtime::DiskCache::forKind("cpu"); }
 
-std::string keyOf(const CapturedProgram &captured) {
+std::string keyOf(const Signature &signature) {
   std::string key = std::string("fusor cpu program\nsources ") + build::sourceDigest() + "\nLLVM " LLVM_VERSION_STRING "\n" +
                     codegen::CpuJit::get().hostId() + "\n";
-  const std::vector<int64_t> &words = captured.signature.words;
+  const std::vector<int64_t> &words = signature.words;
   key.append(reinterpret_cast<const char *>(words.data()), words.size() * sizeof(int64_t));
   return key;
 }
@@ -32,39 +32,49 @@ bool getI64(const std::string &in, size_t &at, int64_t &v) {
   return true;
 }
 
+bool getPairs(const std::string &in, size_t &at, std::vector<std::pair<int, int>> &pairs) {
+  int64_t count = 0;
+  if (!getI64(in, at, count) || count < 0 || count > static_cast<int64_t>(in.size())) return false;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t a, b;
+    if (!getI64(in, at, a) || !getI64(in, at, b)) return false;
+    pairs.push_back({static_cast<int>(a), static_cast<int>(b)});
+  }
+  return true;
+}
+
+void putPairs(std::string &out, const std::vector<std::pair<int, int>> &pairs) {
+  putI64(out, static_cast<int64_t>(pairs.size()));
+  for (auto [a, b] : pairs) putI64(out, a), putI64(out, b);
+}
+
 }  // namespace
 
 bool programStoreEnabled() { return store().enabled(); }
 
-// Value layout: the number of donations, each (input, output), then the object file.
-std::optional<Compiled> loadStoredProgram(const CapturedProgram &captured) {
+// Value layout: the donations and the dynamic dims (a count, then pairs), then the object file.
+std::optional<Compiled> loadStoredProgram(const Signature &signature) {
   runtime::DiskCache cache = store();
   if (!cache.enabled()) return std::nullopt;
-  std::optional<std::string> value = cache.load(keyOf(captured));
+  std::optional<std::string> value = cache.load(keyOf(signature));
   if (!value) return std::nullopt;
   Compiled compiled;
   size_t at = 0;
-  int64_t count = 0;
-  if (!getI64(*value, at, count) || count < 0 || count > static_cast<int64_t>(value->size())) return std::nullopt;
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t in, out;
-    if (!getI64(*value, at, in) || !getI64(*value, at, out)) return std::nullopt;
-    compiled.donations.push_back({static_cast<int>(in), static_cast<int>(out)});
-  }
+  if (!getPairs(*value, at, compiled.donations) || !getPairs(*value, at, compiled.dynamicDims)) return std::nullopt;
   std::string error;
   compiled.cpu = codegen::CpuJit::get().load(value->substr(at), error);
   if (!compiled.cpu) return std::nullopt;  // the checksum held, so a link error means a stale object: recompile
   return compiled;
 }
 
-void storeProgram(const CapturedProgram &captured, const Compiled &compiled, const std::string &object) {
+void storeProgram(const Signature &signature, const Compiled &compiled, const std::string &object) {
   runtime::DiskCache cache = store();
   if (!cache.enabled() || object.empty()) return;
   std::string value;
-  putI64(value, static_cast<int64_t>(compiled.donations.size()));
-  for (auto [in, out] : compiled.donations) putI64(value, in), putI64(value, out);
+  putPairs(value, compiled.donations);
+  putPairs(value, compiled.dynamicDims);
   value += object;
-  cache.store(keyOf(captured), value);
+  cache.store(keyOf(signature), value);
 }
 
 }  // namespace fusor::driver

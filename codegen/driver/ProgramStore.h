@@ -12,11 +12,11 @@
 
 namespace fusor::driver {
 
-// The stored program for `captured` (a host program), loaded; nullopt on a miss.
-std::optional<Compiled> loadStoredProgram(const CapturedProgram &captured);
+// The stored program with `signature` (a host program's), loaded; nullopt on a miss.
+std::optional<Compiled> loadStoredProgram(const Signature &signature);
 
 // Keeps `compiled` (from `object`) for later processes.
-void storeProgram(const CapturedProgram &captured, const Compiled &compiled, const std::string &object);
+void storeProgram(const Signature &signature, const Compiled &compiled, const std::string &object);
 
 // Whether the disk cache is on (FUSOR_CACHE is not 0).
 bool programStoreEnabled();

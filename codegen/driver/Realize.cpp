@@ -7,6 +7,7 @@
 #include <future>
 #include <iostream>
 #include <list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "fusor/Error.h"
 #include "fusor/driver/Compiler.h"
 #include "fusor/driver/Program.h"
+#include "DynamicDims.h"
 #include "ProgramStore.h"
 
 namespace fusor::driver {
@@ -37,7 +39,21 @@ struct Cache {
   std::list<Signature> lru;  // most recent first
   // Only while FUSOR_LOG asks for recompile reasons.
   std::unordered_map<Signature, InputsSeen, SignatureHash> structures;
+  // Per graph structure: the input sizes first seen, and which input dims have taken other
+  // values since (then compiled as `?`), with the first few values each took.
+  struct History {
+    InputsSeen first;
+    std::map<std::pair<int, int>, std::vector<int64_t>> dynamic;
+  };
+  std::unordered_map<Signature, History, SignatureHash> histories;
   CacheStats stats;
+};
+
+// A program with `?` sizes for a capture: its sizes, signature and why it is dynamic.
+struct DynamicPlan {
+  SizePattern pattern;
+  Signature signature;
+  std::string why;
 };
 
 Cache &cache() {
@@ -83,18 +99,72 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
              placeholder.location);
 }
 
+// Which input dims of `captured` are dynamic: those that differ from the sizes its structure
+// was first seen with (unless marked static), and those marked dynamic. A host program only:
+// the CUDA backend does not lower `?` sizes yet.
+std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
+  const ir::Program &program = captured.program;
+  if (program.device != ir::Node::kHost) return std::nullopt;
+  Signature structure = structureOf(captured);
+  std::vector<std::pair<int, int>> dims;
+  std::string seenText;
+  {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto [it, isNew] = c.histories.try_emplace(structure);
+    Cache::History &h = it->second;
+    if (isNew) h.first = inputsOf(program);
+    for (size_t i = 0; i < program.inputs.size() && i < h.first.size(); ++i) {
+      const ir::Node &in = *program.inputs[i];
+      const std::vector<int64_t> &first = h.first[i].second;
+      for (size_t d = 0; d < in.shape.size() && d < 64; ++d) {
+        bool marked = in.markedDynamic >> d & 1, pinned = in.markedStatic >> d & 1;
+        bool differs = first.size() == in.shape.size() && first[d] != in.shape[d];
+        if (pinned || (!marked && !differs && !h.dynamic.count({int(i), int(d)}))) continue;
+        std::vector<int64_t> &values = h.dynamic[{int(i), int(d)}];
+        if (values.empty() && differs) values.push_back(first[d]);
+        if (values.size() < 4 && std::find(values.begin(), values.end(), in.shape[d]) == values.end())
+          values.push_back(in.shape[d]);
+      }
+    }
+    for (const auto &[dim, values] : h.dynamic) {
+      if (static_cast<size_t>(dim.first) >= program.inputs.size() ||
+          static_cast<size_t>(dim.second) >= program.inputs[dim.first]->shape.size() ||
+          program.inputs[dim.first]->markedStatic >> dim.second & 1)
+        continue;
+      dims.push_back(dim);
+      seenText += (seenText.empty() ? "" : "; ") + std::string("dim ") + std::to_string(dim.second) + " of input " +
+                  std::to_string(dim.first) + " (sizes seen:";
+      for (int64_t v : values) seenText += " " + std::to_string(v);
+      seenText += ")";
+    }
+  }
+  if (dims.empty()) return std::nullopt;
+  std::string why;
+  std::optional<SizePattern> pattern = propagateDynamicSizes(captured, dims, why);
+  if (!pattern) {
+    if (logRecompiles()) std::cerr << "fusor: sizes kept static: " << why << "\n";
+    return std::nullopt;
+  }
+  Signature signature = patternSignature(captured, *pattern);
+  return DynamicPlan{std::move(*pattern), std::move(signature), "dynamic " + seenText};
+}
+
 // The program for a signature not in memory: from the disk cache, or compiled (and stored).
-Compiled loadOrCompile(const CapturedProgram &captured) {
+Compiled loadOrCompile(const CapturedProgram &captured, const DynamicPlan *plan) {
   Cache &c = cache();
-  bool onDisk = captured.program.device == ir::Node::kHost && !cudaCheckRequested() && programStoreEnabled();
-  std::optional<Compiled> stored = onDisk ? loadStoredProgram(captured) : std::nullopt;
+  const Signature &signature = plan ? plan->signature : captured.signature;
+  bool onDisk = captured.program.device == ir::Node::kHost && !cudaCheckRequested() && !dumpRequested() &&
+                programStoreEnabled();
+  std::optional<Compiled> stored = onDisk ? loadStoredProgram(signature) : std::nullopt;
   std::optional<Signature> structure;
   if (logRecompiles()) {
     structure = structureOf(captured);
     std::lock_guard<std::mutex> lock(c.mutex);
     auto seen = c.structures.find(*structure);
     std::cerr << (stored ? "fusor: loaded from the disk cache: " : "fusor: compiling: ")
-              << explain(captured, seen == c.structures.end() ? nullptr : &seen->second) << "\n";
+              << explain(captured, seen == c.structures.end() ? nullptr : &seen->second)
+              << (plan ? "; " + plan->why : std::string()) << "\n";
   }
   double ms = 0;
   Compiled compiled;
@@ -103,9 +173,15 @@ Compiled loadOrCompile(const CapturedProgram &captured) {
   } else {
     auto start = std::chrono::steady_clock::now();
     std::string object;
-    compiled = compileProgram(captured.program, &object);
+    if (plan) {
+      ir::Program program = captured.program;
+      program.shapes = plan->pattern;
+      compiled = compileProgram(program, &object);
+    } else {
+      compiled = compileProgram(captured.program, &object);
+    }
     ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (onDisk) storeProgram(captured, compiled, object);
+    if (onDisk) storeProgram(signature, compiled, object);
   }
   std::lock_guard<std::mutex> lock(c.mutex);
   if (onDisk) ++(stored ? c.stats.diskHits : c.stats.diskMisses);
@@ -115,11 +191,21 @@ Compiled loadOrCompile(const CapturedProgram &captured) {
   return compiled;
 }
 
+// Keeps `compiled` under `signature` (the lock held).
+void insert(Cache &c, const Signature &signature, const Compiled &compiled) {
+  if (c.entries.count(signature)) return;
+  c.lru.push_front(signature);
+  c.entries[signature] = {compiled, c.lru.begin()};
+  if (c.entries.size() > kCacheCapacity) {
+    c.entries.erase(c.lru.back());
+    c.lru.pop_back();
+  }
+}
+
 }  // namespace
 
 Compiled lookupOrCompile(const CapturedProgram &captured) {
   Cache &c = cache();
-  std::promise<Compiled> promise;
   {
     std::unique_lock<std::mutex> lock(c.mutex);
     auto it = c.entries.find(captured.signature);
@@ -128,44 +214,67 @@ Compiled lookupOrCompile(const CapturedProgram &captured) {
       c.lru.splice(c.lru.begin(), c.lru, it->second.lru);
       return it->second.compiled;
     }
-    if (auto flying = c.inFlight.find(captured.signature); flying != c.inFlight.end()) {
+  }
+  // Not in memory under its own sizes: a program with `?` sizes may serve it.
+  std::optional<DynamicPlan> plan = planDynamic(captured);
+  const Signature &signature = plan ? plan->signature : captured.signature;
+  std::promise<Compiled> promise;
+  {
+    std::unique_lock<std::mutex> lock(c.mutex);
+    if (auto it = c.entries.find(signature); it != c.entries.end()) {
+      ++c.stats.hits;
+      Compiled compiled = it->second.compiled;
+      insert(c, captured.signature, compiled);  // these sizes hit at once next time
+      return compiled;
+    }
+    if (auto flying = c.inFlight.find(signature); flying != c.inFlight.end()) {
       std::shared_future<Compiled> ready = flying->second;
       ++c.stats.hits;  // compiled once, for the first thread that asked
       lock.unlock();
       return ready.get();  // or the error that compile threw
     }
     ++c.stats.misses;
-    c.inFlight.emplace(captured.signature, promise.get_future().share());
+    c.inFlight.emplace(signature, promise.get_future().share());
   }
   try {
-    Compiled compiled = loadOrCompile(captured);
+    Compiled compiled = loadOrCompile(captured, plan ? &*plan : nullptr);
     {
       std::lock_guard<std::mutex> lock(c.mutex);
-      c.inFlight.erase(captured.signature);
-      c.lru.push_front(captured.signature);
-      c.entries[captured.signature] = {compiled, c.lru.begin()};
-      if (c.entries.size() > kCacheCapacity) {
-        c.entries.erase(c.lru.back());
-        c.lru.pop_back();
-      }
+      c.inFlight.erase(signature);
+      insert(c, signature, compiled);
+      if (plan) insert(c, captured.signature, compiled);
     }
     promise.set_value(compiled);
     return compiled;
   } catch (...) {
     {
       std::lock_guard<std::mutex> lock(c.mutex);
-      c.inFlight.erase(captured.signature);
+      c.inFlight.erase(signature);
     }
     promise.set_exception(std::current_exception());
     throw;
   }
 }
 
+std::vector<int64_t> dynamicSizes(const Compiled &compiled, const ir::Program &program) {
+  std::vector<int64_t> sizes;
+  for (auto [arg, dim] : compiled.dynamicDims) {
+    size_t a = static_cast<size_t>(arg);
+    const ir::Node *n = a < program.inputs.size() ? program.inputs[a] : program.outputs.at(a - program.inputs.size());
+    sizes.push_back(n->shape.at(dim));
+  }
+  return sizes;
+}
+
 std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
                                                   const std::vector<runtime::Buffer *> &inputs,
                                                   const std::vector<const ir::Node *> &outputs,
                                                   int device,
-                                                  const std::vector<std::shared_ptr<runtime::Buffer>> &into) {
+                                                  const std::vector<std::shared_ptr<runtime::Buffer>> &into,
+                                                  const std::vector<int64_t> &sizes) {
+  if (sizes.size() != compiled.dynamicDims.size())
+    throwInternalError("a program with " + std::to_string(compiled.dynamicDims.size()) + " dynamic sizes was given " +
+                       std::to_string(sizes.size()));
   std::vector<void *> buffers;
   for (runtime::Buffer *in : inputs) {
     if (in->cudaDevice() != device)
@@ -185,6 +294,7 @@ std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
         results[out]->data() != inputs[in]->data())
       throwInternalError("a program computing output " + std::to_string(out) + " in input " + std::to_string(in) +
                          "'s buffer was not given that buffer");
+  if (!sizes.empty()) buffers.push_back(const_cast<int64_t *>(sizes.data()));
   compiled.run(buffers.data());
   return results;
 }
@@ -208,7 +318,7 @@ void realizeOnOneDevice(const std::vector<ir::Node *> &pending) {
   Compiled compiled = lookupOrCompile(captured);
   std::vector<std::shared_ptr<runtime::Buffer>> outputs =
       run(compiled, inputs, std::vector<const ir::Node *>(pending.begin(), pending.end()),
-          captured.program.device);
+          captured.program.device, {}, dynamicSizes(compiled, captured.program));
   for (size_t i = 0; i < pending.size(); ++i) {
     ir::Node *n = pending[i];
     n->op = ir::OpKind::Buffer;

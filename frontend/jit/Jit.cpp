@@ -24,6 +24,24 @@ CacheStats cache_stats() {
 
 void clear_cache() { driver::clearCache(); }
 
+namespace {
+void mark(const Tensor &t, int64_t dim, bool dynamic, const char *name, const Where &where) {
+  ir::Node &node = *trace::check(t, name, where).node();
+  int64_t rank = static_cast<int64_t>(node.shape.size());
+  if (dim < -rank || dim >= rank || rank == 0)
+    trace::fail(name, "dim " + std::to_string(dim) + " is out of range for a tensor of rank " + std::to_string(rank),
+                {&t}, where);
+  if (dim < 0) dim += rank;
+  if (dim >= 64) trace::fail(name, "only the first 64 dims can be marked", {&t}, where);
+  uint64_t bit = uint64_t(1) << dim;
+  (dynamic ? node.markedDynamic : node.markedStatic) |= bit;
+  (dynamic ? node.markedStatic : node.markedDynamic) &= ~bit;
+}
+}  // namespace
+
+void mark_dynamic(const Tensor &t, int64_t dim, Where where) { mark(t, dim, true, "mark_dynamic", where); }
+void mark_static(const Tensor &t, int64_t dim, Where where) { mark(t, dim, false, "mark_static", where); }
+
 namespace detail {
 
 namespace {
@@ -101,6 +119,7 @@ struct Source {
 // One traced call: the compiled program and how to wire it to the tensors of a later call.
 struct TracedFunction::Trace {
   std::optional<driver::Compiled> program;
+  std::vector<int64_t> sizes;  // the values of its `?` sizes, for these argument shapes
   int device = ir::Node::kHost;
   std::vector<Source> inputs;   // per program input
   std::vector<Source> results;  // per result of the function
@@ -349,6 +368,7 @@ std::shared_ptr<TracedFunction::Trace> TracedFunction::record(const std::vector<
             inPlace.push_back({static_cast<int>(i), value.index});
       driver::requestDonations(captured, std::move(inPlace));
       trace->program = driver::lookupOrCompile(captured);
+      trace->sizes = driver::dynamicSizes(*trace->program, captured.program);
       trace->device = captured.program.device;
     }
   } catch (...) {
@@ -433,7 +453,7 @@ std::vector<Tensor> TracedFunction::replay(Trace &trace, const std::vector<Tenso
     std::vector<const ir::Node *> shapes;
     for (const ir::NodePtr &n : trace.outputShapes) shapes.push_back(n.get());
     std::vector<std::shared_ptr<runtime::Buffer>> into = donated(trace, inputs);
-    outputs = driver::run(*trace.program, inputs, shapes, trace.device, into);
+    outputs = driver::run(*trace.program, inputs, shapes, trace.device, into, trace.sizes);
   }
   // Every new value is found before any tensor takes one (a state may read another's old value).
   auto valueOf = [&](const Source &s) -> ir::NodePtr {

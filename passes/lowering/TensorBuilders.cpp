@@ -1,6 +1,7 @@
 #include "TensorBuilders.h"
 
 #include "ScalarOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
@@ -24,17 +25,50 @@ Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type element) {
 
 }  // namespace
 
+Value buildDim(OpBuilder &b, Location loc, Value value, int64_t d) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(d)) return arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+  return tensor::DimOp::create(b, loc, value, d);
+}
+
+Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type, ValueRange dynamic) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(), dynamic);
+}
+
+FailureOr<SmallVector<Value>> elementwiseSizes(OpBuilder &b, Location loc, ValueRange inputs,
+                                               RankedTensorType type) {
+  SmallVector<Value> sizes;
+  int64_t rank = type.getRank();
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!type.isDynamicDim(i)) continue;
+    Value size;
+    for (Value in : inputs) {
+      auto t = cast<RankedTensorType>(in.getType());
+      int64_t j = i - (rank - t.getRank());
+      if (j >= 0 && t.isDynamicDim(j)) {
+        size = tensor::DimOp::create(b, loc, in, j);
+        break;
+      }
+    }
+    if (!size) return failure();
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
                        RankedTensorType resultType, ScalarBody body) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> shape = resultType.getShape();
+  FailureOr<SmallVector<Value>> sizes = elementwiseSizes(b, loc, inputs, resultType);
+  if (failed(sizes)) return nullptr;
   SmallVector<AffineMap> maps;
   for (Value in : inputs)
     maps.push_back(broadcastMap(cast<RankedTensorType>(in.getType()).getShape(), shape, ctx));
   maps.push_back(AffineMap::getMultiDimIdentityMap(shape.size(), ctx));
   SmallVector<utils::IteratorType> iterators(shape.size(), utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType}, inputs, ValueRange{empty(b, loc, shape, resultType.getElementType())},
+      b, loc, TypeRange{resultType}, inputs, ValueRange{buildEmpty(b, loc, resultType, *sizes)},
       maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
         linalg::YieldOp::create(nb, nl, body(nb, nl, args.drop_back()));
       });
@@ -101,21 +135,41 @@ Value buildCastTo(OpBuilder &b, Location loc, Value value, Type element) {
                           [&](OpBuilder &nb, Location l, ValueRange x) { return emitCast(nb, l, x[0], element); });
 }
 
-Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
-  Value init = empty(b, loc, type.getShape(), type.getElementType());
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, Value value, ValueRange dynamic) {
+  Value init = buildEmpty(b, loc, type, dynamic);
   return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{init}).getResult(0);
 }
 
 Value buildReshape(OpBuilder &b, Location loc, Value source, RankedTensorType type) {
   auto from = cast<RankedTensorType>(source.getType());
   if (from == type) return source;
+  bool dynamic = !from.hasStaticShape() || !type.hasStaticShape();
   // One collapse or expand where the reassociation exists, else through 1-D.
   if (auto groups = getReassociationIndicesForReshape(from, type)) {
     if (from.getRank() > type.getRank())
       return tensor::CollapseShapeOp::create(b, loc, type, source, *groups);
-    if (from.getRank() < type.getRank())
-      return tensor::ExpandShapeOp::create(b, loc, type, source, *groups);
+    if (from.getRank() < type.getRank()) {
+      if (!dynamic) return tensor::ExpandShapeOp::create(b, loc, type, source, *groups);
+      // Each `?` of the result: its source dim's size over its group's static sizes.
+      SmallVector<OpFoldResult> outputShape;
+      for (auto [i, group] : llvm::enumerate(*groups)) {
+        int64_t known = 1, unknown = 0;
+        for (int64_t d : group) type.isDynamicDim(d) ? ++unknown : known *= type.getDimSize(d);
+        if (unknown > 1) return nullptr;
+        for (int64_t d : group) {
+          if (!type.isDynamicDim(d)) {
+            outputShape.push_back(b.getIndexAttr(type.getDimSize(d)));
+            continue;
+          }
+          Value size = buildDim(b, loc, source, static_cast<int64_t>(i));
+          if (known != 1) size = arith::DivUIOp::create(b, loc, size, arith::ConstantIndexOp::create(b, loc, known));
+          outputShape.push_back(size);
+        }
+      }
+      return tensor::ExpandShapeOp::create(b, loc, type, source, *groups, outputShape);
+    }
   }
+  if (dynamic) return nullptr;
   auto flat = RankedTensorType::get({from.getNumElements()}, from.getElementType());
   return buildReshape(b, loc, buildReshape(b, loc, source, flat), type);
 }
@@ -127,6 +181,7 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> 
   SmallVector<bool> reduced(type.getRank(), false);
   for (int64_t d : dims) reduced[d] = true;
   SmallVector<int64_t> outShape;
+  SmallVector<Value> outSizes;
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t d = 0; d < type.getRank(); ++d) {
@@ -134,10 +189,11 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> 
                                    : utils::IteratorType::parallel);
     if (reduced[d]) continue;
     outShape.push_back(type.getDimSize(d));
+    if (type.isDynamicDim(d)) outSizes.push_back(buildDim(b, loc, input, d));
     outExprs.push_back(getAffineDimExpr(d, ctx));
   }
   auto outType = RankedTensorType::get(outShape, accElement);
-  Value init = buildFilled(b, loc, outType, emitIdentity(b, loc, kind, accElement));
+  Value init = buildFilled(b, loc, outType, emitIdentity(b, loc, kind, accElement), outSizes);
   SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(type.getRank(), ctx),
                               AffineMap::get(type.getRank(), 0, outExprs, ctx)};
   auto generic = linalg::GenericOp::create(

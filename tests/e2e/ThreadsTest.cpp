@@ -92,12 +92,14 @@ TEST(Threads, DifferentGraphsCompileAtOnce) {
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       std::mt19937_64 rng(77 + t);
-      Tensor x = threadRandom(rng, {3 + t, 11});  // a shape per thread: a program per thread
+      Tensor x = threadRandom(rng, {3 + t, 11});
       Ref xRef = toRef(x);
       start.arrive_and_wait();
       Tensor y = exp(x * -0.5f) + x.sum({1}, true);
+      for (int k = 0; k < t; ++k) y = y * 0.75f;  // a graph per thread: t more ops
       Ref sums = reduce(xRef, {1}, true, 0.0, std::plus<double>());
       Ref want = zip(map(xRef, [](double v) { return std::exp(-0.5 * v); }), sums, std::plus<double>());
+      want = map(want, [&](double v) { return v * std::pow(0.75, t); });
       expectClose(y, want, 1e-5, 1e-5, "thread " + std::to_string(t));
     });
   for (std::thread &t : threads) t.join();

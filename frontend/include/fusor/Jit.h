@@ -29,6 +29,14 @@ CacheStats cache_stats();
 // Forgets compiled programs (statistics are kept).
 void clear_cache();
 
+// Dynamic sizes, as torch._dynamo.mark_dynamic / mark_static. A program input's dim that takes
+// a second value for one graph is compiled as `?` from then on (one program serves every
+// later value); mark_dynamic makes `dim` of `t` so from its first compile, mark_static keeps
+// it specialized. Where an op cannot take a `?` size yet, the program stays specialized
+// (FUSOR_LOG=recompiles says which op).
+void mark_dynamic(const Tensor &t, int64_t dim, Where where = Where::current());
+void mark_static(const Tensor &t, int64_t dim, Where where = Where::current());
+
 namespace detail {
 
 // Traces a function of tensors once per input signature (dtypes, sizes, grad mode) and

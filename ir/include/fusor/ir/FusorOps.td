@@ -260,7 +260,8 @@ def Fusor_ReshapeOp : Fusor_InferredOp<"reshape"> {
   let description = [{
     Reinterprets the elements of `input`, in row-major order, with the result type's shape.
     The element counts must agree. The result may have one `?` size, which stands for what
-    is left (as -1 in torch.reshape).
+    is left (as -1 in torch.reshape). Where the input has `?` sizes, the result may have
+    several: each keeps an input `?` dim, static dims merged into it or split off it.
 
     Example:
     ```mlir

@@ -85,6 +85,9 @@ struct Node : std::enable_shared_from_this<Node> {
   // compiled into kernels and fit any device.
   static constexpr int kHost = runtime::Buffer::kHost;
   int device = kHost;
+  // Dims the user marked (bit d: dim d) for the compile cache: always dynamic, or never
+  // (fusor::mark_dynamic / mark_static); they matter where the node is a program's input.
+  uint64_t markedDynamic = 0, markedStatic = 0;
   // Scratch for graph walks (driver::capture): a node is visited in the walk whose
   // epoch it carries, with that id. Cheaper than a hash map on the cache-hit path.
   uint64_t walkEpoch = 0;

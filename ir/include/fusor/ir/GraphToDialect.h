@@ -20,6 +20,9 @@ struct Program {
   // (input, output) pairs whose output may be computed in the input's buffer, the caller
   // giving that buffer up (fusor::jit's state updates; see driver::Compiled::donations).
   std::vector<std::pair<int, int>> donate;
+  // Where not empty: the sizes to compile for, one per input then node (in order), with
+  // shape::kDynamic for the `?` sizes of a program that serves many (driver/DynamicDims.h).
+  std::vector<std::vector<int64_t>> shapes;
 };
 
 mlir::Type toMlirType(mlir::MLIRContext &context, DType dtype);

@@ -47,8 +47,8 @@ ShapeOr reduce(ShapeRef input, std::span<const int64_t> dims, bool keepdim);
 // Permutation of dims: result[i] = input[perm[i]].
 ShapeOr transpose(ShapeRef input, std::span<const int64_t> perm);
 
-// Reshape to `target`, which may hold at most one dynamic extent; it is resolved when the
-// input is fully static.
+// Reshape to `target`, which may hold at most one dynamic extent where the input is static
+// (and it is resolved then); where the input has `?` sizes, the target may have several.
 ShapeOr reshape(ShapeRef input, ShapeRef target);
 
 // Strided slice per dim: 0 <= start, start <= stop, step >= 1; stop is clamped to the extent

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "fusor/codegen/LlvmModules.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace fusor::codegen {
@@ -22,8 +23,9 @@ class CpuJit {
   // relocatable object file for this host, whose entry takes the packed buffer list.
   // Returns nullopt and sets `error` on failure. Thread-safe; `optimizedIR`, if given, gets
   // the LLVM IR after optimization (for FUSOR_DUMP).
+  // With `shapes` (some dynamic), the entry takes descriptors: see addPackedEntry.
   std::optional<std::string> emitObject(mlir::ModuleOp module, const std::string &function, std::string &error,
-                                        std::string *optimizedIR = nullptr);
+                                        std::string *optimizedIR = nullptr, const ArgShapes *shapes = nullptr);
   // Links an object from emitObject (this process's or, through the disk cache, an earlier
   // one's with the same hostId()) into the process. Returns nullptr and sets `error` on
   // failure. The code lives as long as the process.

@@ -43,7 +43,11 @@ struct Compiled {
   // (input, output index) pairs whose output the program computes in the input's buffer:
   // run() must be given that buffer as the output (the caller gives its old value up).
   std::vector<std::pair<int, int>> donations;
-  // Runs it on the buffers (host pointers or device addresses) of its inputs then outputs.
+  // (argument, dim) of each `?` size of its buffers (arguments: inputs, then outputs), whose
+  // values a run passes after the buffers (CPU).
+  std::vector<std::pair<int, int>> dynamicDims;
+  // Runs it on the buffers (host pointers or device addresses) of its inputs then outputs,
+  // followed, where it has dynamicDims, by a pointer to their int64 values in that order.
   void run(void **buffers) const;
 };
 
@@ -70,6 +74,10 @@ Compiled compileProgram(const ir::Program &program, std::string *object = nullpt
 // FUSOR_CUDA_CHECK: compile() also takes each CPU program through the CUDA code generator
 // (so CPU programs are compiled, never loaded from the disk cache).
 bool cudaCheckRequested();
+
+// FUSOR_DUMP: compile() writes what each stage made (so programs are compiled, never loaded
+// from the disk cache).
+bool dumpRequested();
 
 // MLIR passes run by compile() in this process (a warm start from the disk cache runs none).
 uint64_t mlirPassesRun();

@@ -23,13 +23,18 @@ void realize(std::span<ir::Node *const> roots);
 Compiled lookupOrCompile(const CapturedProgram &captured);
 
 // Runs `compiled` on the buffers of `inputs` and fresh buffers for the outputs (on `device`),
-// which it returns. `into[j]`, where given, is output j's buffer instead: for each of
+// which it returns; `sizes`: the values of its dynamic sizes (dynamicSizes()). `into[j]`, where given, is output j's buffer instead: for each of
 // compiled.donations, the input's own buffer, which the caller gives up.
 std::vector<std::shared_ptr<runtime::Buffer>> run(const Compiled &compiled,
                                                   const std::vector<runtime::Buffer *> &inputs,
                                                   const std::vector<const ir::Node *> &outputs,
                                                   int device,
-                                                  const std::vector<std::shared_ptr<runtime::Buffer>> &into = {});
+                                                  const std::vector<std::shared_ptr<runtime::Buffer>> &into = {},
+                                                  const std::vector<int64_t> &sizes = {});
+
+// The values of `compiled`'s dynamic sizes (Compiled::dynamicDims) for `program`'s inputs and
+// outputs, as run() takes them.
+std::vector<int64_t> dynamicSizes(const Compiled &compiled, const ir::Program &program);
 
 // Counts a hit that skipped the cache lookup (fusor::jit replaying a trace).
 void noteHit();
