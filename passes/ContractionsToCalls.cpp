@@ -40,6 +40,7 @@ bool contiguousPair(ArrayRef<AffineMap> maps, linalg::LinalgOp op, unsigned oute
     int64_t po = positionOf(maps[x], outer), pi = positionOf(maps[x], inner);
     if (po < 0 || pi != po + 1) return false;
     auto type = cast<MemRefType>(op->getOperand(x == 0 ? 0 : 2).getType());
+    if (type.getLayout().isIdentity()) continue;  // row-major and dense, `?` sizes or not
     SmallVector<int64_t> strides;
     int64_t offset;
     if (failed(type.getStridesAndOffset(strides, offset)) ||
@@ -198,15 +199,15 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     if (!llvm::all_of(maps, simpleMap)) return declined(op, "an indexing map that is not a projection of loop dims");
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (llvm::any_of(ranges, ShapedType::isDynamic)) return declined(op, "a dynamic loop range");
+    bool dynamic = llvm::any_of(ranges, ShapedType::isDynamic);
     unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k[0];
     // Extra m and n dims (x @ w with x of rank 3 has two m dims) are looped over like batch
     // dims, except that two m dims contiguous in both A and C merge into one taller matrix.
     SmallVector<unsigned> loops(dims->batch.begin(), dims->batch.end());
     int64_t mSizeValue = ranges[m];
     bool merged = dims->m.size() == 2 && contiguousPair(maps, op, dims->m[0], m, ranges[m]);
-    if (merged) mSizeValue *= ranges[dims->m[0]];
-    else loops.append(dims->m.begin(), dims->m.end() - 1);
+    if (!merged) loops.append(dims->m.begin(), dims->m.end() - 1);
+    else if (!dynamic) mSizeValue *= ranges[dims->m[0]];
     loops.append(dims->n.begin(), dims->n.end() - 1);
     llvm::erase_if(loops, [&](unsigned d) { return ranges[d] == 1; });  // one call covers them
     // Per operand, the memref dims that walk (row, column) of its matrix.
@@ -231,7 +232,7 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     std::optional<Epilogue> epilogue;
     std::optional<CpuEpilogue> cpuEpilogue;
     if (epilogues && oneGemmOverC) epilogue = matchEpilogue(op, c);
-    if (cpuEpilogues && oneGemmOverC) cpuEpilogue = matchCpuEpilogue(op, c, mSizeValue, ranges[n]);
+    if (cpuEpilogues && oneGemmOverC && !dynamic) cpuEpilogue = matchCpuEpilogue(op, c, mSizeValue, ranges[n]);
     Operation *replaced = epilogue ? epilogue->op : cpuEpilogue ? cpuEpilogue->op : nullptr;
     OpBuilder builder(replaced ? replaced : op.getOperation());
     Location loc = op.getLoc();
@@ -240,7 +241,19 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     Value result = epilogue ? epilogue->output : cpuEpilogue ? outputAsC(builder, *cpuEpilogue, cType) : c;
     BufferView views[3] = {viewOf(builder, loc, a), viewOf(builder, loc, b), viewOf(builder, loc, result)};
     Value accumulate = constant(fill && !(cpuEpilogue && cpuEpilogue->addsToOutput) ? 0 : 1);
-    Value mSize = constant(mSizeValue), nSize = constant(ranges[n]), kSize = constant(ranges[k]);
+    // A loop dim's extent: a constant, or the size of an operand dim it walks (`?` sizes).
+    auto extent = [&](unsigned dim) -> Value {
+      if (!ShapedType::isDynamic(ranges[dim])) return constant(ranges[dim]);
+      Value operands[3] = {a, b, c};
+      for (int x = 0; x < 3; ++x)
+        if (int64_t pos = positionOf(maps[x], dim); pos >= 0) {
+          Value size = memref::DimOp::create(builder, loc, operands[x], pos);
+          return arith::IndexCastOp::create(builder, loc, i64, size);
+        }
+      return Value();  // not reached: every loop dim of a contraction walks an operand
+    };
+    Value mSize = extent(m), nSize = extent(n), kSize = extent(k);
+    if (merged) mSize = arith::MulIOp::create(builder, loc, mSize, extent(dims->m[0]));
     // The innermost loop as one strided-batch call (epilogues come only without loops).
     std::optional<unsigned> batchedDim;
     if (batchedCalls && !loops.empty()) batchedDim = loops.pop_back_val();
@@ -255,7 +268,7 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
     SmallVector<Value> offsets = {views[0].offset, views[1].offset, views[2].offset};
     for (unsigned batchDim : loops) {
       Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
-      Value upper = arith::ConstantIndexOp::create(builder, loc, ranges[batchDim]);
+      Value upper = arith::IndexCastOp::create(builder, loc, builder.getIndexType(), extent(batchDim));
       Value one = arith::ConstantIndexOp::create(builder, loc, 1);
       auto loop = scf::ForOp::create(builder, loc, zero, upper, one);
       builder.setInsertionPointToStart(loop.getBody());
@@ -278,7 +291,7 @@ struct ContractionsToCallsPass : impl::FusorContractionsToCallsBase<Contractions
       args.append({view.pointer, view.offset});
     };
     if (batchedDim) {
-      args.push_back(constant(ranges[*batchedDim]));
+      args.push_back(extent(*batchedDim));
       for (int x = 0; x < 3; ++x) {
         int64_t pos = positionOf(maps[x], *batchedDim);
         args.push_back(pos < 0 ? constant(0) : views[x].strides[pos]);

@@ -35,8 +35,8 @@ unsigned threadedDims(scf::ParallelOp loop, int64_t minChunks) {
     std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()[i]);
     std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound()[i]);
     std::optional<int64_t> step = getConstantIntValue(loop.getStep()[i]);
-    if (!lb || !ub || !step || *step <= 0) return rank;
-    chunks *= llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
+    if (!lb || !step || *step <= 0) return rank;
+    chunks *= ub ? llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step) : kDynamicExtentHint;  // a `?` size
     if (chunks >= minChunks) return i + 1;
     if (i + 2 == rank && chunks >= 2) return rank - 1;
   }

@@ -44,6 +44,7 @@ void addSharedStages(std::vector<PipelineStage> &stages, bool refineShapes, bool
                       outParams.hoistStaticAllocs = true;
                       outParams.modifyPublicFunctions = true;
                       pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+                      pm.addNestedPass<func::FuncOp>(createFusorDynamicResultsInPlace());
                       bufferization::BufferDeallocationPipelineOptions dealloc;
                       bufferization::buildBufferDeallocationPipeline(pm, dealloc);
                       pm.addPass(createCanonicalizerPass());

@@ -6,8 +6,8 @@ namespace mlir::fusor {
 
 bool worthThreads(linalg::LinalgOp op, int64_t threshold) {
   int64_t parallel = 1, all = 1;
-  for (auto [range, kind] : llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray())) {
-    if (ShapedType::isDynamic(range)) return false;
+  for (auto [staticRange, kind] : llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray())) {
+    int64_t range = extentHint(staticRange);
     all *= range;
     if (kind == utils::IteratorType::parallel) parallel *= range;
   }

@@ -4,6 +4,7 @@
 #include "loops/LoopHints.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -51,7 +52,6 @@ std::optional<ReductionNest> matchNest(linalg::GenericOp op) {
   unsigned parallel = op.getNumParallelLoops();
   for (auto [i, kind] : llvm::enumerate(op.getIteratorTypesArray()))
     if ((i < parallel) != (kind == utils::IteratorType::parallel)) return std::nullopt;
-  if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic)) return std::nullopt;
   Value out = op.getDpsInits()[0];
   if (!readsLeadingDims(op.getMatchingIndexingMap(op.getDpsInitOperand(0)), parallel)) return std::nullopt;
   Value root = bufferRootOf(out);
@@ -116,7 +116,7 @@ constexpr int64_t kMinVectorReduction = 16;
 // other than its GEMMs took 5%).
 bool vectorizesInnerReduction(linalg::GenericOp op) {
   const unsigned inner = op.getNumLoops() - 1;
-  if (op.getStaticLoopRanges()[inner] < kMinVectorReduction) return false;
+  if (extentHint(op.getStaticLoopRanges()[inner]) < kMinVectorReduction) return false;
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(in);
     if (!map.isFunctionOfDim(inner)) continue;
@@ -189,8 +189,8 @@ void lower(ReductionNest nest, int64_t parallelThreshold) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   unsigned parallel = op.getNumParallelLoops();
   Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
-  SmallVector<Value> uppers;
-  for (int64_t r : ranges) uppers.push_back(indexConstant(b, loc, r));
+  SmallVector<Value> uppers;  // constants, or the sizes of `?` dims at run time
+  for (Range range : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc)) uppers.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
 
   // The output elements: threaded (split and vectorized later like any scf.parallel) or not.
   SmallVector<Value> ivs;

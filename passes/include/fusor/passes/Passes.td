@@ -288,6 +288,18 @@ def FusorUntieSharedFills : Pass<"fusor-untie-shared-fills", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def FusorDynamicResultsInPlace : Pass<"fusor-dynamic-results-in-place", "func::FuncOp"> {
+  let summary = "Compute a result with `?` sizes in its output argument, not a copy of it";
+  let description = [{
+    After bufferization moves results to output arguments, a result with static sizes is
+    computed in its argument (hoisted allocations), one with `?` sizes in a buffer of its own
+    that is then copied to the argument. The caller passes output buffers of the result's
+    sizes, so such a buffer, allocated in the function's body and not read after the copy,
+    can be the argument itself: its allocation, the copy and its release go.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def FusorApproximateMath : Pass<"fusor-approximate-math", "func::FuncOp"> {
   let summary = "f32 exp, log, tanh and erf -> polynomials, so loops using them vectorize";
   let description = [{

@@ -1,0 +1,33 @@
+// RUN: fusor-opt --fusor-dynamic-results-in-place %s | FileCheck %s
+
+// A result with `?` sizes is computed in its output argument: no buffer of its own, no copy.
+// CHECK-LABEL: func.func @computed_in_the_argument
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.fill {{.*}} outs(%arg1 : memref<?x8xf32>)
+// CHECK-NOT: memref.copy
+// CHECK: return
+func.func @computed_in_the_argument(%n: index, %out: memref<?x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %a = memref.alloc(%n) : memref<?x8xf32>
+  linalg.fill ins(%zero : f32) outs(%a : memref<?x8xf32>)
+  memref.copy %a, %out : memref<?x8xf32> to memref<?x8xf32>
+  memref.dealloc %a : memref<?x8xf32>
+  return
+}
+
+// Kept: the buffer is read after the copy, or the argument is used besides, or the sizes are
+// static (bufferization computes those in place already).
+// CHECK-LABEL: func.func @kept
+// CHECK-COUNT-3: memref.copy
+func.func @kept(%n: index, %x: memref<?x8xf32>, %out: memref<?x8xf32>, %out3: memref<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %a = memref.alloc(%n) : memref<?x8xf32>
+  linalg.fill ins(%zero : f32) outs(%a : memref<?x8xf32>)
+  memref.copy %a, %out : memref<?x8xf32> to memref<?x8xf32>
+  linalg.fill ins(%zero : f32) outs(%x : memref<?x8xf32>)
+  memref.copy %a, %x : memref<?x8xf32> to memref<?x8xf32>
+  %b = memref.alloc() : memref<4x8xf32>
+  linalg.fill ins(%zero : f32) outs(%b : memref<4x8xf32>)
+  memref.copy %b, %out3 : memref<4x8xf32> to memref<4x8xf32>
+  return
+}
