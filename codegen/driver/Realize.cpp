@@ -100,12 +100,14 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
 }
 
 // Which input dims of `captured` are dynamic: those that differ from the sizes its structure
-// was first seen with (unless marked static), and those marked dynamic. A host program only:
+// was first seen with (unless marked static, or FUSOR_DYNAMIC_DIMS=0), and those marked dynamic. A host program only:
 // the CUDA backend does not lower `?` sizes yet.
 std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
   const ir::Program &program = captured.program;
   if (program.device != ir::Node::kHost) return std::nullopt;
   Signature structure = structureOf(captured);
+  const char *automaticSetting = std::getenv("FUSOR_DYNAMIC_DIMS");  // read per miss, as FUSOR_LOG
+  bool automatic = !(automaticSetting && std::strcmp(automaticSetting, "0") == 0);
   std::vector<std::pair<int, int>> dims;
   std::string seenText;
   {
@@ -119,7 +121,7 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
       const std::vector<int64_t> &first = h.first[i].second;
       for (size_t d = 0; d < in.shape.size() && d < 64; ++d) {
         bool marked = in.markedDynamic >> d & 1, pinned = in.markedStatic >> d & 1;
-        bool differs = first.size() == in.shape.size() && first[d] != in.shape[d];
+        bool differs = automatic && first.size() == in.shape.size() && first[d] != in.shape[d];
         if (pinned || (!marked && !differs && !h.dynamic.count({int(i), int(d)}))) continue;
         std::vector<int64_t> &values = h.dynamic[{int(i), int(d)}];
         if (values.empty() && differs) values.push_back(first[d]);
@@ -133,9 +135,9 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
           program.inputs[dim.first]->markedStatic >> dim.second & 1)
         continue;
       dims.push_back(dim);
-      seenText += (seenText.empty() ? "" : "; ") + std::string("dim ") + std::to_string(dim.second) + " of input " +
-                  std::to_string(dim.first) + " (sizes seen:";
-      for (int64_t v : values) seenText += " " + std::to_string(v);
+      if (!seenText.empty()) seenText += "; ";
+      seenText += "dim " + std::to_string(dim.second) + " of input " + std::to_string(dim.first) + " (sizes seen:";
+      for (int64_t v : values) seenText.append(" ").append(std::to_string(v));
       seenText += ")";
     }
   }
