@@ -15,8 +15,8 @@ namespace {
 
 runtime::DiskCache store() { return runtime::DiskCache::forKind("cpu"); }
 
-std::string keyOf(const Signature &signature) {
-  std::string key = std::string("fusor cpu program\nsources ") + build::sourceDigest() + "\nLLVM " LLVM_VERSION_STRING "\n" +
+std::string keyOf(const Signature &signature, const char *what = "cpu program") {
+  std::string key = std::string("fusor ") + what + "\nsources " + build::sourceDigest() + "\nLLVM " LLVM_VERSION_STRING "\n" +
                     codegen::CpuJit::get().hostId() + "\n";
   const std::vector<int64_t> &words = signature.words;
   key.append(reinterpret_cast<const char *>(words.data()), words.size() * sizeof(int64_t));
@@ -51,6 +51,24 @@ void putPairs(std::string &out, const std::vector<std::pair<int, int>> &pairs) {
 }  // namespace
 
 bool programStoreEnabled() { return store().enabled(); }
+
+std::vector<std::pair<int, int>> loadDynamicDims(const Signature &structure) {
+  std::vector<std::pair<int, int>> dims;
+  runtime::DiskCache cache = store();
+  if (!cache.enabled()) return dims;
+  std::optional<std::string> value = cache.load(keyOf(structure, "dynamic dims"));
+  size_t at = 0;
+  if (!value || !getPairs(*value, at, dims) || at != value->size()) dims.clear();
+  return dims;
+}
+
+void storeDynamicDims(const Signature &structure, const std::vector<std::pair<int, int>> &dims) {
+  runtime::DiskCache cache = store();
+  if (!cache.enabled()) return;
+  std::string value;
+  putPairs(value, dims);
+  cache.store(keyOf(structure, "dynamic dims"), value);
+}
 
 // Value layout: the donations and the dynamic dims (a count, then pairs), then the object file.
 std::optional<Compiled> loadStoredProgram(const Signature &signature) {

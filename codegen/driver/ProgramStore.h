@@ -6,6 +6,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fusor/driver/Compiler.h"
 #include "fusor/driver/Program.h"
@@ -17,6 +19,11 @@ std::optional<Compiled> loadStoredProgram(const Signature &signature);
 
 // Keeps `compiled` (from `object`) for later processes.
 void storeProgram(const Signature &signature, const Compiled &compiled, const std::string &object);
+
+// Which input dims (input, dim) of a graph structure went dynamic in an earlier process, so
+// that this one starts with them; empty if none is stored.
+std::vector<std::pair<int, int>> loadDynamicDims(const Signature &structure);
+void storeDynamicDims(const Signature &structure, const std::vector<std::pair<int, int>> &dims);
 
 // Whether the disk cache is on (FUSOR_CACHE is not 0).
 bool programStoreEnabled();

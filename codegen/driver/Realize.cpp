@@ -115,7 +115,13 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
     std::lock_guard<std::mutex> lock(c.mutex);
     auto [it, isNew] = c.histories.try_emplace(structure);
     Cache::History &h = it->second;
-    if (isNew) h.first = inputsOf(program);
+    if (isNew) {
+      h.first = inputsOf(program);
+      // Dims an earlier process saw change are dynamic from the start.
+      if (programStoreEnabled() && !dumpRequested())
+        for (std::pair<int, int> dim : loadDynamicDims(structure)) h.dynamic[dim];
+    }
+    size_t known = h.dynamic.size();
     for (size_t i = 0; i < program.inputs.size() && i < h.first.size(); ++i) {
       const ir::Node &in = *program.inputs[i];
       const std::vector<int64_t> &first = h.first[i].second;
@@ -129,6 +135,11 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
           values.push_back(in.shape[d]);
       }
     }
+    if (h.dynamic.size() != known && programStoreEnabled()) {
+      std::vector<std::pair<int, int>> all;
+      for (const auto &entry : h.dynamic) all.push_back(entry.first);
+      storeDynamicDims(structure, all);  // (under the lock: rare, and keeps the writes in order)
+    }
     for (const auto &[dim, values] : h.dynamic) {
       if (static_cast<size_t>(dim.first) >= program.inputs.size() ||
           static_cast<size_t>(dim.second) >= program.inputs[dim.first]->shape.size() ||
@@ -138,6 +149,7 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
       if (!seenText.empty()) seenText += "; ";
       seenText += "dim " + std::to_string(dim.second) + " of input " + std::to_string(dim.first) + " (sizes seen:";
       for (int64_t v : values) seenText.append(" ").append(std::to_string(v));
+      if (values.empty()) seenText += " in an earlier process";
       seenText += ")";
     }
   }

@@ -5,6 +5,8 @@
 // DiskCacheTest runs it as separate processes sharing (or not) a FUSOR_CACHE_DIR.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "fusor/fusor.h"
@@ -73,10 +75,37 @@ bool jittedUpdate() {
   return checkAll(w.to_vector<float>(), want) && close(loss, sumSquares);
 }
 
+// relu(x @ w).sum(1) for x [batch, 9], w [9, 6]: one graph over several batch sizes.
+bool batches(const std::vector<int64_t> &sizes) {
+  std::vector<float> w = values(9 * 6, 0.7);
+  Tensor tw = fusor::from_vector(w, {9, 6});
+  for (int64_t batch : sizes) {
+    std::vector<float> x = values(static_cast<size_t>(batch) * 9, 0.05 * static_cast<double>(batch));
+    Tensor tx = fusor::from_vector(x, {batch, 9});
+    std::vector<double> want(static_cast<size_t>(batch), 0.0);
+    for (int64_t i = 0; i < batch; ++i)
+      for (int j = 0; j < 6; ++j) {
+        double dot = 0;
+        for (int k = 0; k < 9; ++k) dot += double(x[i * 9 + k]) * double(w[k * 6 + j]);
+        want[i] += dot > 0 ? dot : 0.0;
+      }
+    if (!checkAll(fusor::relu(fusor::matmul(tx, tw)).sum({1}).to_vector<float>(), want)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-int main() {
-  bool correct = elementwise() && gemmAndReduction() && jittedUpdate();
+// With arguments `sizes N...`: only the batches, at those sizes.
+int main(int argc, char **argv) {
+  bool correct;
+  if (argc > 1 && std::string(argv[1]) == "sizes") {
+    std::vector<int64_t> sizes;
+    for (int i = 2; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
+    correct = batches(sizes);
+  } else {
+    correct = elementwise() && gemmAndReduction() && jittedUpdate();
+  }
   fusor::CacheStats s = fusor::cache_stats();
   std::printf("correct=%d misses=%llu compiles=%llu disk_hits=%llu disk_misses=%llu mlir_passes=%llu\n", correct,
               static_cast<unsigned long long>(s.misses), static_cast<unsigned long long>(s.compiles),

@@ -53,8 +53,8 @@ class DiskCache : public ::testing::Test {
     fs::remove_all(root_, ec);
   }
 
-  // Starts a probe with `settings` (NAME=value) over the environment; returns its pid.
-  pid_t start(int index, const std::vector<std::string> &settings) {
+  // Starts a probe with `settings` (NAME=value) over the environment and `args`; returns its pid.
+  pid_t start(int index, const std::vector<std::string> &settings, const std::vector<std::string> &args = {}) {
     std::vector<std::string> env;
     for (char **e = environ; *e; ++e)
       if (std::strncmp(*e, "FUSOR_CACHE", 11) != 0) env.push_back(*e);
@@ -69,9 +69,12 @@ class DiskCache : public ::testing::Test {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    char *argv[] = {const_cast<char *>(FUSOR_CACHE_PROBE), nullptr};
+    std::vector<std::string> words = args;
+    std::vector<char *> argv = {const_cast<char *>(FUSOR_CACHE_PROBE)};
+    for (std::string &w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, FUSOR_CACHE_PROBE, &actions, nullptr, argv, envp.data());
+    int rc = posix_spawn(&pid, FUSOR_CACHE_PROBE, &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     EXPECT_EQ(rc, 0) << "cannot start " << FUSOR_CACHE_PROBE;
     return pid;
@@ -90,9 +93,9 @@ class DiskCache : public ::testing::Test {
     return probe;
   }
 
-  Probe run(const std::vector<std::string> &settings = {}) {
+  Probe run(const std::vector<std::string> &settings = {}, const std::vector<std::string> &args = {}) {
     int index = runs_++;
-    return finish(index, start(index, settings));
+    return finish(index, start(index, settings, args));
   }
 
   std::vector<fs::path> entries() const {
@@ -128,6 +131,16 @@ TEST_F(DiskCache, SecondProcessLoadsEveryProgramAndCompilesNothing) {
   EXPECT_EQ(warm["mlir_passes"], 0);
   EXPECT_EQ(warm["disk_misses"], 0);
   EXPECT_EQ(warm["disk_hits"], cold["misses"]);
+}
+
+TEST_F(DiskCache, ASecondProcessStartsWithTheDimsThatWentDynamic) {
+  Probe first = run({}, {"sizes", "3", "5", "8"});
+  expectCorrect(first, "first");
+  EXPECT_EQ(first["compiles"], 2) << "batch 3, then one program with the batch dim `?`";
+  Probe second = run({}, {"sizes", "11", "2"});  // sizes the first never saw
+  expectCorrect(second, "second");
+  EXPECT_EQ(second["compiles"], 0);
+  EXPECT_GE(second["disk_hits"], 1);
 }
 
 TEST_F(DiskCache, DamagedEntriesAreReportedAndRebuilt) {
