@@ -22,6 +22,7 @@ namespace fusor::driver {
 namespace {
 
 constexpr size_t kCacheCapacity = 1024;  // compiled programs kept (least recently used go)
+constexpr size_t kMaxHistories = 4 * kCacheCapacity;  // graph structures whose sizes are tracked
 
 struct Entry {
   Compiled compiled;
@@ -100,8 +101,8 @@ std::string explain(const CapturedProgram &captured, const InputsSeen *before) {
 }
 
 // Which input dims of `captured` are dynamic: those that differ from the sizes its structure
-// was first seen with (unless marked static, or FUSOR_DYNAMIC_DIMS=0), and those marked dynamic. A host program only:
-// the CUDA backend does not lower `?` sizes yet.
+// was first seen with (unless marked static, or FUSOR_DYNAMIC_DIMS=0), and those marked
+// dynamic. A host program only: the CUDA backend does not lower `?` sizes yet.
 std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
   const ir::Program &program = captured.program;
   if (program.device != ir::Node::kHost) return std::nullopt;
@@ -113,6 +114,7 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
   {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.histories.size() >= kMaxHistories && !c.histories.count(structure)) c.histories.clear();  // start over
     auto [it, isNew] = c.histories.try_emplace(structure);
     Cache::History &h = it->second;
     if (isNew) {
@@ -142,9 +144,10 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
     }
     for (const auto &[dim, values] : h.dynamic) {
       if (static_cast<size_t>(dim.first) >= program.inputs.size() ||
-          static_cast<size_t>(dim.second) >= program.inputs[dim.first]->shape.size() ||
-          program.inputs[dim.first]->markedStatic >> dim.second & 1)
+          static_cast<size_t>(dim.second) >= program.inputs[dim.first]->shape.size())
         continue;
+      const ir::Node &in = *program.inputs[dim.first];
+      if ((in.markedStatic >> dim.second & 1) || (!automatic && !(in.markedDynamic >> dim.second & 1))) continue;
       dims.push_back(dim);
       if (!seenText.empty()) seenText += "; ";
       seenText += "dim " + std::to_string(dim.second) + " of input " + std::to_string(dim.first) + " (sizes seen:";

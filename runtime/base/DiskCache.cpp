@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 #include <vector>
 
 namespace fusor::runtime {
@@ -20,6 +21,8 @@ namespace {
 
 constexpr char kMagic[8] = {'F', 'U', 'S', 'O', 'R', 'C', '2', '\n'};
 constexpr uint64_t kDefaultMaxBytes = uint64_t(1) << 30;
+// Stores between two scans of the store's size (docs/architecture.md: the disk cache).
+constexpr uint64_t kRescanEvery = 256;
 // A temporary file this old was left by a process that died while writing it.
 constexpr auto kStaleTemporary = std::chrono::hours(1);
 
@@ -201,13 +204,24 @@ void DiskCache::store(const std::string &key, const std::string &value) const {
     ::unlink(temp.c_str());
     return;
   }
-  trim();
+  // The store is scanned (a stat per entry) only when this process's estimate of its size
+  // passes the bound, and every kRescanEvery stores for what other processes wrote.
+  static std::mutex mutex;
+  static uint64_t estimate = 0, storesSinceScan = 0;
+  static bool scanned = false;
+  std::lock_guard<std::mutex> lock(mutex);
+  estimate += data.size();
+  if (!scanned || estimate > maxBytes_ || ++storesSinceScan >= kRescanEvery) {
+    estimate = trim();
+    scanned = true;
+    storesSinceScan = 0;
+  }
 }
 
 // Deletes the least recently used entries of the whole store (each kind's folder) while it
 // is over its bound, down to 90% of it, and temporary files that dead writers left. Only files
 // named and shaped as this class writes them are touched: the store may share a folder.
-void DiskCache::trim() const {
+uint64_t DiskCache::trim() const {
   struct File {
     fs::path path;
     uint64_t bytes;
@@ -236,7 +250,7 @@ void DiskCache::trim() const {
       total += bytes;
     }
   }
-  if (total <= maxBytes_) return;
+  if (total <= maxBytes_) return total;
   std::sort(entries.begin(), entries.end(), [](const File &a, const File &b) { return a.used < b.used; });
   for (const File &f : entries) {
     if (total <= maxBytes_ / 10 * 9) break;
@@ -245,6 +259,7 @@ void DiskCache::trim() const {
     else if (fs::remove(f.path, ec))
       total -= f.bytes;
   }
+  return total;
 }
 
 }  // namespace fusor::runtime

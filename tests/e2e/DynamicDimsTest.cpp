@@ -11,6 +11,14 @@ namespace {
 // there the tests check values only.
 bool dynamicBackend() { return !randomTensor({1}).is_cuda(); }
 
+// These tests count what one process compiles: dims an earlier process saw go dynamic (the
+// disk cache remembers them; tests/cache covers that) must not count.
+class DynamicDims : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("FUSOR_CACHE", "0", 1); }
+  void TearDown() override { unsetenv("FUSOR_CACHE"); }
+};
+
 // relu(x @ w + b) * 0.5, then the mean over the features: a GEMM, a broadcast, a reduction.
 Ref mlpRef(const Ref &x, const Ref &w, const Ref &b) {
   Ref h = map(zip(matmul(x, w), b, std::plus<double>()), [](double v) { return v > 0 ? v * 0.5 : 0.0; });
@@ -18,7 +26,7 @@ Ref mlpRef(const Ref &x, const Ref &w, const Ref &b) {
   return map(sum, [&](double v) { return v / static_cast<double>(w.shape[1]); });
 }
 
-TEST(DynamicDims, ABatchSizeThatChangesCompilesOnceMore) {
+TEST_F(DynamicDims, ABatchSizeThatChangesCompilesOnceMore) {
   Tensor w = randomTensor({16, 24}), b = randomTensor({24});
   realize({w, b});
   uint64_t misses = 0;  // of the program under test (the references compile programs too)
@@ -33,7 +41,7 @@ TEST(DynamicDims, ABatchSizeThatChangesCompilesOnceMore) {
   if (dynamicBackend()) EXPECT_EQ(misses, 2u) << "one program for batch 3, one with a dynamic batch for the rest";
 }
 
-TEST(DynamicDims, AttentionOverBatchAndSequenceLengths) {
+TEST_F(DynamicDims, AttentionOverBatchAndSequenceLengths) {
   constexpr int64_t heads = 4, width = 32, headWidth = width / heads;
   Tensor wq = randomTensor({width, width}, kFloat32, 0.2);
   realize({wq});
@@ -67,7 +75,7 @@ TEST(DynamicDims, AttentionOverBatchAndSequenceLengths) {
   if (dynamicBackend()) EXPECT_EQ(misses, 3u) << "static, then tokens dynamic, then batch and tokens dynamic";
 }
 
-TEST(DynamicDims, MarkDynamicCompilesOnceFromTheStart) {
+TEST_F(DynamicDims, MarkDynamicCompilesOnceFromTheStart) {
   Tensor w = randomTensor({12, 6});
   realize({w});
   uint64_t misses = 0;
@@ -85,7 +93,7 @@ TEST(DynamicDims, MarkDynamicCompilesOnceFromTheStart) {
   EXPECT_THROW(mark_dynamic(w, 2), Error);
 }
 
-TEST(DynamicDims, MarkStaticKeepsADimSpecialized) {
+TEST_F(DynamicDims, MarkStaticKeepsADimSpecialized) {
   uint64_t misses = 0;
   for (int64_t batch : {4, 6, 9, 4}) {
     Tensor x = randomTensor({batch, 5});
@@ -99,7 +107,7 @@ TEST(DynamicDims, MarkStaticKeepsADimSpecialized) {
   EXPECT_EQ(misses, 3u);
 }
 
-TEST(DynamicDims, AStretchingSizeGetsAProgramOfItsOwn) {
+TEST_F(DynamicDims, AStretchingSizeGetsAProgramOfItsOwn) {
   // The second input's first dim changes, once to 1: it then stretches against the first
   // input's, which a program with that dim `?` does not do.
   uint64_t misses = 0;
@@ -117,7 +125,7 @@ TEST(DynamicDims, AStretchingSizeGetsAProgramOfItsOwn) {
   EXPECT_EQ(misses, 2u) << "one for 6 rows; 1 row stretches, so no `?` program, one for it";
 }
 
-TEST(DynamicDims, AnOpWithoutDynamicSizesKeepsTheProgramSpecialized) {
+TEST_F(DynamicDims, AnOpWithoutDynamicSizesKeepsTheProgramSpecialized) {
   for (int64_t n : {8, 9, 10}) {
     Tensor x = randomTensor({n, 4});
     Tensor y = x.slice(0, 1, n) * 2.0f;  // a slice of the dim that changes
@@ -127,7 +135,7 @@ TEST(DynamicDims, AnOpWithoutDynamicSizesKeepsTheProgramSpecialized) {
   }
 }
 
-TEST(DynamicDims, TheLogSaysWhichDimBecameDynamic) {
+TEST_F(DynamicDims, TheLogSaysWhichDimBecameDynamic) {
   setenv("FUSOR_LOG", "recompiles", 1);
   ::testing::internal::CaptureStderr();
   for (int64_t n : {13, 14}) (sigmoid(randomTensor({n, 3})) * 1.625f).sum().item<float>();

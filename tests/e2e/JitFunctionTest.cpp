@@ -5,6 +5,7 @@ namespace fusor::testing {
 namespace {
 
 TEST(JitFunction, TracesOncePerSignatureAndReplays) {
+  StaticSizes specialized;
   int traces = 0;
   Tensor w = randomTensor({16, 8});  // captured by the function: a constant input
   auto f = fusor::jit([&](const Tensor &x, const Tensor &b) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,5 +44,12 @@ const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> &broadc
 // (NaNs must match NaNs, infinities must match exactly).
 void expectClose(const Tensor &actual, const Ref &expected, double rtol, double atol,
                  const std::string &what);
+
+// While alive, FUSOR_DYNAMIC_DIMS=0: each new size compiles its own program (for tests of the
+// cache's own behaviour, which other tests' sizes of the same graph would otherwise change).
+struct StaticSizes {
+  StaticSizes() { setenv("FUSOR_DYNAMIC_DIMS", "0", 1); }
+  ~StaticSizes() { unsetenv("FUSOR_DYNAMIC_DIMS"); }
+};
 
 }  // namespace fusor::testing

@@ -35,7 +35,8 @@ class DiskCache {
   std::filesystem::path pathFor(const std::string &key) const;
 
  private:
-  void trim() const;
+  // Trims the store to its bound; returns its size after.
+  uint64_t trim() const;
 
   std::filesystem::path dir_;
   uint64_t maxBytes_ = 0;
