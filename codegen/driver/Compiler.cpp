@@ -118,7 +118,6 @@ struct CountPasses : mlir::PassInstrumentation {
   void runAfterPass(mlir::Pass *, mlir::Operation *) override { passesRun.fetch_add(1, std::memory_order_relaxed); }
 };
 
-
 bool hasDynamicSizes(mlir::ModuleOp module) {
   bool dynamic = false;
   module.walk([&](mlir::func::FuncOp f) {
