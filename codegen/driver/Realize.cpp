@@ -110,7 +110,7 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
   const char *automaticSetting = std::getenv("FUSOR_DYNAMIC_DIMS");  // read per miss, as FUSOR_LOG
   bool automatic = !(automaticSetting && std::strcmp(automaticSetting, "0") == 0);
   std::vector<std::pair<int, int>> dims;
-  std::string seenText;
+  std::vector<std::vector<int64_t>> seen;  // the sizes each of `dims` took
   {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -149,19 +149,39 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
       const ir::Node &in = *program.inputs[dim.first];
       if ((in.markedStatic >> dim.second & 1) || (!automatic && !(in.markedDynamic >> dim.second & 1))) continue;
       dims.push_back(dim);
-      if (!seenText.empty()) seenText += "; ";
-      seenText += "dim " + std::to_string(dim.second) + " of input " + std::to_string(dim.first) + " (sizes seen:";
-      for (int64_t v : values) seenText.append(" ").append(std::to_string(v));
-      if (values.empty()) seenText += " in an earlier process";
-      seenText += ")";
+      seen.push_back(values);
     }
   }
   if (dims.empty()) return std::nullopt;
+  const std::vector<std::pair<int, int>> allDims = dims;
   std::string why;
   std::optional<SizePattern> pattern = propagateDynamicSizes(captured, dims, why);
+  // Where several dims went dynamic and they cannot all be `?`, perhaps all but one can (the
+  // one that stretches here, say).
+  for (size_t drop = 0; !pattern && dims.size() > 1 && drop < dims.size(); ++drop) {
+    std::vector<std::pair<int, int>> fewer = dims;
+    fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(drop));
+    std::string ignored;
+    if ((pattern = propagateDynamicSizes(captured, fewer, ignored))) {
+      if (logRecompiles())
+        std::cerr << "fusor: dim " << dims[drop].second << " of input " << dims[drop].first << " kept static: " << why
+                  << "\n";
+      dims = std::move(fewer);
+    }
+  }
   if (!pattern) {
     if (logRecompiles()) std::cerr << "fusor: sizes kept static: " << why << "\n";
     return std::nullopt;
+  }
+  std::string seenText;
+  for (size_t i = 0; i < allDims.size(); ++i) {
+    if (std::find(dims.begin(), dims.end(), allDims[i]) == dims.end()) continue;
+    if (!seenText.empty()) seenText += "; ";
+    seenText += "dim " + std::to_string(allDims[i].second) + " of input " + std::to_string(allDims[i].first) +
+                " (sizes seen:";
+    for (int64_t v : seen[i]) seenText.append(" ").append(std::to_string(v));
+    if (seen[i].empty()) seenText += " in an earlier process";
+    seenText += ")";
   }
   Signature signature = patternSignature(captured, *pattern);
   return DynamicPlan{std::move(*pattern), std::move(signature), "dynamic " + seenText};
