@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "fusor/Error.h"
 #include "fusor/driver/Compiler.h"
@@ -47,8 +48,14 @@ struct Cache {
     std::map<std::pair<int, int>, std::vector<int64_t>> dynamic;
   };
   std::unordered_map<Signature, History, SignatureHash> histories;
+  // Programs with `?` sizes that failed to compile (a fusor bug): their captures compile for
+  // their own sizes instead.
+  std::unordered_set<Signature, SignatureHash> failedPlans;
   CacheStats stats;
 };
+
+// Thrown to the threads that asked for a program with `?` sizes that failed to compile.
+struct DynamicPlanFailed {};
 
 // A program with `?` sizes for a capture: its sizes, signature and why it is dynamic.
 struct DynamicPlan {
@@ -184,6 +191,11 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
     seenText += ")";
   }
   Signature signature = patternSignature(captured, *pattern);
+  {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.failedPlans.count(signature)) return std::nullopt;
+  }
   return DynamicPlan{std::move(*pattern), std::move(signature), "dynamic " + seenText};
 }
 
@@ -213,7 +225,17 @@ Compiled loadOrCompile(const CapturedProgram &captured, const DynamicPlan *plan)
     if (plan) {
       ir::Program program = captured.program;
       program.shapes = plan->pattern;
-      compiled = compileProgram(program, &object);
+      try {
+        compiled = compileProgram(program, &object);
+      } catch (const Error &e) {
+        // fusor's bug, not the user's: said, and the capture compiles for its sizes instead.
+        std::cerr << "fusor: a program with dynamic sizes failed to compile; compiling it for these sizes "
+                     "instead:\n"
+                  << e.what() << "\n";
+        std::lock_guard<std::mutex> lock(c.mutex);
+        c.failedPlans.insert(plan->signature);
+        throw DynamicPlanFailed{};
+      }
     } else {
       compiled = compileProgram(captured.program, &object);
     }
@@ -268,7 +290,11 @@ Compiled lookupOrCompile(const CapturedProgram &captured) {
       std::shared_future<Compiled> ready = flying->second;
       ++c.stats.hits;  // compiled once, for the first thread that asked
       lock.unlock();
-      return ready.get();  // or the error that compile threw
+      try {
+        return ready.get();  // or the error that compile threw
+      } catch (const DynamicPlanFailed &) {
+        return lookupOrCompile(captured);  // without `?` sizes now
+      }
     }
     ++c.stats.misses;
     c.inFlight.emplace(signature, promise.get_future().share());
@@ -289,7 +315,11 @@ Compiled lookupOrCompile(const CapturedProgram &captured) {
       c.inFlight.erase(signature);
     }
     promise.set_exception(std::current_exception());
-    throw;
+    try {
+      throw;
+    } catch (const DynamicPlanFailed &) {
+      return lookupOrCompile(captured);  // without `?` sizes now
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "fusor/fusor.h"
@@ -117,6 +118,23 @@ TEST(ModelRun, ReplaysTheProgramTracedForASignature) {
   fusor::onnx::Model moved = std::move(model);
   expectDense(moved.run({input(taller)})[0], taller, w, b, "new sizes, moved");
   expectDense(moved.run({input(x)})[0], x, w, b, "first sizes again, moved");
+}
+
+TEST(ModelRun, NewBatchSizesShareOneProgramWithADynamicBatch) {
+  setenv("FUSOR_CACHE", "0", 1);  // counts this process's compiles only
+  const std::vector<float> w = randomValues(64, 7), b = randomValues(8, 8);
+  fusor::onnx::Model model = fusor::onnx::Model::parse(denseModel(w, b), "dense");
+  uint64_t misses = 0;
+  for (int64_t rows : {5, 3, 7, 11, 1}) {
+    std::vector<float> x = randomValues(static_cast<size_t>(rows) * 8, static_cast<unsigned>(10 + rows));
+    Tensor input = fusor::from_vector(x, {rows, 8});
+    uint64_t before = fusor::cache_stats().misses;
+    Tensor y = model.run({input})[0];
+    misses += fusor::cache_stats().misses - before;
+    expectDense(y, x, w, b, "rows " + std::to_string(rows));
+  }
+  unsetenv("FUSOR_CACHE");
+  EXPECT_EQ(misses, 2u) << "5 rows, then one program with the rows `?` for 3, 7, 11 and 1";
 }
 
 TEST(ModelRun, AGraphReadingAnInputsValuesRunsOpByOp) {
