@@ -23,7 +23,9 @@ struct DynamicResultsInPlacePass : impl::FusorDynamicResultsInPlaceBase<DynamicR
       // Nothing after the copy reads or writes the buffer but its release; nothing touches
       // the argument before the copy (it then holds the result throughout).
       bool ok = llvm::all_of(alloc->getUsers(), [&](Operation *user) {
-        return user == copy || isa<memref::DeallocOp>(user) || user->isBeforeInBlock(copy);
+        if (user == copy || isa<memref::DeallocOp>(user)) return true;
+        Operation *inBody = body.findAncestorOpInBlock(*user);  // users inside loops count as the loop
+        return inBody && inBody->isBeforeInBlock(copy);
       });
       ok = ok && llvm::all_of(out.getUsers(), [&](Operation *user) { return user == copy; });
       if (ok) copies.push_back(copy);

@@ -15,6 +15,25 @@ func.func @computed_in_the_argument(%n: index, %out: memref<?x8xf32>) {
   return
 }
 
+// A use inside a loop before the copy counts as the loop's.
+// CHECK-LABEL: func.func @used_in_a_loop
+// CHECK-NOT: memref.alloc
+// CHECK: scf.for
+// CHECK: memref.store {{.*}}, %arg1
+// CHECK-NOT: memref.copy
+func.func @used_in_a_loop(%n: index, %out: memref<?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %a = memref.alloc(%n) : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    memref.store %zero, %a[%i] : memref<?xf32>
+  }
+  memref.copy %a, %out : memref<?xf32> to memref<?xf32>
+  memref.dealloc %a : memref<?xf32>
+  return
+}
+
 // Kept: the buffer is read after the copy, or the argument is used besides, or the sizes are
 // static (bufferization computes those in place already).
 // CHECK-LABEL: func.func @kept
