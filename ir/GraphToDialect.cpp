@@ -1,10 +1,12 @@
 #include "fusor/ir/GraphToDialect.h"
 
+#include <limits>
 #include <type_traits>
 #include <unordered_map>
 #include <variant>
 
 #include "fusor/ir/FusorOps.h"
+#include "fusor/ir/ShapeRules.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -147,6 +149,14 @@ OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::
     state.addTypes(type);
     // Pad's value has the element type; other ops take their attributes' types from the node.
     addAttributes(b, state, *node, type.getElementType());
+    if (node->op == OpKind::Slice && !program.shapes.empty()) {
+      // A `?` dim is sliced whole (the driver allows no other): "to the end", whatever its size.
+      std::vector<int64_t> stops = std::get<SliceAttrs>(node->attrs).stops;
+      const std::vector<int64_t> &input = program.shapes.at(position.at(node->inputs[0].get()));
+      for (size_t d = 0; d < stops.size(); ++d)
+        if (shape::isDynamic(input[d])) stops[d] = std::numeric_limits<int64_t>::max();
+      state.attributes.set("stops", b.getDenseI64ArrayAttr(stops));
+    }
     values[node] = b.create(state)->getResult(0);
   }
   SmallVector<Value> results;

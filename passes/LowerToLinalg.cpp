@@ -1,4 +1,6 @@
 // fusor-lower-to-linalg: fusor ops on tensors -> linalg, tensor, arith and math ops.
+#include <limits>
+
 #include "fusor/ir/FusorOps.h"
 #include "fusor/passes/Passes.h"
 #include "lowering/ScalarOps.h"
@@ -268,15 +270,22 @@ struct TransposePattern : StaticPattern<OpConversionPattern<TransposeOp>> {
 struct SlicePattern : StaticPattern<OpConversionPattern<SliceOp>> {
   using StaticPattern::StaticPattern;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor a, ConversionPatternRewriter &rw) const override {
-    if (failed(checkStatic(op, rw))) return failure();
     RankedTensorType in = op.getInput().getType(), type = op.getType();
     // MLIR rejects offsets at the end of a dim even for empty slices.
-    if (type.getNumElements() == 0) {
+    if (type.hasStaticShape() && type.getNumElements() == 0) {
       rw.replaceOpWithNewOp<tensor::EmptyOp>(op, type.getShape(), type.getElementType());
       return success();
     }
     SmallVector<OpFoldResult> offsets, sizes, strides;
     for (int64_t d = 0; d < in.getRank(); ++d) {
+      if (in.isDynamicDim(d)) {  // only taken whole (to the end, unit step)
+        if (op.getStarts()[d] != 0 || op.getSteps()[d] != 1 || op.getStops()[d] != std::numeric_limits<int64_t>::max())
+          return rw.notifyMatchFailure(op, "a slice of a dynamic size is not lowered yet");
+        offsets.push_back(rw.getIndexAttr(0));
+        sizes.push_back(buildDim(rw, op.getLoc(), a.getInput(), d));
+        strides.push_back(rw.getIndexAttr(1));
+        continue;
+      }
       offsets.push_back(rw.getIndexAttr(std::min(op.getStarts()[d], in.getDimSize(d))));
       sizes.push_back(rw.getIndexAttr(type.getDimSize(d)));
       strides.push_back(rw.getIndexAttr(op.getSteps()[d]));

@@ -95,6 +95,17 @@ std::optional<SizePattern> propagateDynamicSizes(const CapturedProgram &captured
           if (shape::isDynamic(p[j]) && in.shape[j] != node->shape[offset + j])
             return fail(*node, "stretches a dynamic batch size here");
       }
+    } else if (node->op == OpKind::Slice) {
+      // A `?` dim only sliced whole (a split along a static dim, as of q, k and v).
+      const auto &a = std::get<ir::SliceAttrs>(node->attrs);
+      const std::vector<int64_t> &in = *operands[0];
+      for (size_t j = 0; j < in.size(); ++j)
+        if (shape::isDynamic(in[j]) &&
+            (a.starts[j] != 0 || a.steps[j] != 1 || a.stops[j] < node->inputs[0]->shape[j]))
+          return fail(*node, "slices a dynamic size");
+      rule.shape = node->shape;
+      for (size_t j = 0; j < in.size(); ++j)
+        if (shape::isDynamic(in[j])) rule.shape[j] = shape::kDynamic;
     } else if (node->op == OpKind::Transpose) {
       rule = shape::transpose(*operands[0], std::get<ir::TransposeAttrs>(node->attrs).perm);
     } else if (node->op == OpKind::Reshape) {

@@ -1,9 +1,11 @@
 #include "fusor/driver/Program.h"
 
 #include "DynamicDims.h"
+#include "fusor/ir/ShapeRules.h"
 
 #include <atomic>
 #include <bit>
+#include <limits>
 #include <type_traits>
 #include <variant>
 
@@ -28,8 +30,8 @@ size_t hashWords(const std::vector<int64_t> &words) {
 // The node's attributes, after their kind. Without sizes (the structure): slice and pad bounds
 // follow the input sizes, and literal values are compiled in, so they are left out (reshape
 // and broadcast targets are the node's own shape, which the structure leaves out too).
-void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes) {
-  w.push_back(static_cast<int64_t>(n.attrs.index()));
+void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, const ir::Attrs &attrs, bool withSizes) {
+  w.push_back(static_cast<int64_t>(attrs.index()));
   auto literal = [&](const ir::LiteralAttrs &l) {
     if (withSizes) w.push_back(std::bit_cast<int64_t>(l.real)), w.push_back(l.integer);
   };
@@ -63,16 +65,25 @@ void appendAttributes(std::vector<int64_t> &w, const ir::Node &n, bool withSizes
           static_assert(std::is_same_v<A, ir::NoAttrs>, "an attribute kind the signature leaves out");
         }
       },
-      n.attrs);
+      attrs);
 }
 
 // `sizes`: the node's shape, or null for the structure (no sizes, no dtypes).
+// `inputSizes`: with `?` sizes, the first input's (a slice of a `?` dim takes all of it, so its
+// stop there is "to the end", whatever the size).
 void appendNode(std::vector<int64_t> &w, const CapturedProgram &captured, const ir::Node &n,
-                const std::vector<int64_t> *sizes) {
+                const std::vector<int64_t> *sizes, const std::vector<int64_t> *inputSizes = nullptr) {
   w.push_back(static_cast<int64_t>(n.op));
   w.push_back(static_cast<int64_t>(n.inputs.size()));
   for (const ir::NodePtr &in : n.inputs) w.push_back(captured.idOf(in.get()));
-  appendAttributes(w, n, sizes != nullptr);
+  if (n.op == ir::OpKind::Slice && inputSizes) {
+    ir::SliceAttrs slice = std::get<ir::SliceAttrs>(n.attrs);
+    for (size_t d = 0; d < slice.stops.size() && d < inputSizes->size(); ++d)
+      if (shape::isDynamic((*inputSizes)[d])) slice.stops[d] = std::numeric_limits<int64_t>::max();
+    appendAttributes(w, n, ir::Attrs(slice), sizes != nullptr);
+  } else {
+    appendAttributes(w, n, n.attrs, sizes != nullptr);
+  }
   if (sizes) {
     w.push_back(static_cast<int64_t>(n.dtype));
     appendList(w, *sizes);
@@ -92,7 +103,8 @@ void appendProgram(std::vector<int64_t> &w, const CapturedProgram &captured, Siz
     w.push_back(static_cast<int64_t>(in->dtype));
     appendList(w, sizeOf(in));
   }
-  for (ir::Node *n : program.nodes) appendNode(w, captured, *n, &sizeOf(n));
+  for (ir::Node *n : program.nodes)
+    appendNode(w, captured, *n, &sizeOf(n), n->inputs.empty() ? nullptr : &sizeOf(n->inputs[0].get()));
   for (ir::Node *root : program.outputs) w.push_back(captured.idOf(root));
 }
 

@@ -75,6 +75,27 @@ TEST_F(DynamicDims, AttentionOverBatchAndSequenceLengths) {
   if (dynamicBackend()) EXPECT_EQ(misses, 3u) << "static, then tokens dynamic, then batch and tokens dynamic";
 }
 
+TEST_F(DynamicDims, ASplitAlongAStaticDimKeepsTheOthersDynamic) {
+  Tensor w = randomTensor({8, 24}, kFloat32, 0.5);
+  realize({w});
+  uint64_t misses = 0;
+  for (auto [batch, tokens] : std::vector<std::pair<int64_t, int64_t>>{{2, 3}, {2, 5}, {4, 3}, {1, 7}}) {
+    Tensor x = randomTensor({batch, tokens, 8});
+    uint64_t before = cache_stats().misses;
+    Tensor qkv = matmul(x, w);
+    Tensor y = qkv.slice(2, 0, 8) * qkv.slice(2, 8, 16) + qkv.slice(2, 16, 24);
+    realize({y});
+    misses += cache_stats().misses - before;
+    Ref p = matmul(toRef(x), toRef(w));
+    Ref want{{batch, tokens, 8}, std::vector<double>(static_cast<size_t>(batch * tokens * 8))};
+    for (int64_t r = 0; r < batch * tokens; ++r)
+      for (int64_t c = 0; c < 8; ++c)
+        want.v[r * 8 + c] = p.v[r * 24 + c] * p.v[r * 24 + 8 + c] + p.v[r * 24 + 16 + c];
+    expectClose(y, want, 1e-5, 1e-5, "batch " + std::to_string(batch) + ", tokens " + std::to_string(tokens));
+  }
+  if (dynamicBackend()) EXPECT_EQ(misses, 3u) << "static, then tokens `?`, then batch and tokens `?`";
+}
+
 TEST_F(DynamicDims, MarkDynamicCompilesOnceFromTheStart) {
   Tensor w = randomTensor({12, 6});
   realize({w});
