@@ -1,6 +1,5 @@
 #include "fusor/ir/GraphToDialect.h"
 
-#include <limits>
 #include <type_traits>
 #include <unordered_map>
 #include <variant>
@@ -150,12 +149,9 @@ OwningOpRef<ModuleOp> toDialect(MLIRContext &ctx, const Program &program, llvm::
     // Pad's value has the element type; other ops take their attributes' types from the node.
     addAttributes(b, state, *node, type.getElementType());
     if (node->op == OpKind::Slice && !program.shapes.empty()) {
-      // A `?` dim is sliced whole (the driver allows no other): "to the end", whatever its size.
-      std::vector<int64_t> stops = std::get<SliceAttrs>(node->attrs).stops;
       const std::vector<int64_t> &input = program.shapes.at(position.at(node->inputs[0].get()));
-      for (size_t d = 0; d < stops.size(); ++d)
-        if (shape::isDynamic(input[d])) stops[d] = std::numeric_limits<int64_t>::max();
-      state.attributes.set("stops", b.getDenseI64ArrayAttr(stops));
+      state.attributes.set("stops", b.getDenseI64ArrayAttr(shape::stopsToEndOfDynamicDims(
+                                        std::get<SliceAttrs>(node->attrs).stops, input)));
     }
     values[node] = b.create(state)->getResult(0);
   }

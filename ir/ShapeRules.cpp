@@ -216,6 +216,12 @@ ShapeOr slice(ShapeRef input, std::span<const int64_t> starts, std::span<const i
   return {result, {}};
 }
 
+std::vector<int64_t> stopsToEndOfDynamicDims(std::vector<int64_t> stops, ShapeRef input) {
+  for (size_t d = 0; d < stops.size() && d < input.size(); ++d)
+    if (isDynamic(input[d])) stops[d] = std::numeric_limits<int64_t>::max();
+  return stops;
+}
+
 ShapeOr concat(std::span<const ShapeRef> inputs, int64_t dim) {
   if (inputs.empty()) return ShapeOr::fail("needs at least one input");
   size_t rank = inputs[0].size();

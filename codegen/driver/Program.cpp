@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <bit>
-#include <limits>
 #include <type_traits>
 #include <variant>
 
@@ -78,8 +77,7 @@ void appendNode(std::vector<int64_t> &w, const CapturedProgram &captured, const 
   for (const ir::NodePtr &in : n.inputs) w.push_back(captured.idOf(in.get()));
   if (n.op == ir::OpKind::Slice && inputSizes) {
     ir::SliceAttrs slice = std::get<ir::SliceAttrs>(n.attrs);
-    for (size_t d = 0; d < slice.stops.size() && d < inputSizes->size(); ++d)
-      if (shape::isDynamic((*inputSizes)[d])) slice.stops[d] = std::numeric_limits<int64_t>::max();
+    slice.stops = shape::stopsToEndOfDynamicDims(std::move(slice.stops), *inputSizes);
     appendAttributes(w, n, ir::Attrs(slice), sizes != nullptr);
   } else {
     appendAttributes(w, n, n.attrs, sizes != nullptr);
@@ -93,9 +91,10 @@ void appendNode(std::vector<int64_t> &w, const CapturedProgram &captured, const 
 // Starts the words of a program with `?` sizes; a capture's start with a device (>= -1).
 constexpr int64_t kPatternMark = -1000003;
 
-// The words of a program: device, inputs, nodes, outputs, each with `sizeOf` its shape.
+// The words of a program: device, inputs, nodes, outputs, each with `sizeOf` its shape
+// (`pattern`: sizes with `?`, rather than a capture's own).
 template <typename SizeOf>
-void appendProgram(std::vector<int64_t> &w, const CapturedProgram &captured, SizeOf sizeOf) {
+void appendProgram(std::vector<int64_t> &w, const CapturedProgram &captured, SizeOf sizeOf, bool pattern) {
   const ir::Program &program = captured.program;
   w.reserve(8 * (program.inputs.size() + program.nodes.size()) + program.outputs.size() + 1);
   w.push_back(program.device);
@@ -104,7 +103,7 @@ void appendProgram(std::vector<int64_t> &w, const CapturedProgram &captured, Siz
     appendList(w, sizeOf(in));
   }
   for (ir::Node *n : program.nodes)
-    appendNode(w, captured, *n, &sizeOf(n), n->inputs.empty() ? nullptr : &sizeOf(n->inputs[0].get()));
+    appendNode(w, captured, *n, &sizeOf(n), pattern && !n->inputs.empty() ? &sizeOf(n->inputs[0].get()) : nullptr);
   for (ir::Node *root : program.outputs) w.push_back(captured.idOf(root));
 }
 
@@ -169,7 +168,8 @@ CapturedProgram capture(std::span<ir::Node *const> roots) {
   out.program.outputs.assign(roots.begin(), roots.end());
   out.program.device = roots.empty() ? ir::Node::kHost : roots[0]->device;
 
-  appendProgram(out.signature.words, out, [](const ir::Node *n) -> const std::vector<int64_t> & { return n->shape; });
+  appendProgram(out.signature.words, out, [](const ir::Node *n) -> const std::vector<int64_t> & { return n->shape; },
+                /*pattern=*/false);
   out.signature.hash = hashWords(out.signature.words);
   return out;
 }
@@ -178,7 +178,8 @@ Signature patternSignature(const CapturedProgram &captured, const SizePattern &p
   Signature s;
   s.words.push_back(kPatternMark);
   appendProgram(s.words, captured,
-                [&](const ir::Node *n) -> const std::vector<int64_t> & { return pattern[captured.idOf(n)]; });
+                [&](const ir::Node *n) -> const std::vector<int64_t> & { return pattern[captured.idOf(n)]; },
+                /*pattern=*/true);
   if (!captured.program.donate.empty()) appendDonations(s.words, captured.program.donate);
   s.hash = hashWords(s.words);
   return s;

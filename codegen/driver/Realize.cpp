@@ -118,19 +118,27 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
   bool automatic = !(automaticSetting && std::strcmp(automaticSetting, "0") == 0);
   std::vector<std::pair<int, int>> dims;
   std::vector<std::vector<int64_t>> seen;  // the sizes each of `dims` took
+  Cache &c = cache();
+  // Dims an earlier process saw change are dynamic from the start (read without the lock,
+  // which every cache hit takes).
+  bool known;
   {
-    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    known = c.histories.count(structure) != 0;
+  }
+  std::vector<std::pair<int, int>> remembered;
+  if (!known && programStoreEnabled() && !dumpRequested()) remembered = loadDynamicDims(structure);
+  std::vector<std::pair<int, int>> toRemember;  // all of them, where some are new
+  {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.histories.size() >= kMaxHistories && !c.histories.count(structure)) c.histories.clear();  // start over
     auto [it, isNew] = c.histories.try_emplace(structure);
     Cache::History &h = it->second;
     if (isNew) {
       h.first = inputsOf(program);
-      // Dims an earlier process saw change are dynamic from the start.
-      if (programStoreEnabled() && !dumpRequested())
-        for (std::pair<int, int> dim : loadDynamicDims(structure)) h.dynamic[dim];
+      for (std::pair<int, int> dim : remembered) h.dynamic[dim];
     }
-    size_t known = h.dynamic.size();
+    size_t before = h.dynamic.size();
     for (size_t i = 0; i < program.inputs.size() && i < h.first.size(); ++i) {
       const ir::Node &in = *program.inputs[i];
       const std::vector<int64_t> &first = h.first[i].second;
@@ -144,11 +152,8 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
           values.push_back(in.shape[d]);
       }
     }
-    if (h.dynamic.size() != known && programStoreEnabled()) {
-      std::vector<std::pair<int, int>> all;
-      for (const auto &entry : h.dynamic) all.push_back(entry.first);
-      storeDynamicDims(structure, all);  // (under the lock: rare, and keeps the writes in order)
-    }
+    if (h.dynamic.size() != before)
+      for (const auto &entry : h.dynamic) toRemember.push_back(entry.first);
     for (const auto &[dim, values] : h.dynamic) {
       if (static_cast<size_t>(dim.first) >= program.inputs.size() ||
           static_cast<size_t>(dim.second) >= program.inputs[dim.first]->shape.size())
@@ -159,6 +164,9 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
       seen.push_back(values);
     }
   }
+  // (Two threads adding dims at once may write in either order: the later process then finds
+  // the other dim again by itself.)
+  if (!toRemember.empty() && programStoreEnabled()) storeDynamicDims(structure, toRemember);
   if (dims.empty()) return std::nullopt;
   const std::vector<std::pair<int, int>> allDims = dims;
   std::string why;
@@ -192,7 +200,6 @@ std::optional<DynamicPlan> planDynamic(const CapturedProgram &captured) {
   }
   Signature signature = patternSignature(captured, *pattern);
   {
-    Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.failedPlans.count(signature)) return std::nullopt;
   }

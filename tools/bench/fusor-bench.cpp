@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -61,6 +62,7 @@ std::string fmt(const char *f, double v) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  setenv("FUSOR_CACHE", "0", 1);  // the compile latencies are compiles, not loads from the disk cache
   int reps = argc > 1 ? std::atoi(argv[1]) : 15;
   std::printf("fusor-bench: medians of %d runs, %u hardware threads, GEMM: %s\n\n", reps,
               std::thread::hardware_concurrency(), fusor::runtime::gemmBackend());

@@ -117,8 +117,9 @@ def main():
         return
     torch_env = dict(os.environ, MALLOC_MMAP_MAX_="0", MALLOC_TRIM_THRESHOLD_=str(1 << 40))
     engines = {
+        # FUSOR_CACHE=0: fusor's first step compiles in every round (no disk cache).
         "fusor jit": lambda m, t: run([f"{a.build}/bin/fusor-train-bench", f"--model={m}", f"--num-threads={t}",
-                                       f"--steps={a.steps}"]),
+                                       f"--steps={a.steps}"], dict(os.environ, FUSOR_CACHE="0")),
         "torch eager": lambda m, t: run([sys.executable, __file__, "--steps", str(a.steps), "--worker", m, "eager", str(t)],
                                         torch_env),
         "torch.compile": lambda m, t: run([sys.executable, __file__, "--steps", str(a.steps), "--worker", m, "compile",

@@ -56,6 +56,10 @@ ShapeOr reshape(ShapeRef input, ShapeRef target);
 ShapeOr slice(ShapeRef input, std::span<const int64_t> starts, std::span<const int64_t> stops,
               std::span<const int64_t> steps);
 
+// A slice's stops with each dim that is `?` in `input` taken to its end: a program with `?`
+// sizes slices such a dim whole whatever its size (the driver allows no other slice of it).
+std::vector<int64_t> stopsToEndOfDynamicDims(std::vector<int64_t> stops, ShapeRef input);
+
 // Concatenation along `dim`; the other extents must agree.
 ShapeOr concat(std::span<const ShapeRef> inputs, int64_t dim);
 
